@@ -1,0 +1,1 @@
+"""Torch models: MLPs and the integration network (INN)."""

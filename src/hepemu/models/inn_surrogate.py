@@ -1,0 +1,189 @@
+"""An INN replica set as a surrogate for a parametric integral: predict(s) -> (mean, sigma).
+
+Preprocessing (thesis sec. 2.3): parameters scaled to [−1,1]; the integrand optionally
+Korobov-transformed and divided by a cheap per-point normalisation, either its value at the
+centre of the cube (thesis eq. 2.16) or a 3^k-node Gauss–Legendre estimate of the integral.
+Files are safetensors (tensors) + JSON header: loading executes no code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import load_file, save_file
+
+from hepemu.models.inn import INN
+from hepemu.physics.integrals.base import ParametricIntegral
+from hepemu.physics.integrals.quadrature import gauss_legendre_nodes
+from hepemu.physics.integrals.registry import get_integral
+from hepemu.physics.integrals.transforms import korobov
+
+FORMAT = "hepemu-inn/1"
+NORMALISATIONS = ("gl3", "centre", "none")
+
+
+class ModelFileError(RuntimeError):
+    """A model file is missing, corrupted or not a hepemu INN model."""
+
+
+def normalisation(integral: ParametricIntegral, s, scheme: str):
+    """Per-point normaliser of the integrand (NumPy or torch ``s`` in physical units)."""
+    if scheme == "none":
+        return s[:, 0] * 0.0 + 1.0
+    k = integral.dim
+    if scheme == "centre":
+        x = s[:, :1] * 0.0 + 0.5
+        x = x.repeat(1, k) if isinstance(s, torch.Tensor) else np.repeat(x, k, axis=1)
+        return integral(s, x)
+    if scheme == "gl3":
+        nodes, weights = gauss_legendre_nodes(3, k)
+        p = len(weights)
+        if isinstance(s, torch.Tensor):
+            nodes_t = torch.as_tensor(nodes, dtype=s.dtype, device=s.device)
+            w_t = torch.as_tensor(weights, dtype=s.dtype, device=s.device)
+            vals = integral(s.repeat_interleave(p, 0), nodes_t.repeat(s.shape[0], 1))
+            return vals.reshape(-1, p) @ w_t
+        vals = integral(np.repeat(s, p, axis=0), np.tile(nodes, (len(s), 1)))
+        return vals.reshape(-1, p) @ weights
+    raise ValueError(f"normalisation must be one of {NORMALISATIONS}, got {scheme!r}")
+
+
+def training_target(integral: ParametricIntegral, s, t, korobov_order: int, scheme: str):
+    """Normalised (and Korobov-transformed) integrand the derivative network is fitted to."""
+    x, w = korobov(t, korobov_order)
+    return integral(s, x) * w.prod(-1) / normalisation(integral, s, scheme)
+
+
+class INNSurrogate:
+    """Replica set of INNs for one parametric integral.
+
+    Parameters
+    ----------
+    integral
+        The truth provider the networks were trained on.
+    replicas
+        Trained :class:`INN` modules with identical configuration.
+    normalisation
+        ``"gl3"``, ``"centre"`` or ``"none"``.
+    korobov_order
+        Korobov order used for the training target (integral unchanged by it).
+    info
+        Free-form metadata (training settings, measured digits).
+    """
+
+    def __init__(
+        self,
+        integral: ParametricIntegral,
+        replicas: list[INN],
+        normalisation: str = "gl3",
+        korobov_order: int = 0,
+        info: dict | None = None,
+    ) -> None:
+        if not replicas:
+            raise ValueError("need at least one replica")
+        self.integral = integral
+        self.replicas = [r.eval() for r in replicas]
+        self.normalisation = normalisation
+        self.korobov_order = korobov_order
+        self.info = dict(info or {})
+
+    @property
+    def n_replicas(self) -> int:
+        return len(self.replicas)
+
+    def _dtype_device(self):
+        p = next(self.replicas[0].parameters())
+        return p.dtype, p.device
+
+    @torch.no_grad()
+    def replica_integrals(self, s: np.ndarray, batch: int = 65536) -> np.ndarray:
+        """Integral estimates of every replica, shape (n_replicas, N)."""
+        s = np.atleast_2d(np.asarray(s, dtype=float))
+        dtype, device = self._dtype_device()
+        norm = normalisation(self.integral, s, self.normalisation)
+        out = np.empty((self.n_replicas, len(s)))
+        for start in range(0, len(s), batch):
+            st = torch.as_tensor(
+                self.integral.scale_params(s[start : start + batch]), dtype=dtype, device=device
+            )
+            for r, net in enumerate(self.replicas):
+                out[r, start : start + batch] = net.integral(st).double().cpu().numpy()
+        return out * norm[None, :]
+
+    def predict(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Replica mean and standard error of the mean (0 for a single replica)."""
+        reps = self.replica_integrals(s)
+        mean = reps.mean(axis=0)
+        if self.n_replicas < 2:
+            return mean, np.zeros_like(mean)
+        return mean, reps.std(axis=0, ddof=1) / np.sqrt(self.n_replicas)
+
+    def to(self, device: str | torch.device, dtype: torch.dtype | None = None) -> INNSurrogate:
+        for r in self.replicas:
+            r.to(device=device, dtype=dtype)
+        return self
+
+    # -- persistence --------------------------------------------------------------------
+    def save(self, path: str | Path) -> str:
+        """Write the replica set to a safetensors file; returns its SHA-256."""
+        path = Path(path)
+        tensors = {}
+        for i, r in enumerate(self.replicas):
+            for name, t in r.state_dict().items():
+                tensors[f"replica{i}.{name}"] = t.detach().cpu().contiguous()
+        header = {
+            "format": FORMAT,
+            "integral": self.integral.name,
+            "n_replicas": str(self.n_replicas),
+            "model": json.dumps(self.replicas[0].config()),
+            "normalisation": self.normalisation,
+            "korobov_order": str(self.korobov_order),
+            "info": json.dumps(self.info),
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        save_file(tensors, str(tmp), metadata=header)
+        tmp.replace(path)
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    @classmethod
+    def load(cls, path: str | Path, device: str = "cpu") -> INNSurrogate:
+        """Load a replica set written by :meth:`save`; never unpickles anything."""
+        path = Path(path)
+        if not path.is_file():
+            raise ModelFileError(f"model file not found: {path}")
+        try:
+
+            with safe_open(str(path), framework="pt") as fh:
+                header = fh.metadata() or {}
+            tensors = load_file(str(path), device=device)
+        except (SafetensorError, OSError, ValueError) as exc:
+            raise ModelFileError(f"{path} is not a readable safetensors model file: {exc}") from None
+        if header.get("format") != FORMAT:
+            raise ModelFileError(f"{path} is not a hepemu INN model (format={header.get('format')})")
+        try:
+            integral = get_integral(header["integral"])
+            cfg = json.loads(header["model"])
+            n_rep = int(header["n_replicas"])
+            replicas = []
+            for i in range(n_rep):
+                net = INN(**cfg)
+                prefix = f"replica{i}."
+                state = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
+                net.load_state_dict(state)
+                net.to(dtype=next(iter(state.values())).dtype)
+                replicas.append(net)
+            return cls(
+                integral,
+                replicas,
+                normalisation=header.get("normalisation", "gl3"),
+                korobov_order=int(header.get("korobov_order", "0")),
+                info=json.loads(header.get("info", "{}")),
+            )
+        except (KeyError, ValueError, TypeError, RuntimeError) as exc:
+            raise ModelFileError(f"{path}: inconsistent hepemu INN model: {exc}") from None

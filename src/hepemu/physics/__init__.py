@@ -1,0 +1,1 @@
+"""Truth providers and physics helpers (no torch needed to import)."""

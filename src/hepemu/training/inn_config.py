@@ -1,0 +1,65 @@
+"""Validated configuration of an INN training run (loadable from TOML)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from hepemu.models.activations import ACTIVATIONS
+
+
+class INNTrainConfig(BaseModel):
+    """Settings of one INN replica training (defaults: a quick CPU run)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    integral: str = "gghh-box-1l"
+    hidden: list[int] = Field(default_factory=lambda: [64, 64, 64])
+    activation: str = "gelu"
+    gain: float = Field(1.0, gt=0)
+    ansatz: Literal["plain", "anchored"] = "plain"
+    dtype: Literal["float32", "float64"] = "float32"
+    normalisation: Literal["gl3", "centre", "none"] = "gl3"
+    korobov_order: int = Field(0, ge=0, le=6)
+    sampler: Literal["uniform", "sobol", "lattice"] = "uniform"
+    batch_size: int = Field(4096, ge=16)
+    resample_every: int = Field(1, ge=1)
+    steps: int = Field(2000, ge=0)
+    lr: float = Field(2e-3, gt=0)
+    lr_min: float = Field(1e-6, ge=0)
+    schedule: Literal["cosine", "plateau"] = "cosine"
+    plateau_patience: int = Field(20, ge=1)
+    plateau_factor: float = Field(0.5, gt=0, lt=1)
+    lbfgs_rounds: int = Field(0, ge=0)
+    lbfgs_iters: int = Field(200, ge=1)
+    lbfgs_points: int = Field(32768, ge=64)
+    val_points: int = Field(256, ge=8)
+    val_every: int = Field(200, ge=1)
+    val_seed: int = 12345
+    checkpoint_every_s: float = Field(60.0, gt=0)
+    seed: int = 0
+    device: str = "auto"
+    threads: int = Field(0, ge=0)
+
+    @field_validator("activation")
+    @classmethod
+    def _known_activation(cls, v: str) -> str:
+        if v not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {v!r}; choose from {sorted(ACTIVATIONS)}")
+        return v
+
+    @field_validator("hidden")
+    @classmethod
+    def _positive_widths(cls, v: list[int]) -> list[int]:
+        if not v or any(h < 1 for h in v):
+            raise ValueError("hidden must be a non-empty list of positive widths")
+        return v
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> INNTrainConfig:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+        return cls(**data.get("inn", data))

@@ -1,0 +1,87 @@
+"""Subset-derivative INN against nested autograd, and the corner-sum integral."""
+
+import numpy as np
+import pytest
+import torch
+
+from hepemu.models.activations import ACTIVATIONS
+from hepemu.models.inn import INN, count_partitions, nested_autograd_derivative, set_partitions
+from hepemu.physics.integrals.quadrature import integrate_gauss_legendre
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 5, 6])
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_subset_derivative_equals_nested_autograd(k, activation):
+    torch.manual_seed(k)
+    net = INN(2, k, (12, 10), activation, gain=1.3).double()
+    s = torch.rand(16, 2, dtype=torch.float64) * 2 - 1
+    x = torch.rand(16, k, dtype=torch.float64)
+    fast = net.derivative(s, x)
+    ref = nested_autograd_derivative(net, s, x)
+    scale = ref.abs().max().item()
+    assert scale > 0
+    torch.testing.assert_close(fast, ref, rtol=1e-9, atol=1e-10 * scale)
+
+
+@pytest.mark.parametrize("k", [1, 3, 5])
+def test_anchored_ansatz_derivative_and_all_subsets(k):
+    torch.manual_seed(0)
+    net = INN(1, k, (8, 8), "tanh", ansatz="anchored").double()
+    s = torch.rand(9, 1, dtype=torch.float64)
+    x = torch.rand(9, k, dtype=torch.float64, requires_grad=True)
+    subs = net.subset_derivatives(s, x)
+    # every subset derivative against autograd
+    for mask in range(1 << k):
+        out = net(s, x)
+        for i in range(k):
+            if mask >> i & 1:
+                (g,) = torch.autograd.grad(out.sum(), x, create_graph=True)
+                out = g[:, i]
+        torch.testing.assert_close(subs[mask], out, rtol=1e-10, atol=1e-12)
+
+
+def test_activation_derivatives_match_autograd():
+    z = torch.linspace(-4, 4, 41, dtype=torch.float64, requires_grad=True)
+    for name, fn in ACTIVATIONS.items():
+        d = fn(z, 6)
+        cur = d[0]
+        for j in range(1, 7):
+            (cur,) = torch.autograd.grad(cur.sum(), z, create_graph=True)
+            torch.testing.assert_close(d[j], cur, rtol=1e-8, atol=1e-8, msg=f"{name} order {j}")
+
+
+@pytest.mark.parametrize("ansatz", ["plain", "anchored"])
+def test_corner_sum_is_integral_of_derivative(ansatz):
+    torch.manual_seed(1)
+    net = INN(2, 3, (16, 16), "gelu", ansatz=ansatz).double()
+    s = np.array([[0.3, -0.5], [-0.9, 0.8]])
+
+    def f(ss, xx):
+        with torch.no_grad():
+            return net.derivative(torch.as_tensor(ss), torch.as_tensor(xx)).numpy()
+
+    gl = integrate_gauss_legendre(f, s, 3, 16)
+    with torch.no_grad():
+        corner = net.integral(torch.as_tensor(s)).numpy()
+    np.testing.assert_allclose(corner, gl, rtol=1e-10, atol=1e-12)
+
+
+def test_set_partitions_are_bell_numbers():
+    for k, bell in enumerate([1, 1, 2, 5, 15, 52, 203]):
+        parts = set_partitions((1 << k) - 1)
+        assert len(parts) == bell == count_partitions(k)
+        for p in parts:  # blocks are disjoint and cover the set
+            acc = 0
+            for b in p:
+                assert acc & b == 0
+                acc |= b
+            assert acc == (1 << k) - 1
+
+
+def test_bad_construction_arguments():
+    with pytest.raises(ValueError, match="dim"):
+        INN(1, 7)
+    with pytest.raises(ValueError, match="activation"):
+        INN(1, 2, activation="relu6")
+    with pytest.raises(ValueError, match="ansatz"):
+        INN(1, 2, ansatz="weird")

@@ -1,0 +1,86 @@
+"""Reference integrators: Gauss–Legendre vs lattice QMC vs published pySecDec values."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hepemu.physics.integrals.gghh import GGHH_BOX_FULL, GGHH_BOX_SECTOR
+from hepemu.physics.integrals.quadrature import (
+    cbc_generating_vector,
+    integrate_gauss_legendre,
+    integrate_qmc,
+)
+from hepemu.physics.integrals.transforms import korobov
+
+POINT = np.array([[-10.0, -5.0, -4.0]])
+
+
+def test_gl_reproduces_pysecdec_values():
+    # pySecDec values quoted in the issue (sector x4 = 1, and the whole box)
+    sector = integrate_gauss_legendre(GGHH_BOX_SECTOR, POINT, 3, 24)[0]
+    full = integrate_gauss_legendre(GGHH_BOX_FULL, POINT, 3, 24)[0]
+    assert sector == pytest.approx(1.4475915715935e-2, rel=1e-12)
+    assert full == pytest.approx(4.1647332855491e-2, rel=1e-12)
+
+
+def test_qmc_agrees_with_gl_to_ten_digits(rng):
+    s = GGHH_BOX_SECTOR.sample_params(6, rng)
+    gl = integrate_gauss_legendre(GGHH_BOX_SECTOR, s, 3, 40)
+    q = integrate_qmc(GGHH_BOX_SECTOR, s, 3, n=100003, n_shifts=8, seed=3)
+    np.testing.assert_allclose(q.value, gl, rtol=1e-10)
+    assert np.all(q.error < 1e-10 * np.abs(gl))
+    # the error estimate is an honest bound on the true deviation, within a few sigma
+    assert np.all(np.abs(q.value - gl) < 6 * q.error + 1e-15 * np.abs(gl))
+
+
+def test_qmc_error_shrinks_with_lattice_size():
+    small = integrate_qmc(GGHH_BOX_SECTOR, POINT, 3, n=1009, n_shifts=8, seed=1)
+    large = integrate_qmc(GGHH_BOX_SECTOR, POINT, 3, n=20011, n_shifts=8, seed=1)
+    assert large.error[0] < small.error[0] / 10
+
+
+def test_gl_exact_for_polynomials():
+    f = lambda s, x: s[:, 0] * x[:, 0] ** 5 * x[:, 1] ** 2  # noqa: E731
+    val = integrate_gauss_legendre(f, np.array([[3.0], [6.0]]), 2, 3)
+    np.testing.assert_allclose(val, [3.0 / 18, 6.0 / 18], rtol=1e-14)
+
+
+def test_cbc_vector_beats_bad_vector():
+    n, k = 1009, 3
+    z = cbc_generating_vector(n, k)
+    assert z[0] == 1 and np.all((z > 0) & (z < n))
+
+    def p2(zv):
+        x = (np.arange(n)[:, None] * zv[None, :] % n) / n
+        om = 2 * np.pi**2 * (x * x - x + 1 / 6)
+        return np.mean(np.prod(1 + om, axis=1)) - 1
+
+    assert p2(z) < p2(np.array([1, 2, 3])) / 10
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    order=st.integers(min_value=0, max_value=5),
+    t=st.lists(st.floats(0, 1), min_size=1, max_size=20),
+)
+def test_korobov_is_monotone_map_of_unit_interval(order, t):
+    t = np.sort(np.array(t))
+    x, w = korobov(t, order)
+    assert np.all((x >= -1e-12) & (x <= 1 + 1e-12))
+    assert np.all(np.diff(x) >= -1e-12)
+    assert np.all(w >= -1e-12)
+    xe, _ = korobov(np.array([0.0, 0.5, 1.0]), order)
+    np.testing.assert_allclose(xe, [0.0, 0.5, 1.0], atol=1e-12)
+
+
+@pytest.mark.parametrize("order", [1, 2, 3])
+def test_korobov_weight_is_derivative(order):
+    t = np.linspace(0.05, 0.95, 19)
+    h = 1e-6
+    xp, _ = korobov(t + h, order)
+    xm, _ = korobov(t - h, order)
+    _, w = korobov(t, order)
+    np.testing.assert_allclose((xp - xm) / (2 * h), w, rtol=1e-7)
+    if order == 1:
+        np.testing.assert_allclose(korobov(t, 1)[0], t * t * (3 - 2 * t), rtol=1e-14)
