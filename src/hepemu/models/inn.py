@@ -98,6 +98,7 @@ class INN(nn.Module):
             nn.init.xavier_uniform_(layer.weight, gain=gain)
             nn.init.zeros_(layer.bias)
         self._full = (1 << dim) - 1
+        self._partitions = [set_partitions(m) for m in range(1 << dim)]
 
     def config(self) -> dict:
         """Constructor arguments, JSON-serialisable."""
@@ -143,7 +144,7 @@ class INN(nn.Module):
             a[0] = phis[0]
             for mask in range(1, n_sub):
                 acc = None
-                for part in set_partitions(mask):
+                for part in self._partitions[mask]:
                     blocks = [z[b] for b in part]
                     if any(bk is None for bk in blocks):
                         continue

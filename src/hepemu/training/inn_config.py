@@ -42,6 +42,7 @@ class INNTrainConfig(BaseModel):
     checkpoint_every_s: float = Field(60.0, gt=0)
     seed: int = 0
     device: str = "auto"
+    compile: bool = False
     threads: int = Field(0, ge=0)
 
     @field_validator("activation")

@@ -126,6 +126,7 @@ class INNTrainer:
         self.sampler = PointSampler(self.integral, cfg.sampler, cfg.batch_size, cfg.seed + 1)
         self.val = ValidationSet.make(self.integral, cfg.val_points, cfg.val_seed)
         self.state = TrainState()
+        self._loss_fn = torch.compile(self.loss) if cfg.compile else self.loss
         self.best_state = {k: v.clone() for k, v in self.net.state_dict().items()}
         self._batch = None
 
@@ -204,7 +205,17 @@ class INNTrainer:
 
     # -- main loops ---------------------------------------------------------------------
     def train(self, progress=None, max_seconds: float | None = None) -> TrainState:
-        """Run Adam steps then L-BFGS rounds up to the configured totals (resumable)."""
+        """Run Adam steps then L-BFGS rounds up to the configured totals (resumable).
+
+        A checkpoint is written every ``checkpoint_every_s`` seconds, at the end, and when the
+        run is interrupted (KeyboardInterrupt or an exception): rerunning resumes from it.
+        """
+        try:
+            return self._train(progress, max_seconds)
+        finally:
+            self.save_checkpoint()
+
+    def _train(self, progress, max_seconds: float | None) -> TrainState:
         cfg, st = self.cfg, self.state
         t_start, t_ckpt = time.perf_counter(), time.perf_counter()
         elapsed0 = st.elapsed_s
@@ -213,7 +224,7 @@ class INNTrainer:
             if self._batch is None or st.step % cfg.resample_every == 0:
                 self._batch = self.make_batch(*self.sampler.draw())
             self.opt.zero_grad(set_to_none=True)
-            loss = self.loss(*self._batch)
+            loss = self._loss_fn(*self._batch)
             loss.backward()
             self.opt.step()
             if cfg.schedule == "cosine":
@@ -238,7 +249,6 @@ class INNTrainer:
                 if progress is not None:
                     progress(st)
                 self.save_checkpoint()
-        self.save_checkpoint()
         return st
 
     def lbfgs_round(self) -> None:

@@ -1,0 +1,147 @@
+"""``hepemu integral …``: evaluate, train and cross-check integration networks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hepemu.data.points import InputError, read_points, write_points
+from hepemu.models.inn_surrogate import ModelFileError
+from hepemu.physics.integrals.registry import INTEGRALS, get_integral
+
+app = typer.Typer(help="Parametric integrals and integration networks.", no_args_is_help=True)
+err = Console(stderr=True, soft_wrap=True)
+out = Console()
+
+
+def _fail(msg: str, code: int = 2) -> None:
+    err.print(f"[bold red]error:[/] {msg}")
+    raise typer.Exit(code)
+
+
+@app.command("list")
+def list_integrals() -> None:
+    """List the known parametric integrals and shipped models."""
+    from hepemu.registry import manifest
+
+    t = Table(title="parametric integrals")
+    for c in ("name", "parameters", "region", "k", "description"):
+        t.add_column(c)
+    for name, integ in INTEGRALS.items():
+        region = " × ".join(f"[{a:g},{b:g}]" for a, b in integ.param_ranges)
+        t.add_row(name, ",".join(integ.param_names), region, str(integ.dim), integ.description)
+    out.print(t)
+    m = Table(title="shipped models")
+    for c in ("name", "file", "sha256", "description"):
+        m.add_column(c)
+    for name, e in manifest().items():
+        m.add_row(name, e["file"], e["sha256"][:16] + "…", e["description"])
+    out.print(m)
+
+
+@app.command("eval")
+def eval_cmd(
+    model: Annotated[str, typer.Option(help="shipped model name or path to a model file")],
+    input: Annotated[Path, typer.Option("--input", "-i", help="CSV with the parameter columns")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="CSV to write")],
+    strict: Annotated[bool, typer.Option(help="error (not warn) on points outside the region")] = False,
+    device: Annotated[str, typer.Option(help="cpu, cuda or auto")] = "cpu",
+) -> None:
+    """Integrals I ± I_err at the points of a CSV (columns named as the integral's parameters)."""
+    from hepemu.registry import load_model
+
+    if device == "auto":
+        import torch
+
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        surrogate = load_model(model, device=device)
+    except ModelFileError as exc:
+        _fail(str(exc))
+    integ = surrogate.integral
+    try:
+        table = read_points(input, integ.param_names)
+    except InputError as exc:
+        _fail(str(exc))
+    outside = integ.outside_region(table.params)
+    if outside.any():
+        rows = np.flatnonzero(outside) + 1
+        shown = ", ".join(map(str, rows[:10])) + (" …" if len(rows) > 10 else "")
+        msg = (f"{len(rows)} point(s) outside the trained region "
+               f"{dict(zip(integ.param_names, integ.param_ranges, strict=True))}: rows {shown}")
+        if strict:
+            _fail(msg)
+        err.print(f"[yellow]warning:[/] {msg}; their values are extrapolations")
+    mean, sigma = surrogate.predict(table.params)
+    write_points(output, table, {"I": mean, "I_err": sigma})
+    err.print(f"wrote {len(mean)} integrals to {output}")
+
+
+@app.command("reference")
+def reference_cmd(
+    integral: Annotated[str, typer.Option(help="integral name (see `hepemu integral list`)")],
+    input: Annotated[Path, typer.Option("--input", "-i")],
+    output: Annotated[Path, typer.Option("--output", "-o")],
+    method: Annotated[str, typer.Option(help="gl (tensor Gauss–Legendre) or qmc")] = "qmc",
+    nodes: Annotated[int, typer.Option(help="GL nodes per axis, or QMC lattice size")] = 100003,
+) -> None:
+    """Reference integrals by Gauss–Legendre or randomly shifted lattice QMC."""
+    from hepemu.physics.integrals.quadrature import integrate_gauss_legendre, integrate_qmc
+
+    try:
+        integ = get_integral(integral)
+        table = read_points(input, integ.param_names)
+    except (ValueError, InputError) as exc:
+        _fail(str(exc))
+    if method == "gl":
+        val = integrate_gauss_legendre(integ, table.params, integ.dim, nodes)
+        errv = np.full_like(val, np.nan)
+    elif method == "qmc":
+        res = integrate_qmc(integ, table.params, integ.dim, n=nodes)
+        val, errv = res.value, res.error
+    else:
+        _fail(f"unknown method {method!r}; use gl or qmc")
+    write_points(output, table, {"I": val, "I_err": errv})
+    err.print(f"wrote {len(val)} reference integrals to {output}")
+
+
+@app.command("train")
+def train_cmd(
+    out_dir: Annotated[Path, typer.Option("--out", help="run directory (resumes if present)")],
+    card: Annotated[Path | None, typer.Option(help="TOML run card ([inn] table)")] = None,
+    integral: Annotated[str | None, typer.Option(help="override the card's integral")] = None,
+    steps: Annotated[int | None, typer.Option(help="override Adam steps")] = None,
+    replicas: Annotated[int, typer.Option(help="independently seeded replicas")] = 1,
+    max_minutes: Annotated[float | None, typer.Option(help="stop each replica after this")] = None,
+) -> None:
+    """Train INN replicas; rerunning the same command resumes an interrupted run."""
+    from pydantic import ValidationError
+
+    from hepemu.training.inn_config import INNTrainConfig
+    from hepemu.training.inn_train import train_replicas
+
+    try:
+        cfg = INNTrainConfig.from_toml(card) if card else INNTrainConfig()
+        upd = {k: v for k, v in {"integral": integral, "steps": steps}.items() if v is not None}
+        cfg = INNTrainConfig(**{**cfg.model_dump(), **upd})
+        get_integral(cfg.integral)
+    except (ValidationError, ValueError, OSError) as exc:
+        _fail(f"bad configuration: {exc}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "config.json").write_text(cfg.model_dump_json(indent=2))
+    from hepemu.cli.progress import training_progress
+
+    with training_progress(cfg.steps) as cb:
+        surrogate = train_replicas(
+            cfg, out_dir, replicas, progress=cb,
+            max_seconds=None if max_minutes is None else 60 * max_minutes,
+        )
+    digest = surrogate.save(out_dir / "model.safetensors")
+    err.print(f"saved {out_dir / 'model.safetensors'} (sha256 {digest[:16]}…)")
+    err.print(json.dumps(surrogate.info["replicas"], indent=1))

@@ -1,0 +1,78 @@
+"""Histogram plots of P, R and error-honesty values (PNG, matplotlib Agg backend)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from hepemu.evaluation.metrics import (  # noqa: E402
+    boundary_mask,
+    error_honesty,
+    p_values,
+    r_values,
+)
+
+
+def precision_histograms(
+    est: np.ndarray,
+    true: np.ndarray,
+    s_scaled: np.ndarray,
+    out: str | Path,
+    sigma: np.ndarray | None = None,
+    title: str = "",
+) -> Path:
+    """Write a PNG with P (all / boundary layer), R and log10(σ/|e−t|) histograms."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    p = p_values(est, true)
+    r = r_values(est, true)
+    bm = boundary_mask(s_scaled)
+    ncol = 3 if sigma is not None and np.any(sigma > 0) else 2
+    fig, axes = plt.subplots(1, ncol, figsize=(4.2 * ncol, 3.6))
+    bins = np.linspace(min(-8.0, p.min()), max(0.0, p.max()), 50)
+    axes[0].hist(p, bins=bins, histtype="step", lw=1.5, label=f"all ({-p.mean():.2f} digits)")
+    if bm.any():
+        axes[0].hist(p[bm], bins=bins, histtype="step", lw=1.5, ls="--",
+                     label=f"boundary ({-p[bm].mean():.2f})")
+    axes[0].set_xlabel("P = log10|e/t − 1|")
+    axes[0].set_ylabel("points")
+    axes[0].legend(fontsize=8)
+    lim = max(np.abs(r).max(), 1e-8)
+    axes[1].hist(r, bins=np.linspace(-lim, lim, 50), histtype="step", lw=1.5)
+    axes[1].set_xlabel("R = log10|e/t|")
+    if ncol == 3:
+        h = error_honesty(est, sigma, true)
+        axes[2].hist(h, bins=50, histtype="step", lw=1.5)
+        axes[2].axvline(0.0, color="k", lw=0.8)
+        axes[2].set_xlabel("log10(σ / |e − t|)")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
+def training_curve(history: list[dict], out: str | Path, title: str = "") -> Path:
+    """Validation digits and loss against training step."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    steps = [h["step"] for h in history]
+    fig, ax = plt.subplots(figsize=(5, 3.4))
+    ax.plot(steps, [h["digits"] for h in history], "o-", ms=3, label="validation digits")
+    ax.set_xlabel("step")
+    ax.set_ylabel("mean digits")
+    ax2 = ax.twinx()
+    ax2.semilogy(steps, [max(h["loss"], 1e-30) for h in history], "r-", lw=0.8, label="loss")
+    ax2.set_ylabel("training loss (EMA)")
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out

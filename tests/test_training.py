@@ -1,0 +1,101 @@
+"""INN trainer: learning happens, checkpoints resume bit-identically, replicas are saved."""
+
+import numpy as np
+import pytest
+import torch
+
+from hepemu.models.inn_surrogate import INNSurrogate, normalisation, training_target
+from hepemu.physics.integrals.gghh import GGHH_BOX_SECTOR
+from hepemu.physics.integrals.quadrature import integrate_gauss_legendre
+from hepemu.training.inn_config import INNTrainConfig
+from hepemu.training.inn_train import INNTrainer, train_replicas
+
+SMALL = dict(hidden=[16, 16], batch_size=256, val_points=16, val_every=10, dtype="float64")
+
+
+@pytest.mark.parametrize("korobov", [0, 1, 3])
+@pytest.mark.parametrize("scheme", ["gl3", "centre", "none"])
+def test_training_target_integrates_to_integral_over_normalisation(korobov, scheme):
+    s = np.array([[-10.0, -5.0, -4.0], [-25.0, -3.5, -12.0]])
+    ref = integrate_gauss_legendre(GGHH_BOX_SECTOR, s, 3, 32)
+    norm = normalisation(GGHH_BOX_SECTOR, torch.as_tensor(s), scheme).numpy()
+
+    def target(ss, tt):
+        return training_target(GGHH_BOX_SECTOR, torch.as_tensor(ss), torch.as_tensor(tt),
+                               korobov, scheme).numpy()
+
+    val = integrate_gauss_legendre(target, s, 3, 40)
+    np.testing.assert_allclose(val * norm, ref, rtol=1e-8)
+    if scheme == "gl3":  # the cheap 27-point GL estimate is within 10% of the integral
+        np.testing.assert_allclose(val, 1.0, atol=0.1)
+
+
+def test_training_reduces_loss_and_improves_digits(tmp_path):
+    cfg = INNTrainConfig(steps=150, lr=1e-2, ansatz="anchored", korobov_order=1, **SMALL)
+    tr = INNTrainer(cfg, tmp_path)
+    fixed = tr.make_batch(*tr.sampler.draw())
+    with torch.no_grad():
+        loss0 = tr.loss(*fixed).item()
+    d0 = tr.validate()
+    st = tr.train()
+    with torch.no_grad():
+        assert tr.loss(*fixed).item() < 0.7 * loss0
+    assert st.best_digits > d0 + 0.5
+
+
+def test_interrupted_run_resumes_identically(tmp_path):
+    cfg = INNTrainConfig(steps=40, **SMALL)
+    ref = INNTrainer(cfg, tmp_path / "a")
+    ref.train()
+
+    def stop_at_20(state):
+        if state.step == 20:
+            raise KeyboardInterrupt
+
+    tr = INNTrainer(cfg, tmp_path / "b")
+    with pytest.raises(KeyboardInterrupt):
+        tr.train(progress=stop_at_20)
+    assert (tmp_path / "b" / "checkpoint.pt").exists()
+    again = INNTrainer(cfg, tmp_path / "b")
+    assert again.try_resume() and again.state.step == 20
+    again.train()
+    for k, v in ref.net.state_dict().items():
+        torch.testing.assert_close(again.net.state_dict()[k], v, rtol=0, atol=0)
+    assert again.state.best_digits == ref.state.best_digits
+
+
+def test_resume_refuses_other_configuration(tmp_path):
+    INNTrainer(INNTrainConfig(steps=5, **SMALL), tmp_path).train()
+    other = INNTrainer(INNTrainConfig(steps=5, **{**SMALL, "hidden": [8, 8]}), tmp_path)
+    with pytest.raises(RuntimeError, match="different configuration"):
+        other.try_resume()
+
+
+@pytest.mark.parametrize("sampler", ["sobol", "lattice"])
+def test_lbfgs_polish_and_samplers(tmp_path, sampler):
+    cfg = INNTrainConfig(steps=20, lbfgs_rounds=1, lbfgs_iters=15, lbfgs_points=512,
+                         sampler=sampler, **SMALL)
+    tr = INNTrainer(cfg, tmp_path)
+    st = tr.train()
+    assert st.lbfgs_done == 1 and len(st.history) >= 3
+
+
+def test_replicas_differ_and_give_error(tmp_path):
+    cfg = INNTrainConfig(steps=20, **SMALL)
+    sur = train_replicas(cfg, tmp_path, n_replicas=3)
+    assert isinstance(sur, INNSurrogate) and sur.n_replicas == 3
+    s = GGHH_BOX_SECTOR.sample_params(4, np.random.default_rng(0))
+    reps = sur.replica_integrals(s)
+    assert np.all(np.std(reps, axis=0) > 0)
+    mean, sig = sur.predict(s)
+    np.testing.assert_allclose(mean, reps.mean(0))
+    np.testing.assert_allclose(sig, reps.std(0, ddof=1) / np.sqrt(3))
+
+
+def test_config_validation():
+    with pytest.raises(ValueError):
+        INNTrainConfig(activation="relu6")
+    with pytest.raises(ValueError):
+        INNTrainConfig(hidden=[])
+    with pytest.raises(ValueError):
+        INNTrainConfig(unknown_key=1)
