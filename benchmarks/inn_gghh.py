@@ -117,6 +117,11 @@ def pysecdec_timing(args) -> dict | None:
     return {"status": "installed; run benchmarks/pysecdec_gghh.py for its timing"}
 
 
+def _fit_step(net, deriv, s, x) -> None:
+    net.zero_grad()
+    deriv(s, x).square().mean().backward()
+
+
 def derivative_speedup(args) -> list[dict]:
     """Forward+backward time of the subset-derivative pass vs nested autograd."""
     rows = []
@@ -125,16 +130,10 @@ def derivative_speedup(args) -> list[dict]:
         net = INN(3, k, (64, 64, 64), "gelu")
         s = torch.rand(args.deriv_batch, 3) * 2 - 1
         x = torch.rand(args.deriv_batch, k)
-
-        def fast():
-            net.zero_grad()
-            net.derivative(s, x).square().mean().backward()
-
-        def slow():
-            net.zero_grad()
-            nested_autograd_derivative(net, s, x).square().mean().backward()
-
-        tf, ts = median_time(fast, args.repeats), median_time(slow, args.repeats)
+        tf = median_time(lambda n=net, s=s, x=x: _fit_step(n, n.derivative, s, x), args.repeats)
+        ts = median_time(
+            lambda n=net, s=s, x=x: _fit_step(n, lambda a, b: nested_autograd_derivative(n, a, b),
+                                              s, x), args.repeats)
         rows.append({"k": k, "batch": args.deriv_batch, "subset_s": tf, "nested_autograd_s": ts,
                      "speedup": ts / tf})
         console.print(rows[-1])

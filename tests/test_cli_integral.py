@@ -140,3 +140,23 @@ def test_reference_command(tmp_path):
     assert res.exit_code == 0, res.output
     row = next(csv.DictReader(open(out)))
     assert float(row["I"]) == pytest.approx(4.1647332855491e-2, rel=1e-11)
+
+
+def test_combine_merges_replicas(tmp_path, model_file):
+    out = tmp_path / "merged.safetensors"
+    res = runner.invoke(app, ["integral", "combine", str(model_file), str(model_file),
+                              "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    merged = INNSurrogate.load(out)
+    single = INNSurrogate.load(model_file)
+    assert merged.n_replicas == 4
+    s = np.array([[-10.0, -5.0, -4.0]])
+    np.testing.assert_allclose(merged.predict(s)[0], single.predict(s)[0], rtol=1e-12)
+
+
+def test_combine_refuses_mismatched(tmp_path, model_file):
+    other = tmp_path / "other.safetensors"
+    INNSurrogate(GGHH_BOX_SECTOR, [INN(3, 3, (4,), "gelu")], "centre", 0).save(other)
+    res = runner.invoke(app, ["integral", "combine", str(model_file), str(other),
+                              "-o", str(tmp_path / "x.safetensors")])
+    assert res.exit_code == 2 and "different settings" in res.output

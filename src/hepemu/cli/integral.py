@@ -50,7 +50,9 @@ def eval_cmd(
     model: Annotated[str, typer.Option(help="shipped model name or path to a model file")],
     input: Annotated[Path, typer.Option("--input", "-i", help="CSV with the parameter columns")],
     output: Annotated[Path, typer.Option("--output", "-o", help="CSV to write")],
-    strict: Annotated[bool, typer.Option(help="error (not warn) on points outside the region")] = False,
+    strict: Annotated[
+        bool, typer.Option(help="error (not warn) on points outside the region")
+    ] = False,
     device: Annotated[str, typer.Option(help="cpu, cuda or auto")] = "cpu",
 ) -> None:
     """Integrals I ± I_err at the points of a CSV (columns named as the integral's parameters)."""
@@ -117,6 +119,7 @@ def train_cmd(
     card: Annotated[Path | None, typer.Option(help="TOML run card ([inn] table)")] = None,
     integral: Annotated[str | None, typer.Option(help="override the card's integral")] = None,
     steps: Annotated[int | None, typer.Option(help="override Adam steps")] = None,
+    seed: Annotated[int | None, typer.Option(help="override the seed (first replica)")] = None,
     replicas: Annotated[int, typer.Option(help="independently seeded replicas")] = 1,
     max_minutes: Annotated[float | None, typer.Option(help="stop each replica after this")] = None,
 ) -> None:
@@ -128,7 +131,8 @@ def train_cmd(
 
     try:
         cfg = INNTrainConfig.from_toml(card) if card else INNTrainConfig()
-        upd = {k: v for k, v in {"integral": integral, "steps": steps}.items() if v is not None}
+        upd = {"integral": integral, "steps": steps, "seed": seed}
+        upd = {k: v for k, v in upd.items() if v is not None}
         cfg = INNTrainConfig(**{**cfg.model_dump(), **upd})
         get_integral(cfg.integral)
     except (ValidationError, ValueError, OSError) as exc:
@@ -145,3 +149,19 @@ def train_cmd(
     digest = surrogate.save(out_dir / "model.safetensors")
     err.print(f"saved {out_dir / 'model.safetensors'} (sha256 {digest[:16]}…)")
     err.print(json.dumps(surrogate.info["replicas"], indent=1))
+
+
+@app.command("combine")
+def combine_cmd(
+    models: Annotated[list[Path], typer.Argument(help="model files to merge (same integral)")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="merged model file")],
+) -> None:
+    """Merge replica sets trained separately (e.g. in parallel) into one model file."""
+    from hepemu.models.inn_surrogate import INNSurrogate, merge_surrogates
+
+    try:
+        merged = merge_surrogates([INNSurrogate.load(m) for m in models])
+    except (ModelFileError, ValueError) as exc:
+        _fail(str(exc))
+    digest = merged.save(output)
+    err.print(f"wrote {merged.n_replicas} replicas to {output} (sha256 {digest[:16]}…)")

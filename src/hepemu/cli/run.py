@@ -47,7 +47,8 @@ def run_main(
                                out / "shipped_precision.png", sigma,
                                title=f"shipped {model}: {surrogate.n_replicas} replicas")
     rows = [[k, v] for k, v in summary.as_dict().items()]
-    rep.section(f"Shipped model `{model}` on {points} unseen points", md_table(["metric", "value"], rows))
+    rep.section(f"Shipped model `{model}` on {points} unseen points",
+                md_table(["metric", "value"], rows))
     rep.figure(png.relative_to(out), "P, R and error-honesty histograms of the shipped replica set")
 
     console.print("[bold]2/3[/] throughput: INN vs tensor Gauss–Legendre…")

@@ -35,7 +35,9 @@ def read_points(path: str | Path, columns: tuple[str, ...]) -> PointTable:
         try:
             header = [h.strip() for h in next(reader)]
         except StopIteration:
-            raise InputError(f"{path} is empty; expected a header with {', '.join(columns)}") from None
+            raise InputError(
+                f"{path} is empty; expected a header with {', '.join(columns)}"
+            ) from None
         missing = [c for c in columns if c not in header]
         if missing:
             raise InputError(
@@ -49,7 +51,9 @@ def read_points(path: str | Path, columns: tuple[str, ...]) -> PointTable:
             try:
                 vals = [float(row[j]) for j in idx]
             except (ValueError, IndexError):
-                raise InputError(f"{path}: row {i} has a missing or non-numeric value: {row}") from None
+                raise InputError(
+                    f"{path}: row {i} has a missing or non-numeric value: {row}"
+                ) from None
             bad = [columns[j] for j, v in enumerate(vals) if not np.isfinite(v)]
             if bad:
                 raise InputError(f"{path}: row {i} has non-finite {', '.join(bad)}: {row}")

@@ -26,7 +26,7 @@ def error_honesty(est: np.ndarray, sigma: np.ndarray, true: np.ndarray) -> np.nd
     return np.log10(np.maximum(np.asarray(sigma), FLOOR) / diff)
 
 
-def boundary_mask(s_scaled: np.ndarray, width: float = 0.1) -> np.ndarray:
+def boundary_mask(s_scaled: np.ndarray, width: float = 0.05) -> np.ndarray:
     """Points within ``width`` (fraction of the full range) of the region's boundary.
 
     ``s_scaled`` lies in [−1, 1]^m; a point is in the boundary layer when any coordinate is
@@ -59,7 +59,7 @@ def summarise(
     true: np.ndarray,
     s_scaled: np.ndarray,
     sigma: np.ndarray | None = None,
-    boundary_width: float = 0.1,
+    boundary_width: float = 0.05,
 ) -> PrecisionSummary:
     """Mean/median/worst digits overall and on the boundary layer; R bias; error coverage."""
     p = p_values(est, true)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import torch
@@ -20,7 +20,7 @@ from numpy.polynomial import polynomial as P
 DerivFn = Callable[[torch.Tensor, int], list[torch.Tensor]]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _recursion_polys(kind: str, n: int) -> tuple[tuple[float, ...], ...]:
     """Polynomials p_j with φ⁽ʲ⁾ = p_j(φ): tanh' = 1−t², σ' = σ−σ²."""
     base = {"tanh": (1.0, 0.0, -1.0), "sigmoid": (0.0, 1.0, -1.0)}[kind]

@@ -13,7 +13,7 @@ on every face through the origin, so the corner sum is the single term g(s; 1,â€
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cache
 
 import torch
 from torch import nn
@@ -23,7 +23,7 @@ from hepemu.models.activations import get_activation
 MAX_K = 6
 
 
-@lru_cache(maxsize=None)
+@cache
 def set_partitions(mask: int) -> tuple[tuple[int, ...], ...]:
     """All partitions of the set encoded by bitmask ``mask`` into blocks (bitmasks)."""
     if mask == 0:
@@ -93,7 +93,9 @@ class INN(nn.Module):
         self.gain = gain
         self._act = get_activation(activation)
         sizes = (dim + n_params, *self.hidden, 1)
-        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+        self.layers = nn.ModuleList(
+            nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:], strict=True)
+        )
         for layer in self.layers:
             nn.init.xavier_uniform_(layer.weight, gain=gain)
             nn.init.zeros_(layer.bias)

@@ -163,9 +163,13 @@ class INNSurrogate:
                 header = fh.metadata() or {}
             tensors = load_file(str(path), device=device)
         except (SafetensorError, OSError, ValueError) as exc:
-            raise ModelFileError(f"{path} is not a readable safetensors model file: {exc}") from None
+            raise ModelFileError(
+                f"{path} is not a readable safetensors model file: {exc}"
+            ) from None
         if header.get("format") != FORMAT:
-            raise ModelFileError(f"{path} is not a hepemu INN model (format={header.get('format')})")
+            raise ModelFileError(
+                f"{path} is not a hepemu INN model (format={header.get('format')})"
+            )
         try:
             integral = get_integral(header["integral"])
             cfg = json.loads(header["model"])
@@ -187,3 +191,20 @@ class INNSurrogate:
             )
         except (KeyError, ValueError, TypeError, RuntimeError) as exc:
             raise ModelFileError(f"{path}: inconsistent hepemu INN model: {exc}") from None
+
+
+def merge_surrogates(parts: list[INNSurrogate]) -> INNSurrogate:
+    """One replica set from several with the same integral, preprocessing and network shape."""
+    if not parts:
+        raise ValueError("nothing to merge")
+    first = parts[0]
+    key = (first.integral.name, first.normalisation, first.korobov_order,
+           json.dumps(first.replicas[0].config()))
+    for p in parts[1:]:
+        other = (p.integral.name, p.normalisation, p.korobov_order,
+                 json.dumps(p.replicas[0].config()))
+        if other != key:
+            raise ValueError(f"cannot merge replica sets with different settings: {key} vs {other}")
+    info = {"merged_from": [p.info for p in parts]}
+    return INNSurrogate(first.integral, [r for p in parts for r in p.replicas],
+                        first.normalisation, first.korobov_order, info)

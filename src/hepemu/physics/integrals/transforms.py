@@ -7,13 +7,13 @@ w = 6t(1−t): Bentley 2024, INN thesis eq. 2.20). Works on NumPy arrays and tor
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from numpy.polynomial import polynomial as P
 
 
-@lru_cache(maxsize=None)
+@cache
 def korobov_coefficients(order: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """Power-series coefficients (ascending) of x(t) and w(t) for the order-r transform."""
     if order < 0:
