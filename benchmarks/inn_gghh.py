@@ -44,20 +44,35 @@ def parse_configs(text: str) -> list[tuple[str, list[int]]]:
 def train_grid(args, refset, integral) -> list[dict]:
     rows = []
     for act, hidden in parse_configs(args.configs):
-        cfg = INNTrainConfig(integral=integral.name, activation=act, hidden=hidden,
-                             ansatz=args.ansatz, korobov_order=args.korobov,
-                             dtype=args.dtype, batch_size=args.batch, steps=10**7,
-                             val_every=100, device=args.device, seed=args.seed)
+        cfg = INNTrainConfig(
+            integral=integral.name,
+            activation=act,
+            hidden=hidden,
+            ansatz=args.ansatz,
+            korobov_order=args.korobov,
+            dtype=args.dtype,
+            batch_size=args.batch,
+            steps=10**7,
+            val_every=100,
+            device=args.device,
+            seed=args.seed,
+        )
         trainer = INNTrainer(cfg, Path(args.workdir) / f"{act}-{len(hidden)}x{hidden[0]}")
         t0 = time.perf_counter()
         trainer.train(max_seconds=60 * args.minutes)
         net = trainer.best_network().cpu().double()
         sur = INNSurrogate(integral, [net], cfg.normalisation, cfg.korobov_order)
         summ, _, _ = evaluate(sur, refset)
-        rows.append({"activation": act, "architecture": f"{len(hidden)}x{hidden[0]}",
-                     "steps": trainer.state.step, "train_s": time.perf_counter() - t0,
-                     "mean_digits": summ.mean_digits,
-                     "boundary_digits": summ.mean_digits_boundary})
+        rows.append(
+            {
+                "activation": act,
+                "architecture": f"{len(hidden)}x{hidden[0]}",
+                "steps": trainer.state.step,
+                "train_s": time.perf_counter() - t0,
+                "mean_digits": summ.mean_digits,
+                "boundary_digits": summ.mean_digits_boundary,
+            }
+        )
         console.print(rows[-1])
     return rows
 
@@ -76,35 +91,49 @@ def throughput(args, refset, integral, surrogate) -> dict:
     ref = refset.ref[: args.timing_points]
     res = {}
     inn_digits = float(-p_values(surrogate.predict(s)[0], ref).mean())
-    res["inn"] = {"digits": inn_digits,
-                  "per_s": len(s) / median_time(lambda: surrogate.predict(s), args.repeats)}
+    res["inn"] = {
+        "digits": inn_digits,
+        "per_s": len(s) / median_time(lambda: surrogate.predict(s), args.repeats),
+    }
     if torch.cuda.is_available():
-        gpu = INNSurrogate(integral, [r for r in surrogate.replicas], surrogate.normalisation,
-                           surrogate.korobov_order).to("cuda")
+        gpu = INNSurrogate(
+            integral,
+            [r for r in surrogate.replicas],
+            surrogate.normalisation,
+            surrogate.korobov_order,
+        ).to("cuda")
         res["inn_cuda"] = {"per_s": len(s) / median_time(lambda: gpu.predict(s), args.repeats)}
         surrogate.to("cpu")
     target = args.target_digits
 
     def gl_dig(n):
-        return float(-p_values(integrate_gauss_legendre(integral, s, 3, n), ref).mean())
+        return float(-p_values(integrate_gauss_legendre(integral, s, integral.dim, n), ref).mean())
 
     for label, tgt in (("gl_at_target", target), ("gl_at_inn", inn_digits)):
         n, d = cheapest_to_reach(tgt, range(3, 41), gl_dig)
         if n is not None:
-            t = median_time(lambda n=n: integrate_gauss_legendre(integral, s, 3, n), args.repeats)
+            t = median_time(
+                lambda n=n: integrate_gauss_legendre(integral, s, integral.dim, n), args.repeats
+            )
             res[label] = {"nodes": f"{n}^3", "digits": d, "per_s": len(s) / t}
 
     def qmc_dig(n):
-        q = integrate_qmc(integral, s, 3, n=n, n_shifts=args.qmc_shifts, seed=1)
+        q = integrate_qmc(integral, s, integral.dim, n=n, n_shifts=args.qmc_shifts, seed=1)
         return float(-p_values(q.value, ref).mean())
 
     primes = [31, 61, 127, 251, 503, 1009, 2003, 4001, 8009, 16007, 32003]
     n, d = cheapest_to_reach(target, primes, qmc_dig)
     if n is not None:
-        t = median_time(lambda: integrate_qmc(integral, s, 3, n=n, n_shifts=args.qmc_shifts),
-                        args.repeats)
-        res["qmc_at_target"] = {"lattice": n, "shifts": args.qmc_shifts, "digits": d,
-                                "per_s": len(s) / t}
+        t = median_time(
+            lambda: integrate_qmc(integral, s, integral.dim, n=n, n_shifts=args.qmc_shifts),
+            args.repeats,
+        )
+        res["qmc_at_target"] = {
+            "lattice": n,
+            "shifts": args.qmc_shifts,
+            "digits": d,
+            "per_s": len(s) / t,
+        }
     res["pysecdec"] = pysecdec_timing(args)
     return res
 
@@ -132,10 +161,20 @@ def derivative_speedup(args) -> list[dict]:
         x = torch.rand(args.deriv_batch, k)
         tf = median_time(lambda n=net, s=s, x=x: _fit_step(n, n.derivative, s, x), args.repeats)
         ts = median_time(
-            lambda n=net, s=s, x=x: _fit_step(n, lambda a, b: nested_autograd_derivative(n, a, b),
-                                              s, x), args.repeats)
-        rows.append({"k": k, "batch": args.deriv_batch, "subset_s": tf, "nested_autograd_s": ts,
-                     "speedup": ts / tf})
+            lambda n=net, s=s, x=x: _fit_step(
+                n, lambda a, b: nested_autograd_derivative(n, a, b), s, x
+            ),
+            args.repeats,
+        )
+        rows.append(
+            {
+                "k": k,
+                "batch": args.deriv_batch,
+                "subset_s": tf,
+                "nested_autograd_s": ts,
+                "speedup": ts / tf,
+            }
+        )
         console.print(rows[-1])
     return rows
 
@@ -175,12 +214,21 @@ def main() -> None:
     t = Table(title=f"INN on {integral.name}: {args.points} unseen points")
     for c in ("model", "steps", "train time", "mean digits", "boundary digits"):
         t.add_column(c)
-    t.add_row(f"shipped ({surrogate.n_replicas} replicas)", "-", "-",
-              f"{shipped.mean_digits:.2f}", f"{shipped.mean_digits_boundary:.2f}")
+    t.add_row(
+        f"shipped ({surrogate.n_replicas} replicas)",
+        "-",
+        "-",
+        f"{shipped.mean_digits:.2f}",
+        f"{shipped.mean_digits_boundary:.2f}",
+    )
     for r in grid:
-        t.add_row(f"{r['activation']} {r['architecture']}", str(r["steps"]),
-                  f"{r['train_s']:.0f} s", f"{r['mean_digits']:.2f}",
-                  f"{r['boundary_digits']:.2f}")
+        t.add_row(
+            f"{r['activation']} {r['architecture']}",
+            str(r["steps"]),
+            f"{r['train_s']:.0f} s",
+            f"{r['mean_digits']:.2f}",
+            f"{r['boundary_digits']:.2f}",
+        )
     console.print(t)
     t2 = Table(title="throughput, same machine, same run (median of repeats)")
     for c in ("method", "setting", "mean digits", "integrals/s", "INN speed-up"):
@@ -190,15 +238,27 @@ def main() -> None:
         if not isinstance(v, dict) or "per_s" not in v:
             continue
         setting = v.get("nodes") or (f"n={v['lattice']}×{v['shifts']}" if "lattice" in v else "")
-        t2.add_row(key, setting, f"{v.get('digits', float('nan')):.2f}",
-                   f"{v['per_s']:.3g}", f"{inn_rate / v['per_s']:.2f}×")
+        t2.add_row(
+            key,
+            setting,
+            f"{v.get('digits', float('nan')):.2f}",
+            f"{v['per_s']:.3g}",
+            f"{inn_rate / v['per_s']:.2f}×",
+        )
     console.print(t2)
     result = {
-        "hardware": {"machine": platform.machine(), "processor": platform.processor(),
-                     "torch_threads": torch.get_num_threads(),
-                     "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None},
-        "args": vars(args), "shipped": shipped.as_dict(), "shipped_info": surrogate.info,
-        "training_grid": grid, "throughput": thr, "derivative_speedup": speed,
+        "hardware": {
+            "machine": platform.machine(),
+            "processor": platform.processor(),
+            "torch_threads": torch.get_num_threads(),
+            "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        },
+        "args": vars(args),
+        "shipped": shipped.as_dict(),
+        "shipped_info": surrogate.info,
+        "training_grid": grid,
+        "throughput": thr,
+        "derivative_speedup": speed,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

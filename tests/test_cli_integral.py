@@ -35,8 +35,10 @@ def write_csv(path, rows, header=("s12", "s14", "mH2")):
 def test_eval_writes_I_and_error_columns(tmp_path, model_file):
     inp = write_csv(tmp_path / "p.csv", [[-10, -5, -4], [-20, -3.5, -29]])
     out = tmp_path / "o.csv"
-    res = runner.invoke(app, ["integral", "eval", "--model", str(model_file),
-                              "--input", str(inp), "--output", str(out)])
+    res = runner.invoke(
+        app,
+        ["integral", "eval", "--model", str(model_file), "--input", str(inp), "--output", str(out)],
+    )
     assert res.exit_code == 0, res.output
     rows = list(csv.DictReader(open(out)))
     assert [r["s12"] for r in rows] == ["-10", "-20"]
@@ -49,8 +51,16 @@ def test_eval_writes_I_and_error_columns(tmp_path, model_file):
 
 def test_eval_outside_region_warns_or_fails_strict(tmp_path, model_file):
     inp = write_csv(tmp_path / "p.csv", [[-10, -5, -4], [-40, -5, -4]])
-    args = ["integral", "eval", "--model", str(model_file), "--input", str(inp),
-            "--output", str(tmp_path / "o.csv")]
+    args = [
+        "integral",
+        "eval",
+        "--model",
+        str(model_file),
+        "--input",
+        str(inp),
+        "--output",
+        str(tmp_path / "o.csv"),
+    ]
     res = runner.invoke(app, args)
     assert res.exit_code == 0
     assert "outside the trained region" in res.output and "rows 2" in res.output
@@ -58,13 +68,25 @@ def test_eval_outside_region_warns_or_fails_strict(tmp_path, model_file):
     assert res.exit_code == 2 and "outside the trained region" in res.output
 
 
-@pytest.mark.parametrize("bad,word", [("nan", "non-finite"), ("inf", "non-finite"),
-                                      ("abc", "non-numeric")])
+@pytest.mark.parametrize(
+    "bad,word", [("nan", "non-finite"), ("inf", "non-finite"), ("abc", "non-numeric")]
+)
 def test_eval_bad_values_name_the_row(tmp_path, model_file, bad, word):
     inp = tmp_path / "p.csv"
     inp.write_text(f"s12,s14,mH2\n-10,-5,-4\n-10,-5,-4\n-10,{bad},-4\n")
-    res = runner.invoke(app, ["integral", "eval", "--model", str(model_file),
-                              "--input", str(inp), "--output", str(tmp_path / "o.csv")])
+    res = runner.invoke(
+        app,
+        [
+            "integral",
+            "eval",
+            "--model",
+            str(model_file),
+            "--input",
+            str(inp),
+            "--output",
+            str(tmp_path / "o.csv"),
+        ],
+    )
     assert res.exit_code == 2
     assert "row 3" in res.output and word in res.output
     assert "Traceback" not in res.output
@@ -72,21 +94,45 @@ def test_eval_bad_values_name_the_row(tmp_path, model_file, bad, word):
 
 def test_eval_missing_column(tmp_path, model_file):
     inp = write_csv(tmp_path / "p.csv", [[-10, -5]], header=("s12", "s14"))
-    res = runner.invoke(app, ["integral", "eval", "--model", str(model_file),
-                              "--input", str(inp), "--output", str(tmp_path / "o.csv")])
+    res = runner.invoke(
+        app,
+        [
+            "integral",
+            "eval",
+            "--model",
+            str(model_file),
+            "--input",
+            str(inp),
+            "--output",
+            str(tmp_path / "o.csv"),
+        ],
+    )
     assert res.exit_code == 2 and "missing column" in res.output and "mH2" in res.output
 
 
-@pytest.mark.parametrize("content", [b"", b"\x80\x04garbage pickle", b"{" * 100,
-                                     b"\x10\x00\x00\x00\x00\x00\x00\x00{\"a\":1}       "])
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"\x80\x04garbage pickle", b"{" * 100, b'\x10\x00\x00\x00\x00\x00\x00\x00{"a":1}       '],
+)
 def test_corrupted_model_file_gives_clear_error(tmp_path, content):
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes(content)
     with pytest.raises(ModelFileError):
         INNSurrogate.load(bad)
     inp = write_csv(tmp_path / "p.csv", [[-10, -5, -4]])
-    res = runner.invoke(app, ["integral", "eval", "--model", str(bad), "--input", str(inp),
-                              "--output", str(tmp_path / "o.csv")])
+    res = runner.invoke(
+        app,
+        [
+            "integral",
+            "eval",
+            "--model",
+            str(bad),
+            "--input",
+            str(inp),
+            "--output",
+            str(tmp_path / "o.csv"),
+        ],
+    )
     assert res.exit_code == 2 and "error" in res.output and "Traceback" not in res.output
 
 
@@ -127,16 +173,42 @@ def test_save_load_roundtrip(tmp_path, model_file):
 
 def test_unknown_model_name(tmp_path):
     inp = write_csv(tmp_path / "p.csv", [[-10, -5, -4]])
-    res = runner.invoke(app, ["integral", "eval", "--model", "no-such-model", "--input",
-                              str(inp), "--output", str(tmp_path / "o.csv")])
+    res = runner.invoke(
+        app,
+        [
+            "integral",
+            "eval",
+            "--model",
+            "no-such-model",
+            "--input",
+            str(inp),
+            "--output",
+            str(tmp_path / "o.csv"),
+        ],
+    )
     assert res.exit_code == 2 and "no model named" in res.output
 
 
 def test_reference_command(tmp_path):
     inp = write_csv(tmp_path / "p.csv", [[-10, -5, -4]])
     out = tmp_path / "r.csv"
-    res = runner.invoke(app, ["integral", "reference", "--integral", "gghh-box-1l-full",
-                              "-i", str(inp), "-o", str(out), "--method", "gl", "--nodes", "24"])
+    res = runner.invoke(
+        app,
+        [
+            "integral",
+            "reference",
+            "--integral",
+            "gghh-box-1l-full",
+            "-i",
+            str(inp),
+            "-o",
+            str(out),
+            "--method",
+            "gl",
+            "--nodes",
+            "24",
+        ],
+    )
     assert res.exit_code == 0, res.output
     row = next(csv.DictReader(open(out)))
     assert float(row["I"]) == pytest.approx(4.1647332855491e-2, rel=1e-11)
@@ -144,8 +216,9 @@ def test_reference_command(tmp_path):
 
 def test_combine_merges_replicas(tmp_path, model_file):
     out = tmp_path / "merged.safetensors"
-    res = runner.invoke(app, ["integral", "combine", str(model_file), str(model_file),
-                              "-o", str(out)])
+    res = runner.invoke(
+        app, ["integral", "combine", str(model_file), str(model_file), "-o", str(out)]
+    )
     assert res.exit_code == 0, res.output
     merged = INNSurrogate.load(out)
     single = INNSurrogate.load(model_file)
@@ -157,6 +230,62 @@ def test_combine_merges_replicas(tmp_path, model_file):
 def test_combine_refuses_mismatched(tmp_path, model_file):
     other = tmp_path / "other.safetensors"
     INNSurrogate(GGHH_BOX_SECTOR, [INN(3, 3, (4,), "gelu")], "centre", 0).save(other)
-    res = runner.invoke(app, ["integral", "combine", str(model_file), str(other),
-                              "-o", str(tmp_path / "x.safetensors")])
+    res = runner.invoke(
+        app,
+        ["integral", "combine", str(model_file), str(other), "-o", str(tmp_path / "x.safetensors")],
+    )
     assert res.exit_code == 2 and "different settings" in res.output
+
+
+def test_float64_model_roundtrip_is_exact(tmp_path):
+    torch.manual_seed(3)
+    net = INN(3, 3, (8, 8), "gelu").double()
+    with torch.no_grad():
+        net.layers[0].weight[0, 0] = 1.0 / 3.0
+    path = tmp_path / "f64.safetensors"
+    INNSurrogate(GGHH_BOX_SECTOR, [net], "gl3", 0).save(path)
+    back = INNSurrogate.load(path)
+    for k, v in net.state_dict().items():
+        torch.testing.assert_close(back.replicas[0].state_dict()[k], v, rtol=0, atol=0)
+
+
+def test_binary_input_gives_clear_error(tmp_path, model_file):
+    inp = tmp_path / "p.csv"
+    inp.write_bytes(b"s12,s14,mH2\n\xff\xfe\x00\x81binary")
+    res = runner.invoke(
+        app,
+        [
+            "integral",
+            "eval",
+            "--model",
+            str(model_file),
+            "--input",
+            str(inp),
+            "--output",
+            str(tmp_path / "o.csv"),
+        ],
+    )
+    assert res.exit_code == 2 and "not a readable CSV" in res.output
+
+
+def test_reference_rejects_bad_node_counts(tmp_path):
+    inp = write_csv(tmp_path / "p.csv", [[-10, -5, -4]])
+    for method, nodes in (("gl", "0"), ("gl", "100003"), ("qmc", "1")):
+        res = runner.invoke(
+            app,
+            [
+                "integral",
+                "reference",
+                "--integral",
+                "gghh-box-1l",
+                "-i",
+                str(inp),
+                "-o",
+                str(tmp_path / "r.csv"),
+                "--method",
+                method,
+                "--nodes",
+                nodes,
+            ],
+        )
+        assert res.exit_code == 2 and "--nodes" in res.output

@@ -46,6 +46,23 @@ def test_gl_exact_for_polynomials():
     np.testing.assert_allclose(val, [3.0 / 18, 6.0 / 18], rtol=1e-14)
 
 
+def _p2(zv, n):
+    x = (np.arange(n)[:, None] * np.asarray(zv)[None, :] % n) / n
+    om = 2 * np.pi**2 * (x * x - x + 1 / 6)
+    return np.mean(np.prod(1 + om, axis=1)) - 1
+
+
+@pytest.mark.parametrize("n,k", [(101, 4), (211, 3), (53, 5)])
+def test_fast_cbc_equals_brute_force_cbc(n, k):
+    # brute-force CBC: for each new component, try every z in 1..n−1 (Nuyens & Cools 2006)
+    z = [1]
+    for _ in range(1, k):
+        scores = [_p2(z + [c], n) for c in range(1, n)]
+        z.append(1 + int(np.argmin(scores)))
+    fast = cbc_generating_vector(n, k)
+    assert _p2(fast, n) == pytest.approx(_p2(z, n), rel=1e-10)
+
+
 def test_cbc_vector_beats_bad_vector():
     n, k = 1009, 3
     z = cbc_generating_vector(n, k)

@@ -21,8 +21,9 @@ def test_training_target_integrates_to_integral_over_normalisation(korobov, sche
     norm = normalisation(GGHH_BOX_SECTOR, torch.as_tensor(s), scheme).numpy()
 
     def target(ss, tt):
-        return training_target(GGHH_BOX_SECTOR, torch.as_tensor(ss), torch.as_tensor(tt),
-                               korobov, scheme).numpy()
+        return training_target(
+            GGHH_BOX_SECTOR, torch.as_tensor(ss), torch.as_tensor(tt), korobov, scheme
+        ).numpy()
 
     val = integrate_gauss_legendre(target, s, 3, 40)
     np.testing.assert_allclose(val * norm, ref, rtol=1e-8)
@@ -43,25 +44,39 @@ def test_training_reduces_loss_and_improves_digits(tmp_path):
     assert st.best_digits > d0 + 0.5
 
 
-def test_interrupted_run_resumes_identically(tmp_path):
-    cfg = INNTrainConfig(steps=40, **SMALL)
+@pytest.mark.parametrize("sampler,resample_every", [("uniform", 1), ("sobol", 3), ("lattice", 3)])
+def test_interrupted_run_resumes_identically(tmp_path, sampler, resample_every):
+    cfg = INNTrainConfig(
+        steps=40, sampler=sampler, resample_every=resample_every, **{**SMALL, "val_every": 5}
+    )
     ref = INNTrainer(cfg, tmp_path / "a")
     ref.train()
 
-    def stop_at_20(state):
-        if state.step == 20:
+    def stop_at_25(state):  # 25 is not a multiple of resample_every = 3
+        if state.step == 25:
             raise KeyboardInterrupt
 
     tr = INNTrainer(cfg, tmp_path / "b")
     with pytest.raises(KeyboardInterrupt):
-        tr.train(progress=stop_at_20)
+        tr.train(progress=stop_at_25)
     assert (tmp_path / "b" / "checkpoint.pt").exists()
     again = INNTrainer(cfg, tmp_path / "b")
-    assert again.try_resume() and again.state.step == 20
+    assert again.try_resume() and again.state.step == 25
     again.train()
     for k, v in ref.net.state_dict().items():
         torch.testing.assert_close(again.net.state_dict()[k], v, rtol=0, atol=0)
     assert again.state.best_digits == ref.state.best_digits
+
+
+def test_extended_cosine_run_follows_new_schedule(tmp_path):
+    short = INNTrainer(INNTrainConfig(steps=20, **SMALL), tmp_path)
+    short.train()
+    longer = INNTrainer(INNTrainConfig(steps=60, **SMALL), tmp_path)
+    assert longer.try_resume()
+    assert longer.sched.T_max == 60
+    longer.train()
+    lrs = [h["lr"] for h in longer.state.history]
+    assert all(b <= a + 1e-15 for a, b in zip(lrs, lrs[1:], strict=False))  # no cosine restart
 
 
 def test_resume_refuses_other_configuration(tmp_path):
@@ -73,11 +88,14 @@ def test_resume_refuses_other_configuration(tmp_path):
 
 @pytest.mark.parametrize("sampler", ["sobol", "lattice"])
 def test_lbfgs_polish_and_samplers(tmp_path, sampler):
-    cfg = INNTrainConfig(steps=20, lbfgs_rounds=1, lbfgs_iters=15, lbfgs_points=512,
-                         sampler=sampler, **SMALL)
+    cfg = INNTrainConfig(
+        steps=20, lbfgs_rounds=1, lbfgs_iters=15, lbfgs_points=512, sampler=sampler, **SMALL
+    )
     tr = INNTrainer(cfg, tmp_path)
     st = tr.train()
     assert st.lbfgs_done == 1 and len(st.history) >= 3
+    rec = st.lbfgs_history[0]
+    assert rec["loss_after"] < rec["loss_before"]
 
 
 def test_replicas_differ_and_give_error(tmp_path):
@@ -99,3 +117,15 @@ def test_config_validation():
         INNTrainConfig(hidden=[])
     with pytest.raises(ValueError):
         INNTrainConfig(unknown_key=1)
+
+
+def test_warm_restart_from_checkpoint_in_float64(tmp_path):
+    first = INNTrainer(INNTrainConfig(steps=30, **{**SMALL, "dtype": "float32"}), tmp_path / "a")
+    first.train()
+    cfg = INNTrainConfig(steps=0, init_from=str(tmp_path / "a"), **SMALL)
+    second = INNTrainer(cfg, tmp_path / "b")
+    assert next(second.net.parameters()).dtype == torch.float64
+    for k, v in first.best_state.items():
+        torch.testing.assert_close(second.net.state_dict()[k], v.double())
+    with pytest.raises(FileNotFoundError):
+        INNTrainer(INNTrainConfig(init_from=str(tmp_path / "none"), **SMALL), tmp_path / "c")

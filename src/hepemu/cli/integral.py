@@ -56,12 +56,14 @@ def eval_cmd(
     device: Annotated[str, typer.Option(help="cpu, cuda or auto")] = "cpu",
 ) -> None:
     """Integrals I ± I_err at the points of a CSV (columns named as the integral's parameters)."""
+    import torch
+
     from hepemu.registry import load_model
 
     if device == "auto":
-        import torch
-
         device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        _fail("--device cuda requested but no CUDA device is available")
     try:
         surrogate = load_model(model, device=device)
     except ModelFileError as exc:
@@ -75,14 +77,27 @@ def eval_cmd(
     if outside.any():
         rows = np.flatnonzero(outside) + 1
         shown = ", ".join(map(str, rows[:10])) + (" …" if len(rows) > 10 else "")
-        msg = (f"{len(rows)} point(s) outside the trained region "
-               f"{dict(zip(integ.param_names, integ.param_ranges, strict=True))}: rows {shown}")
+        msg = (
+            f"{len(rows)} point(s) outside the trained region "
+            f"{dict(zip(integ.param_names, integ.param_ranges, strict=True))}: rows {shown}"
+        )
         if strict:
             _fail(msg)
         err.print(f"[yellow]warning:[/] {msg}; their values are extrapolations")
     mean, sigma = surrogate.predict(table.params)
-    write_points(output, table, {"I": mean, "I_err": sigma})
+    bad = ~(np.isfinite(mean) & np.isfinite(sigma))
+    if bad.any():
+        rows = ", ".join(map(str, np.flatnonzero(bad)[:10] + 1))
+        _fail(f"non-finite predictions at rows {rows} (far outside the trained region?)")
+    _write(output, table, {"I": mean, "I_err": sigma})
     err.print(f"wrote {len(mean)} integrals to {output}")
+
+
+def _write(path: Path, table, columns: dict) -> None:
+    try:
+        write_points(path, table, columns)
+    except OSError as exc:
+        _fail(f"cannot write {path}: {exc}")
 
 
 @app.command("reference")
@@ -91,11 +106,21 @@ def reference_cmd(
     input: Annotated[Path, typer.Option("--input", "-i")],
     output: Annotated[Path, typer.Option("--output", "-o")],
     method: Annotated[str, typer.Option(help="gl (tensor Gauss–Legendre) or qmc")] = "qmc",
-    nodes: Annotated[int, typer.Option(help="GL nodes per axis, or QMC lattice size")] = 100003,
+    nodes: Annotated[
+        int | None,
+        typer.Option(help="GL nodes per axis (default 32) or QMC lattice size (default 100003)"),
+    ] = None,
 ) -> None:
     """Reference integrals by Gauss–Legendre or randomly shifted lattice QMC."""
     from hepemu.physics.integrals.quadrature import integrate_gauss_legendre, integrate_qmc
 
+    limits = {"gl": (1, 200, 32), "qmc": (31, 10**8, 100003)}
+    if method not in limits:
+        _fail(f"unknown method {method!r}; use gl or qmc")
+    lo, hi, default = limits[method]
+    nodes = default if nodes is None else nodes
+    if not lo <= nodes <= hi:
+        _fail(f"--nodes for {method} must be in [{lo}, {hi}], got {nodes}")
     try:
         integ = get_integral(integral)
         table = read_points(input, integ.param_names)
@@ -104,12 +129,10 @@ def reference_cmd(
     if method == "gl":
         val = integrate_gauss_legendre(integ, table.params, integ.dim, nodes)
         errv = np.full_like(val, np.nan)
-    elif method == "qmc":
+    else:
         res = integrate_qmc(integ, table.params, integ.dim, n=nodes)
         val, errv = res.value, res.error
-    else:
-        _fail(f"unknown method {method!r}; use gl or qmc")
-    write_points(output, table, {"I": val, "I_err": errv})
+    _write(output, table, {"I": val, "I_err": errv})
     err.print(f"wrote {len(val)} reference integrals to {output}")
 
 
@@ -120,7 +143,7 @@ def train_cmd(
     integral: Annotated[str | None, typer.Option(help="override the card's integral")] = None,
     steps: Annotated[int | None, typer.Option(help="override Adam steps")] = None,
     seed: Annotated[int | None, typer.Option(help="override the seed (first replica)")] = None,
-    replicas: Annotated[int, typer.Option(help="independently seeded replicas")] = 1,
+    replicas: Annotated[int, typer.Option(min=1, help="independently seeded replicas")] = 1,
     max_minutes: Annotated[float | None, typer.Option(help="stop each replica after this")] = None,
 ) -> None:
     """Train INN replicas; rerunning the same command resumes an interrupted run."""
@@ -137,15 +160,20 @@ def train_cmd(
         get_integral(cfg.integral)
     except (ValidationError, ValueError, OSError) as exc:
         _fail(f"bad configuration: {exc}")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "config.json").write_text(cfg.model_dump_json(indent=2))
     from hepemu.cli.progress import training_progress
 
-    with training_progress(cfg.steps) as cb:
-        surrogate = train_replicas(
-            cfg, out_dir, replicas, progress=cb,
-            max_seconds=None if max_minutes is None else 60 * max_minutes,
-        )
+    try:
+        with training_progress(cfg.steps) as cb:
+            surrogate = train_replicas(
+                cfg,
+                out_dir,
+                replicas,
+                progress=cb,
+                max_seconds=None if max_minutes is None else 60 * max_minutes,
+            )
+    except (RuntimeError, FileNotFoundError, ValueError) as exc:
+        _fail(str(exc))
+    (out_dir / "config.json").write_text(cfg.model_dump_json(indent=2))
     digest = surrogate.save(out_dir / "model.safetensors")
     err.print(f"saved {out_dir / 'model.safetensors'} (sha256 {digest[:16]}…)")
     err.print(json.dumps(surrogate.info["replicas"], indent=1))

@@ -24,7 +24,10 @@ def training_progress(total_steps: int):
         def cb(state) -> None:
             if state.step == 0 or state.step < prog.tasks[0].completed:
                 prog.reset(task, total=max(total_steps, 1))
-            prog.update(task, completed=state.step,
-                        info=f"best {state.best_digits:.2f} digits @ {state.best_step}")
+            prog.update(
+                task,
+                completed=state.step,
+                info=f"best {state.best_digits:.2f} digits @ {state.best_step}",
+            )
 
         yield cb

@@ -25,55 +25,96 @@ def run_main(
     from hepemu.evaluation.inn_eval import ReferenceSet, evaluate, gl_digits, median_time
     from hepemu.evaluation.plots import precision_histograms, training_curve
     from hepemu.evaluation.report import Report, md_table
+    from hepemu.models.inn_surrogate import ModelFileError
     from hepemu.physics.integrals.quadrature import integrate_gauss_legendre
     from hepemu.registry import load_model
     from hepemu.training.inn_config import INNTrainConfig
     from hepemu.training.inn_train import INNTrainer
 
     torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
-    surrogate = load_model(model)
+    try:
+        surrogate = load_model(model)
+    except ModelFileError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(2) from None
     integ = surrogate.integral
     rep = Report(out, f"hepemu — integration network for {integ.name}")
-    rep.text(f"{integ.description}. Region: "
-             + ", ".join(f"{n} ∈ [{a:g}, {b:g}]" for n, (a, b) in
-                         zip(integ.param_names, integ.param_ranges, strict=True))
-             + f". Machine: {platform.processor() or platform.machine()}, "
-             f"{torch.get_num_threads()} torch threads.")
+    rep.text(
+        f"{integ.description}. Region: "
+        + ", ".join(
+            f"{n} ∈ [{a:g}, {b:g}]"
+            for n, (a, b) in zip(integ.param_names, integ.param_ranges, strict=True)
+        )
+        + f". Machine: {platform.processor() or platform.machine()}, "
+        f"{torch.get_num_threads()} torch threads."
+    )
 
     console.print(f"[bold]1/3[/] reference integrals at {points} unseen points (GL 32³)…")
     refset = ReferenceSet.make(integ, points, seed=2024)
     summary, est, sigma = evaluate(surrogate, refset)
-    png = precision_histograms(est, refset.ref, integ.scale_params(refset.s),
-                               out / "shipped_precision.png", sigma,
-                               title=f"shipped {model}: {surrogate.n_replicas} replicas")
+    png = precision_histograms(
+        est,
+        refset.ref,
+        integ.scale_params(refset.s),
+        out / "shipped_precision.png",
+        sigma,
+        title=f"shipped {model}: {surrogate.n_replicas} replicas",
+    )
     rows = [[k, v] for k, v in summary.as_dict().items()]
-    rep.section(f"Shipped model `{model}` on {points} unseen points",
-                md_table(["metric", "value"], rows))
+    rep.section(
+        f"Shipped model `{model}` on {points} unseen points", md_table(["metric", "value"], rows)
+    )
     rep.figure(png.relative_to(out), "P, R and error-honesty histograms of the shipped replica set")
 
     console.print("[bold]2/3[/] throughput: INN vs tensor Gauss–Legendre…")
     s_bench = refset.s[:1000]
     t_inn = median_time(lambda: surrogate.predict(s_bench), 3) / len(s_bench)
-    t_gl = median_time(lambda: integrate_gauss_legendre(integ, s_bench, 3, 12), 3) / len(s_bench)
-    rep.section("Throughput on this machine (median of 3, 1000 integrals)", md_table(
-        ["method", "integrals/s", "mean digits"],
-        [["INN (shipped)", 1.0 / t_inn, summary.mean_digits],
-         ["Gauss–Legendre 12³", 1.0 / t_gl, gl_digits(integ, refset, 12)]]))
+    t_gl = median_time(lambda: integrate_gauss_legendre(integ, s_bench, integ.dim, 12), 3)
+    t_gl /= len(s_bench)
+    rep.section(
+        "Throughput on this machine (median of 3, 1000 integrals)",
+        md_table(
+            ["method", "integrals/s", "mean digits"],
+            [
+                ["INN (shipped)", 1.0 / t_inn, summary.mean_digits],
+                ["Gauss–Legendre 12³", 1.0 / t_gl, gl_digits(integ, refset, 12)],
+            ],
+        ),
+    )
 
     console.print(f"[bold]3/3[/] short fresh training ({train_minutes:g} min, CPU)…")
-    cfg = INNTrainConfig(integral=integ.name, activation="gelu", ansatz="anchored",
-                         korobov_order=1, steps=10**6, val_every=100, batch_size=2048)
+    cfg = INNTrainConfig(
+        integral=integ.name,
+        activation="gelu",
+        ansatz="anchored",
+        korobov_order=1,
+        steps=10**6,
+        val_every=100,
+        batch_size=2048,
+    )
     trainer = INNTrainer(cfg, out / "demo_training")
     trainer.train(max_seconds=60 * train_minutes)
-    curve = training_curve(trainer.state.history, out / "demo_training.png",
-                           title="demo training: validation digits")
-    rep.section("Demo training", f"{trainer.state.step} Adam steps in "
-                f"{trainer.state.elapsed_s:.0f} s reached {trainer.state.best_digits:.2f} mean "
-                "digits on the validation set (a full-length run reaches far more; see README).")
+    curve = training_curve(
+        trainer.state.history, out / "demo_training.png", title="demo training: validation digits"
+    )
+    rep.section(
+        "Demo training",
+        f"{trainer.state.step} Adam steps in "
+        f"{trainer.state.elapsed_s:.0f} s reached {trainer.state.best_digits:.2f} mean "
+        "digits on the validation set (a full-length run reaches far more; see README).",
+    )
     rep.figure(curve.relative_to(out), "validation digits during the demo training")
-    (out / "summary.json").write_text(json.dumps(
-        {"shipped": summary.as_dict(), "demo_training_digits": trainer.state.best_digits,
-         "inn_integrals_per_s": 1.0 / t_inn, "gl12_integrals_per_s": 1.0 / t_gl}, indent=2))
+    (out / "summary.json").write_text(
+        json.dumps(
+            {
+                "shipped": summary.as_dict(),
+                "demo_training_digits": trainer.state.best_digits,
+                "inn_integrals_per_s": 1.0 / t_inn,
+                "gl12_integrals_per_s": 1.0 / t_gl,
+            },
+            indent=2,
+        )
+    )
     path = rep.write()
     console.print(f"[green]report written to {path}[/]")
     np.set_printoptions()

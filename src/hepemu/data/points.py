@@ -30,7 +30,14 @@ def read_points(path: str | Path, columns: tuple[str, ...]) -> PointTable:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"input file not found: {path}")
-    with open(path, newline="") as fh:
+    try:
+        return _read_points(path, columns)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"{path} is not a readable CSV text file: {exc}") from None
+
+
+def _read_points(path: Path, columns: tuple[str, ...]) -> PointTable:
+    with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.reader(fh)
         try:
             header = [h.strip() for h in next(reader)]

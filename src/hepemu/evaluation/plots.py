@@ -37,8 +37,14 @@ def precision_histograms(
     bins = np.linspace(min(-8.0, p.min()), max(0.0, p.max()), 50)
     axes[0].hist(p, bins=bins, histtype="step", lw=1.5, label=f"all ({-p.mean():.2f} digits)")
     if bm.any():
-        axes[0].hist(p[bm], bins=bins, histtype="step", lw=1.5, ls="--",
-                     label=f"boundary ({-p[bm].mean():.2f})")
+        axes[0].hist(
+            p[bm],
+            bins=bins,
+            histtype="step",
+            lw=1.5,
+            ls="--",
+            label=f"boundary ({-p[bm].mean():.2f})",
+        )
     axes[0].set_xlabel("P = log10|e/t − 1|")
     axes[0].set_ylabel("points")
     axes[0].legend(fontsize=8)

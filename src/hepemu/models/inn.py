@@ -84,6 +84,8 @@ class INN(nn.Module):
         super().__init__()
         if not 1 <= dim <= MAX_K:
             raise ValueError(f"dim must be in 1..{MAX_K}, got {dim}")
+        if not hidden or any(int(h) < 1 for h in hidden):
+            raise ValueError(f"hidden must be a non-empty sequence of positive widths: {hidden}")
         if ansatz not in ("plain", "anchored"):
             raise ValueError(f"ansatz must be 'plain' or 'anchored', got {ansatz!r}")
         self.n_params, self.dim = n_params, dim

@@ -86,6 +86,15 @@ class INNSurrogate:
     ) -> None:
         if not replicas:
             raise ValueError("need at least one replica")
+        if normalisation not in NORMALISATIONS:
+            raise ValueError(
+                f"normalisation must be one of {NORMALISATIONS}, got {normalisation!r}"
+            )
+        if korobov_order < 0:
+            raise ValueError(f"korobov_order must be >= 0, got {korobov_order}")
+        dtypes = {next(r.parameters()).dtype for r in replicas}
+        if len(dtypes) > 1:
+            raise ValueError(f"replicas must share one dtype, got {sorted(map(str, dtypes))}")
         self.integral = integral
         self.replicas = [r.eval() for r in replicas]
         self.normalisation = normalisation
@@ -158,11 +167,10 @@ class INNSurrogate:
         if not path.is_file():
             raise ModelFileError(f"model file not found: {path}")
         try:
-
             with safe_open(str(path), framework="pt") as fh:
                 header = fh.metadata() or {}
-            tensors = load_file(str(path), device=device)
-        except (SafetensorError, OSError, ValueError) as exc:
+            tensors = load_file(str(path), device="cpu")
+        except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
             raise ModelFileError(
                 f"{path} is not a readable safetensors model file: {exc}"
             ) from None
@@ -176,13 +184,14 @@ class INNSurrogate:
             n_rep = int(header["n_replicas"])
             replicas = []
             for i in range(n_rep):
-                net = INN(**cfg)
                 prefix = f"replica{i}."
                 state = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
+                if not state:
+                    raise KeyError(f"replica {i} has no tensors")
+                net = INN(**cfg).to(dtype=next(iter(state.values())).dtype)
                 net.load_state_dict(state)
-                net.to(dtype=next(iter(state.values())).dtype)
                 replicas.append(net)
-            return cls(
+            surrogate = cls(
                 integral,
                 replicas,
                 normalisation=header.get("normalisation", "gl3"),
@@ -191,6 +200,10 @@ class INNSurrogate:
             )
         except (KeyError, ValueError, TypeError, RuntimeError) as exc:
             raise ModelFileError(f"{path}: inconsistent hepemu INN model: {exc}") from None
+        try:
+            return surrogate.to(device)
+        except (RuntimeError, AssertionError) as exc:
+            raise ModelFileError(f"cannot move the model to device {device!r}: {exc}") from None
 
 
 def merge_surrogates(parts: list[INNSurrogate]) -> INNSurrogate:
@@ -198,13 +211,26 @@ def merge_surrogates(parts: list[INNSurrogate]) -> INNSurrogate:
     if not parts:
         raise ValueError("nothing to merge")
     first = parts[0]
-    key = (first.integral.name, first.normalisation, first.korobov_order,
-           json.dumps(first.replicas[0].config()))
+
+    def key(p: INNSurrogate) -> tuple:
+        return (
+            p.integral.name,
+            p.normalisation,
+            p.korobov_order,
+            json.dumps(p.replicas[0].config()),
+            str(p._dtype_device()[0]),
+        )
+
     for p in parts[1:]:
-        other = (p.integral.name, p.normalisation, p.korobov_order,
-                 json.dumps(p.replicas[0].config()))
-        if other != key:
-            raise ValueError(f"cannot merge replica sets with different settings: {key} vs {other}")
+        if key(p) != key(first):
+            raise ValueError(
+                f"cannot merge replica sets with different settings: {key(first)} vs {key(p)}"
+            )
     info = {"merged_from": [p.info for p in parts]}
-    return INNSurrogate(first.integral, [r for p in parts for r in p.replicas],
-                        first.normalisation, first.korobov_order, info)
+    return INNSurrogate(
+        first.integral,
+        [r for p in parts for r in p.replicas],
+        first.normalisation,
+        first.korobov_order,
+        info,
+    )

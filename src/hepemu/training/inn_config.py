@@ -12,7 +12,11 @@ from hepemu.models.activations import ACTIVATIONS
 
 
 class INNTrainConfig(BaseModel):
-    """Settings of one INN replica training (defaults: a quick CPU run)."""
+    """Settings of one INN replica training (defaults: a quick CPU run).
+
+    ``init_from`` starts from the best weights of an earlier run's ``checkpoint.pt`` (a warm
+    restart, e.g. a second cosine cycle with a larger batch or in float64).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -43,6 +47,7 @@ class INNTrainConfig(BaseModel):
     seed: int = 0
     device: str = "auto"
     compile: bool = False
+    init_from: str | None = None
     threads: int = Field(0, ge=0)
 
     @field_validator("activation")

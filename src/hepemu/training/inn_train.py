@@ -25,6 +25,10 @@ from hepemu.physics.integrals.quadrature import cbc_generating_vector, integrate
 from hepemu.physics.integrals.registry import get_integral
 from hepemu.training.inn_config import INNTrainConfig
 
+# settings that may differ between a run and its resumption (they do not change the maths
+# of steps already taken)
+RESUMABLE_CHANGES = {"steps", "lbfgs_rounds", "device", "threads", "compile", "checkpoint_every_s"}
+
 
 def resolve_device(name: str) -> torch.device:
     if name == "auto":
@@ -48,6 +52,19 @@ class PointSampler:
             self._z = cbc_generating_vector(self._n, self.dim)
         elif kind != "uniform":
             raise ValueError(f"unknown sampler {kind!r}")
+
+    def get_state(self) -> dict:
+        """Position of the random streams (JSON-serialisable), for exact resumption."""
+        state = {"rng": self.rng.bit_generator.state}
+        if self.kind == "sobol":
+            state["sobol_generated"] = int(self._sobol.num_generated)
+        return state
+
+    def set_state(self, state: dict) -> None:
+        self.rng.bit_generator.state = state["rng"]
+        if self.kind == "sobol":
+            self._sobol.reset()
+            self._sobol.fast_forward(state["sobol_generated"])
 
     def unit(self) -> np.ndarray:
         if self.kind == "uniform":
@@ -91,6 +108,7 @@ class TrainState:
     elapsed_s: float = 0.0
     lbfgs_done: int = 0
     history: list = field(default_factory=list)
+    lbfgs_history: list = field(default_factory=list)
 
 
 class INNTrainer:
@@ -113,6 +131,8 @@ class INNTrainer:
             cfg.gain,
             cfg.ansatz,
         ).to(self.device, self.dtype)
+        if cfg.init_from:
+            self._init_weights(Path(cfg.init_from))
         self.opt = torch.optim.Adam(self.net.parameters(), lr=cfg.lr)
         if cfg.schedule == "cosine":
             self.sched = torch.optim.lr_scheduler.CosineAnnealingLR(
@@ -120,15 +140,28 @@ class INNTrainer:
             )
         else:
             self.sched = torch.optim.lr_scheduler.ReduceLROnPlateau(
-                self.opt, factor=cfg.plateau_factor, patience=cfg.plateau_patience,
+                self.opt,
+                factor=cfg.plateau_factor,
+                patience=cfg.plateau_patience,
                 min_lr=cfg.lr_min,
             )
         self.sampler = PointSampler(self.integral, cfg.sampler, cfg.batch_size, cfg.seed + 1)
         self.val = ValidationSet.make(self.integral, cfg.val_points, cfg.val_seed)
         self.state = TrainState()
+        self._raw_batch: tuple[np.ndarray, np.ndarray] | None = None
+        self._consistent = True
         self._loss_fn = torch.compile(self.loss) if cfg.compile else self.loss
         self.best_state = {k: v.clone() for k, v in self.net.state_dict().items()}
         self._batch = None
+
+    def _init_weights(self, path: Path) -> None:
+        if path.is_dir():
+            path = path / "checkpoint.pt"
+        if not path.exists():
+            raise FileNotFoundError(f"init_from: no checkpoint at {path}")
+        blob = torch.load(path, map_location=self.device, weights_only=True)
+        state = {k: v.to(self.dtype) for k, v in blob["best"].items()}
+        self.net.load_state_dict(state)
 
     # -- checkpointing ------------------------------------------------------------------
     @property
@@ -144,9 +177,12 @@ class INNTrainer:
             "sched": self.sched.state_dict(),
             "state": json.dumps(self.state.__dict__),
             "config": self.cfg.model_dump_json(),
-            "rng": json.dumps(self.sampler.rng.bit_generator.state),
+            "sampler": json.dumps(self.sampler.get_state()),
             "torch_rng": torch.get_rng_state(),
         }
+        if self._raw_batch is not None:  # the batch in use, for resample_every > 1
+            blob["batch_s"] = torch.as_tensor(self._raw_batch[0])
+            blob["batch_t"] = torch.as_tensor(self._raw_batch[1])
         tmp = self.ckpt_path.with_suffix(".tmp")
         torch.save(blob, tmp)
         tmp.replace(self.ckpt_path)
@@ -155,22 +191,27 @@ class INNTrainer:
         """Restore from the checkpoint if one exists for the same configuration."""
         if not self.ckpt_path.exists():
             return False
-        blob = torch.load(self.ckpt_path, map_location=self.device, weights_only=True)
+        blob = torch.load(self.ckpt_path, map_location="cpu", weights_only=True)
         saved = INNTrainConfig.model_validate_json(blob["config"])
-        if saved.model_dump(exclude={"steps", "lbfgs_rounds"}) != self.cfg.model_dump(
-            exclude={"steps", "lbfgs_rounds"}
+        if saved.model_dump(exclude=RESUMABLE_CHANGES) != self.cfg.model_dump(
+            exclude=RESUMABLE_CHANGES
         ):
             raise RuntimeError(
                 f"checkpoint in {self.out_dir} was made with a different configuration; "
                 "use another output directory"
             )
         self.net.load_state_dict(blob["net"])
-        self.best_state = blob["best"]
-        self.opt.load_state_dict(blob["opt"])
+        self.best_state = {k: v.to(self.device) for k, v in blob["best"].items()}
+        self.opt.load_state_dict(blob["opt"])  # moves its state to the parameters' device
         self.sched.load_state_dict(blob["sched"])
+        if self.cfg.schedule == "cosine":  # the run may have been extended (more steps)
+            self.sched.T_max = max(self.cfg.steps, 1)
         self.state = TrainState(**json.loads(blob["state"]))
-        self.sampler.rng.bit_generator.state = json.loads(blob["rng"])
-        torch.set_rng_state(blob["torch_rng"])
+        self.sampler.set_state(json.loads(blob["sampler"]))
+        torch.set_rng_state(blob["torch_rng"].cpu())
+        if "batch_s" in blob:
+            self._raw_batch = (blob["batch_s"].numpy(), blob["batch_t"].numpy())
+            self._batch = self.make_batch(*self._raw_batch)
         return True
 
     # -- pieces -------------------------------------------------------------------------
@@ -195,8 +236,15 @@ class INNTrainer:
     def _record(self, loss: float) -> None:
         digits = self.validate()
         st = self.state
-        st.history.append({"step": st.step, "loss": loss, "digits": digits,
-                           "lr": self.opt.param_groups[0]["lr"], "time_s": st.elapsed_s})
+        st.history.append(
+            {
+                "step": st.step,
+                "loss": loss,
+                "digits": digits,
+                "lr": self.opt.param_groups[0]["lr"],
+                "time_s": st.elapsed_s,
+            }
+        )
         if digits > st.best_digits:
             st.best_digits, st.best_step = digits, st.step
             self.best_state = {k: v.detach().clone() for k, v in self.net.state_dict().items()}
@@ -213,7 +261,8 @@ class INNTrainer:
         try:
             return self._train(progress, max_seconds)
         finally:
-            self.save_checkpoint()
+            if self._consistent:  # never save weights updated mid-step with a stale counter
+                self.save_checkpoint()
 
     def _train(self, progress, max_seconds: float | None) -> TrainState:
         cfg, st = self.cfg, self.state
@@ -222,14 +271,17 @@ class INNTrainer:
         running = 0.0
         while st.step < cfg.steps:
             if self._batch is None or st.step % cfg.resample_every == 0:
-                self._batch = self.make_batch(*self.sampler.draw())
+                self._raw_batch = self.sampler.draw()
+                self._batch = self.make_batch(*self._raw_batch)
             self.opt.zero_grad(set_to_none=True)
             loss = self._loss_fn(*self._batch)
             loss.backward()
+            self._consistent = False
             self.opt.step()
             if cfg.schedule == "cosine":
                 self.sched.step()
             st.step += 1
+            self._consistent = True
             running = loss.item() if running == 0.0 else 0.98 * running + 0.02 * loss.item()
             st.elapsed_s = elapsed0 + time.perf_counter() - t_start
             if st.step % cfg.val_every == 0 or st.step == cfg.steps:
@@ -255,12 +307,19 @@ class INNTrainer:
         """Full-batch L-BFGS on a fixed fresh sample, starting from the best state."""
         cfg = self.cfg
         self.net.load_state_dict(self.best_state)
-        sampler = PointSampler(self.integral, cfg.sampler, cfg.lbfgs_points,
-                               cfg.seed + 1000 + self.state.lbfgs_done)
+        sampler = PointSampler(
+            self.integral, cfg.sampler, cfg.lbfgs_points, cfg.seed + 1000 + self.state.lbfgs_done
+        )
         batch = self.make_batch(*sampler.draw())
-        opt = torch.optim.LBFGS(self.net.parameters(), lr=1.0, max_iter=cfg.lbfgs_iters,
-                                history_size=50, line_search_fn="strong_wolfe",
-                                tolerance_grad=0.0, tolerance_change=0.0)
+        opt = torch.optim.LBFGS(
+            self.net.parameters(),
+            lr=1.0,
+            max_iter=cfg.lbfgs_iters,
+            history_size=50,
+            line_search_fn="strong_wolfe",
+            tolerance_grad=0.0,
+            tolerance_change=0.0,
+        )
 
         def closure():
             opt.zero_grad(set_to_none=True)
@@ -268,8 +327,15 @@ class INNTrainer:
             loss.backward()
             return loss
 
-        loss = opt.step(closure)
-        self._record(float(loss))
+        with torch.no_grad():
+            before = float(self.loss(*batch))
+        opt.step(closure)
+        with torch.no_grad():
+            after = float(self.loss(*batch))
+        self.state.lbfgs_history.append(
+            {"round": self.state.lbfgs_done, "loss_before": before, "loss_after": after}
+        )
+        self._record(after)
 
     def best_network(self) -> INN:
         net = INN(**self.net.config()).to(self.device, self.dtype)
@@ -278,7 +344,10 @@ class INNTrainer:
 
 
 def train_replicas(
-    cfg: INNTrainConfig, out_dir: str | Path, n_replicas: int = 1, progress=None,
+    cfg: INNTrainConfig,
+    out_dir: str | Path,
+    n_replicas: int = 1,
+    progress=None,
     max_seconds: float | None = None,
 ) -> INNSurrogate:
     """Train ``n_replicas`` independently seeded replicas (each resumable) into a surrogate."""
@@ -290,8 +359,14 @@ def train_replicas(
         trainer.try_resume()
         st = trainer.train(progress=progress, max_seconds=max_seconds)
         nets.append(trainer.best_network().cpu())
-        infos.append({"seed": rcfg.seed, "best_digits": st.best_digits, "steps": st.step,
-                      "train_time_s": st.elapsed_s})
+        infos.append(
+            {
+                "seed": rcfg.seed,
+                "best_digits": st.best_digits,
+                "steps": st.step,
+                "train_time_s": st.elapsed_s,
+            }
+        )
     integral = get_integral(cfg.integral)
     info = {"config": cfg.model_dump(), "replicas": infos}
     return INNSurrogate(integral, nets, cfg.normalisation, cfg.korobov_order, info)

@@ -35,6 +35,8 @@ def gauss_legendre_nodes(n: int, k: int) -> tuple[np.ndarray, np.ndarray]:
     wgrids = np.meshgrid(*([w] * k), indexing="ij")
     nodes = np.stack([g.ravel() for g in grids], axis=1)
     weights = np.prod(np.stack([g.ravel() for g in wgrids], axis=1), axis=1)
+    nodes.setflags(write=False)  # cached: callers must not modify
+    weights.setflags(write=False)
     return nodes, weights
 
 
@@ -101,9 +103,13 @@ def cbc_generating_vector(n: int, k: int, gamma: float = 1.0) -> np.ndarray:
         else:
             q = prod[perm]
             scores = np.fft.ifft(fpsi * np.conj(np.fft.fft(q))).real
-            zd = int(perm[int(np.argmin(scores))])
+            # z, n−z (and sometimes z⁻¹) tie exactly: take the smallest z among the minima
+            best = scores.min()
+            ties = np.flatnonzero(scores <= best + 1e-12 * abs(best) + 1e-300)
+            zd = int(perm[ties].min())
         z[d] = zd
         prod *= 1.0 + gamma * _omega(((kk * zd) % n) / n)
+    z.setflags(write=False)  # cached: callers must not modify
     return z
 
 
@@ -132,8 +138,10 @@ def integrate_qmc(
     """
     if n_shifts < 2:
         raise ValueError("need at least 2 random shifts for an error estimate")
+    if n < 5:
+        raise ValueError(f"lattice size must be at least 5, got {n}")
     if not sp.isprime(n):
-        n = int(sp.prevprime(n))
+        n = int(sp.prevprime(n))  # fast CBC needs a prime: the largest prime below n is used
     s = np.atleast_2d(np.asarray(s, dtype=float))
     rng = np.random.default_rng(seed)
     z = cbc_generating_vector(n, k)
