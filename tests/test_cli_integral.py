@@ -24,6 +24,12 @@ def model_file(tmp_path):
     return path
 
 
+def run_eval(model, inp, out, *extra):
+    """Invoke `hepemu integral eval` with the given model, input and output."""
+    args = ["integral", "eval", "--model", str(model), "--input", str(inp), "--output", str(out)]
+    return runner.invoke(app, [*args, *extra])
+
+
 def write_csv(path, rows, header=("s12", "s14", "mH2")):
     with open(path, "w", newline="") as fh:
         w = csv.writer(fh)
@@ -35,10 +41,7 @@ def write_csv(path, rows, header=("s12", "s14", "mH2")):
 def test_eval_writes_I_and_error_columns(tmp_path, model_file):
     inp = write_csv(tmp_path / "p.csv", [[-10, -5, -4], [-20, -3.5, -29]])
     out = tmp_path / "o.csv"
-    res = runner.invoke(
-        app,
-        ["integral", "eval", "--model", str(model_file), "--input", str(inp), "--output", str(out)],
-    )
+    res = run_eval(model_file, inp, out)
     assert res.exit_code == 0, res.output
     rows = list(csv.DictReader(open(out)))
     assert [r["s12"] for r in rows] == ["-10", "-20"]
@@ -51,20 +54,10 @@ def test_eval_writes_I_and_error_columns(tmp_path, model_file):
 
 def test_eval_outside_region_warns_or_fails_strict(tmp_path, model_file):
     inp = write_csv(tmp_path / "p.csv", [[-10, -5, -4], [-40, -5, -4]])
-    args = [
-        "integral",
-        "eval",
-        "--model",
-        str(model_file),
-        "--input",
-        str(inp),
-        "--output",
-        str(tmp_path / "o.csv"),
-    ]
-    res = runner.invoke(app, args)
+    res = run_eval(model_file, inp, tmp_path / "o.csv")
     assert res.exit_code == 0
     assert "outside the trained region" in res.output and "rows 2" in res.output
-    res = runner.invoke(app, args + ["--strict"])
+    res = run_eval(model_file, inp, tmp_path / "o.csv", "--strict")
     assert res.exit_code == 2 and "outside the trained region" in res.output
 
 
@@ -74,19 +67,7 @@ def test_eval_outside_region_warns_or_fails_strict(tmp_path, model_file):
 def test_eval_bad_values_name_the_row(tmp_path, model_file, bad, word):
     inp = tmp_path / "p.csv"
     inp.write_text(f"s12,s14,mH2\n-10,-5,-4\n-10,-5,-4\n-10,{bad},-4\n")
-    res = runner.invoke(
-        app,
-        [
-            "integral",
-            "eval",
-            "--model",
-            str(model_file),
-            "--input",
-            str(inp),
-            "--output",
-            str(tmp_path / "o.csv"),
-        ],
-    )
+    res = run_eval(model_file, inp, tmp_path / "o.csv")
     assert res.exit_code == 2
     assert "row 3" in res.output and word in res.output
     assert "Traceback" not in res.output
@@ -94,19 +75,7 @@ def test_eval_bad_values_name_the_row(tmp_path, model_file, bad, word):
 
 def test_eval_missing_column(tmp_path, model_file):
     inp = write_csv(tmp_path / "p.csv", [[-10, -5]], header=("s12", "s14"))
-    res = runner.invoke(
-        app,
-        [
-            "integral",
-            "eval",
-            "--model",
-            str(model_file),
-            "--input",
-            str(inp),
-            "--output",
-            str(tmp_path / "o.csv"),
-        ],
-    )
+    res = run_eval(model_file, inp, tmp_path / "o.csv")
     assert res.exit_code == 2 and "missing column" in res.output and "mH2" in res.output
 
 
@@ -120,19 +89,7 @@ def test_corrupted_model_file_gives_clear_error(tmp_path, content):
     with pytest.raises(ModelFileError):
         INNSurrogate.load(bad)
     inp = write_csv(tmp_path / "p.csv", [[-10, -5, -4]])
-    res = runner.invoke(
-        app,
-        [
-            "integral",
-            "eval",
-            "--model",
-            str(bad),
-            "--input",
-            str(inp),
-            "--output",
-            str(tmp_path / "o.csv"),
-        ],
-    )
+    res = run_eval(bad, inp, tmp_path / "o.csv")
     assert res.exit_code == 2 and "error" in res.output and "Traceback" not in res.output
 
 
@@ -173,19 +130,7 @@ def test_save_load_roundtrip(tmp_path, model_file):
 
 def test_unknown_model_name(tmp_path):
     inp = write_csv(tmp_path / "p.csv", [[-10, -5, -4]])
-    res = runner.invoke(
-        app,
-        [
-            "integral",
-            "eval",
-            "--model",
-            "no-such-model",
-            "--input",
-            str(inp),
-            "--output",
-            str(tmp_path / "o.csv"),
-        ],
-    )
+    res = run_eval("no-such-model", inp, tmp_path / "o.csv")
     assert res.exit_code == 2 and "no model named" in res.output
 
 
@@ -252,19 +197,7 @@ def test_float64_model_roundtrip_is_exact(tmp_path):
 def test_binary_input_gives_clear_error(tmp_path, model_file):
     inp = tmp_path / "p.csv"
     inp.write_bytes(b"s12,s14,mH2\n\xff\xfe\x00\x81binary")
-    res = runner.invoke(
-        app,
-        [
-            "integral",
-            "eval",
-            "--model",
-            str(model_file),
-            "--input",
-            str(inp),
-            "--output",
-            str(tmp_path / "o.csv"),
-        ],
-    )
+    res = run_eval(model_file, inp, tmp_path / "o.csv")
     assert res.exit_code == 2 and "not a readable CSV" in res.output
 
 

@@ -143,6 +143,9 @@ def train_cmd(
     integral: Annotated[str | None, typer.Option(help="override the card's integral")] = None,
     steps: Annotated[int | None, typer.Option(help="override Adam steps")] = None,
     seed: Annotated[int | None, typer.Option(help="override the seed (first replica)")] = None,
+    init_from: Annotated[
+        Path | None, typer.Option(help="warm start from an earlier run's checkpoint directory")
+    ] = None,
     replicas: Annotated[int, typer.Option(min=1, help="independently seeded replicas")] = 1,
     max_minutes: Annotated[float | None, typer.Option(help="stop each replica after this")] = None,
 ) -> None:
@@ -154,7 +157,12 @@ def train_cmd(
 
     try:
         cfg = INNTrainConfig.from_toml(card) if card else INNTrainConfig()
-        upd = {"integral": integral, "steps": steps, "seed": seed}
+        upd = {
+            "integral": integral,
+            "steps": steps,
+            "seed": seed,
+            "init_from": None if init_from is None else str(init_from),
+        }
         upd = {k: v for k, v in upd.items() if v is not None}
         cfg = INNTrainConfig(**{**cfg.model_dump(), **upd})
         get_integral(cfg.integral)
