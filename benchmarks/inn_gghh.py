@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -139,11 +141,41 @@ def throughput(args, refset, integral, surrogate) -> dict:
 
 
 def pysecdec_timing(args) -> dict | None:
+    """Run benchmarks/pysecdec_gghh.py in this same run when pySecDec is installed.
+
+    pySecDec integrates the whole box (all sectors) at the requested relative accuracy; its
+    per-point time is reported beside the INN's for the single-sector benchmark.
+    """
     try:
         import pySecDec  # noqa: F401
     except ImportError:
         return {"status": "pySecDec not installed (pip install pysecdec; needs g++ and make)"}
-    return {"status": "installed; run benchmarks/pysecdec_gghh.py for its timing"}
+    out = Path(args.workdir) / "pysecdec_in_inn_bench.json"
+    cmd = [
+        sys.executable,
+        str(Path(__file__).with_name("pysecdec_gghh.py")),
+        "--points",
+        str(args.pysecdec_points),
+        "--epsrel",
+        str(args.pysecdec_epsrel),
+        "--minn",
+        "1000",
+        "--threads",
+        "1",
+        "--out",
+        str(out),
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        return {"status": f"pySecDec run failed: {proc.stderr[-500:]}"}
+    summary = json.loads(out.read_text())["summary"]
+    return {
+        "status": "measured",
+        "epsrel": args.pysecdec_epsrel,
+        "digits": summary["mean_digits_vs_gl"],
+        "per_s": 1e3 / summary["median_ms_per_point"],
+        "summary": summary,
+    }
 
 
 def _fit_step(net, deriv, s, x) -> None:
@@ -198,6 +230,8 @@ def main() -> None:
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--skip-training", action="store_true")
+    ap.add_argument("--pysecdec-points", type=int, default=20)
+    ap.add_argument("--pysecdec-epsrel", type=float, default=1e-4)
     ap.add_argument("--workdir", default="runs/bench_inn")
     ap.add_argument("--out", default="benchmarks/results/inn_gghh.json")
     args = ap.parse_args()
@@ -238,6 +272,8 @@ def main() -> None:
         if not isinstance(v, dict) or "per_s" not in v:
             continue
         setting = v.get("nodes") or (f"n={v['lattice']}×{v['shifts']}" if "lattice" in v else "")
+        if key == "pysecdec":
+            setting = f"epsrel {v['epsrel']:g}, whole box"
         t2.add_row(
             key,
             setting,

@@ -129,3 +129,11 @@ def test_warm_restart_from_checkpoint_in_float64(tmp_path):
         torch.testing.assert_close(second.net.state_dict()[k], v.double())
     with pytest.raises(FileNotFoundError):
         INNTrainer(INNTrainConfig(init_from=str(tmp_path / "none"), **SMALL), tmp_path / "c")
+
+
+def test_time_limited_run_ends_with_a_validation(tmp_path):
+    tr = INNTrainer(INNTrainConfig(steps=10**6, **{**SMALL, "val_every": 10**5}), tmp_path)
+    st = tr.train(max_seconds=0.5)
+    assert 0 < st.step < 10**6
+    assert st.history and st.history[-1]["step"] == st.step
+    assert np.isfinite(st.best_digits)

@@ -34,7 +34,7 @@ def precision_histograms(
     bm = boundary_mask(s_scaled)
     ncol = 3 if sigma is not None and np.any(sigma > 0) else 2
     fig, axes = plt.subplots(1, ncol, figsize=(4.2 * ncol, 3.6))
-    bins = np.linspace(min(-8.0, p.min()), max(0.0, p.max()), 50)
+    bins = np.linspace(np.floor(p.min()) - 0.25, max(np.ceil(p.max()), p.min() + 1.0), 50)
     axes[0].hist(p, bins=bins, histtype="step", lw=1.5, label=f"all ({-p.mean():.2f} digits)")
     if bm.any():
         axes[0].hist(

@@ -44,8 +44,8 @@ def normalisation(integral: ParametricIntegral, s, scheme: str):
         nodes, weights = gauss_legendre_nodes(3, k)
         p = len(weights)
         if isinstance(s, torch.Tensor):
-            nodes_t = torch.as_tensor(nodes, dtype=s.dtype, device=s.device)
-            w_t = torch.as_tensor(weights, dtype=s.dtype, device=s.device)
+            nodes_t = torch.tensor(nodes, dtype=s.dtype, device=s.device)
+            w_t = torch.tensor(weights, dtype=s.dtype, device=s.device)
             vals = integral(s.repeat_interleave(p, 0), nodes_t.repeat(s.shape[0], 1))
             return vals.reshape(-1, p) @ w_t
         vals = integral(np.repeat(s, p, axis=0), np.tile(nodes, (len(s), 1)))

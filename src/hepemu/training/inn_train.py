@@ -292,6 +292,10 @@ class INNTrainer:
                 self.save_checkpoint()
                 t_ckpt = time.perf_counter()
             if max_seconds is not None and st.elapsed_s - elapsed0 > max_seconds:
+                if not st.history or st.history[-1]["step"] != st.step:
+                    self._record(running)  # a time-limited run ends validated
+                    if progress is not None:
+                        progress(st)
                 break
         else:
             while st.lbfgs_done < cfg.lbfgs_rounds:
