@@ -1,11 +1,13 @@
 """Subset-derivative INN against nested autograd, and the corner-sum integral."""
 
+import math
+
 import numpy as np
 import pytest
 import torch
 
 from hepemu.models.activations import ACTIVATIONS
-from hepemu.models.inn import INN, count_partitions, nested_autograd_derivative, set_partitions
+from hepemu.models.inn import INN, faa_di_bruno_subsets, nested_autograd_derivative
 from hepemu.physics.integrals.quadrature import integrate_gauss_legendre
 
 
@@ -64,6 +66,49 @@ def test_corner_sum_is_integral_of_derivative(ansatz):
     with torch.no_grad():
         corner = net.integral(torch.as_tensor(s)).numpy()
     np.testing.assert_allclose(corner, gl, rtol=1e-10, atol=1e-12)
+
+
+def set_partitions(mask: int) -> list[tuple[int, ...]]:
+    """All partitions of the bitmask set into blocks (reference enumeration)."""
+    if mask == 0:
+        return [()]
+    low = mask & -mask
+    rest = mask ^ low
+    out, sub = [], rest
+    while True:
+        for tail in set_partitions(rest ^ sub):
+            out.append((low | sub, *tail))
+        if sub == 0:
+            return out
+        sub = (sub - 1) & rest
+
+
+def count_partitions(k: int) -> int:
+    return sum(math.comb(k - 1, j) * count_partitions(j) for j in range(k)) if k else 1
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 5, 6])
+def test_recursive_faa_di_bruno_equals_explicit_partition_sum(k):
+    torch.manual_seed(k)
+    n = 1 << k
+    phis = [torch.randn(5, 3, dtype=torch.float64) for _ in range(k + 1)]
+    z = [torch.randn(5, 3, dtype=torch.float64) for _ in range(n)]
+    if k >= 2:
+        z[3] = None  # an identically vanishing block
+    fast = faa_di_bruno_subsets(phis, z, range(1, n))
+    for mask in range(1, n):
+        ref = None
+        for part in set_partitions(mask):
+            if any(z[b] is None for b in part):
+                continue
+            term = phis[len(part)]
+            for b in part:
+                term = term * z[b]
+            ref = term if ref is None else ref + term
+        if ref is None:
+            assert fast[mask] is None
+        else:
+            torch.testing.assert_close(fast[mask], ref, rtol=1e-12, atol=1e-12)
 
 
 def test_set_partitions_are_bell_numbers():

@@ -12,9 +12,6 @@ on every face through the origin, so the corner sum is the single term g(s; 1,�
 
 from __future__ import annotations
 
-import math
-from functools import cache
-
 import torch
 from torch import nn
 
@@ -23,27 +20,46 @@ from hepemu.models.activations import get_activation
 MAX_K = 6
 
 
-@cache
-def set_partitions(mask: int) -> tuple[tuple[int, ...], ...]:
-    """All partitions of the set encoded by bitmask ``mask`` into blocks (bitmasks)."""
-    if mask == 0:
-        return ((),)
-    low = mask & -mask
-    rest = mask ^ low
-    out = []
-    sub = rest
-    while True:  # every subset T of rest joins the lowest element in one block
-        block = low | sub
-        for tail in set_partitions(rest ^ sub):
-            out.append((block, *tail))
-        if sub == 0:
-            break
-        sub = (sub - 1) & rest
-    return tuple(out)
+def faa_di_bruno_subsets(
+    phis: list[torch.Tensor], z: list[torch.Tensor | None], masks
+) -> list[torch.Tensor | None]:
+    """∂_S φ(z) = Σ_π φ^(|π|)(z) Π_{B∈π} ∂_B z for the requested subsets S (bitmasks).
 
+    Evaluated by the recursion over the block holding the lowest element,
+    Q_j(R) = Σ_{B ⊆ R, min R ∈ B} ∂_B z · Q_{j+1}(R ∖ B), Q_j(∅) = φ^(j), a_S = Q_0(S),
+    with memoisation: sub-products shared by many partitions are formed once. ``z[B]`` is
+    None where ∂_B z vanishes identically; the result is None where ∂_S φ does.
+    """
+    memo: dict[tuple[int, int], torch.Tensor | None] = {}
 
-def _popcount(m: int) -> int:
-    return bin(m).count("1")
+    def q(j: int, rest: int) -> torch.Tensor | None:
+        if rest == 0:
+            return phis[j]
+        key = (j, rest)
+        if key in memo:
+            return memo[key]
+        low = rest & -rest
+        others = rest ^ low
+        acc = None
+        sub = others
+        while True:  # blocks {low} ∪ sub, sub ⊆ others
+            zb = z[low | sub]
+            if zb is not None:
+                tail = q(j + 1, others ^ sub)
+                if tail is not None:
+                    term = zb * tail
+                    acc = term if acc is None else acc + term
+            if sub == 0:
+                break
+            sub = (sub - 1) & others
+        memo[key] = acc
+        return acc
+
+    out: list[torch.Tensor | None] = [None] * len(z)
+    out[0] = phis[0]
+    for mask in masks:
+        out[mask] = q(0, mask)
+    return out
 
 
 def corner_signs(k: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -102,7 +118,6 @@ class INN(nn.Module):
             nn.init.xavier_uniform_(layer.weight, gain=gain)
             nn.init.zeros_(layer.bias)
         self._full = (1 << dim) - 1
-        self._partitions = [set_partitions(m) for m in range(1 << dim)]
 
     def config(self) -> dict:
         """Constructor arguments, JSON-serialisable."""
@@ -144,19 +159,8 @@ class INN(nn.Module):
         for li, layer in enumerate(self.layers[1:], start=1):
             last = li == len(self.layers) - 1
             phis = self._act(z[0], k)
-            a: list[torch.Tensor | None] = [None] * n_sub
-            a[0] = phis[0]
-            for mask in range(1, n_sub):
-                acc = None
-                for part in self._partitions[mask]:
-                    blocks = [z[b] for b in part]
-                    if any(bk is None for bk in blocks):
-                        continue
-                    term = phis[len(part)]
-                    for bk in blocks:
-                        term = term * bk
-                    acc = term if acc is None else acc + term
-                a[mask] = acc
+            masks = [self._full] if (last and top_only) else range(1, n_sub)
+            a = faa_di_bruno_subsets(phis, z, masks)
             new: list[torch.Tensor | None] = [None] * n_sub
             for mask in range(n_sub):
                 if a[mask] is None or (last and top_only and mask != self._full):
@@ -225,8 +229,3 @@ def nested_autograd_derivative(model: INN, s: torch.Tensor, x: torch.Tensor) -> 
         (g,) = torch.autograd.grad(out.sum(), x, create_graph=True)
         out = g[:, i]
     return out
-
-
-def count_partitions(k: int) -> int:
-    """Bell number B_k: partitions of the full k-set (work per unit in the top derivative)."""
-    return sum(math.comb(k - 1, j) * count_partitions(j) for j in range(k)) if k else 1
