@@ -47,3 +47,16 @@ def test_summary_fields(rng):
     assert summ.n_boundary == int(boundary_mask(s).sum())
     assert abs(summ.mean_r) < 1e-5
     assert 0.6 < summ.frac_error_covered < 0.76  # 1σ Gaussian coverage ≈ 68%
+
+
+def test_plots_write_png_files(tmp_path, rng):
+    from hepemu.evaluation.plots import precision_histograms, training_curve
+
+    t = rng.uniform(1, 2, 100)
+    e = t * (1 + 1e-4 * rng.standard_normal(100))
+    s = rng.uniform(-1, 1, (100, 3))
+    png = precision_histograms(e, t, s, tmp_path / "a" / "p.png", sigma=np.full(100, 1e-4))
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    hist = [{"step": i, "digits": 1 + i / 10, "loss": 1.0 / (i + 1)} for i in range(5)]
+    curve = training_curve(hist, tmp_path / "b" / "c.png")
+    assert curve.read_bytes()[:4] == b"\x89PNG"

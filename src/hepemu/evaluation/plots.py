@@ -18,6 +18,14 @@ from hepemu.evaluation.metrics import (  # noqa: E402
 )
 
 
+def _save(fig, out: Path) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
 def precision_histograms(
     est: np.ndarray,
     true: np.ndarray,
@@ -28,7 +36,6 @@ def precision_histograms(
 ) -> Path:
     """Write a PNG with P (all / boundary layer), R and log10(σ/|e−t|) histograms."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     p = p_values(est, true)
     r = r_values(est, true)
     bm = boundary_mask(s_scaled)
@@ -58,16 +65,12 @@ def precision_histograms(
         axes[2].set_xlabel("log10(σ / |e − t|)")
     if title:
         fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return _save(fig, out)
 
 
 def training_curve(history: list[dict], out: str | Path, title: str = "") -> Path:
     """Validation digits and loss against training step."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     steps = [h["step"] for h in history]
     fig, ax = plt.subplots(figsize=(5, 3.4))
     ax.plot(steps, [h["digits"] for h in history], "o-", ms=3, label="validation digits")
@@ -78,7 +81,4 @@ def training_curve(history: list[dict], out: str | Path, title: str = "") -> Pat
     ax2.set_ylabel("training loss (EMA)")
     if title:
         ax.set_title(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return _save(fig, out)
