@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from hepemu.cli.data import app as data_app
 from hepemu.cli.integral import app as integral_app
 from hepemu.cli.run import run_main
 
@@ -13,6 +14,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(integral_app, name="integral")
+app.add_typer(data_app, name="data")
 app.command("run")(run_main)
 
 

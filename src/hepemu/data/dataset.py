@@ -1,0 +1,162 @@
+"""HDF5 datasets of truth evaluations: inputs, targets, optional auxiliary arrays, metadata.
+
+Layout: datasets ``inputs`` (N, d), ``targets`` (N,) or (N, t), optional ``weights`` (N,) and
+``aux/<name>`` (N, …), chunked and gzip-compressed; the file attribute ``meta`` holds JSON
+metadata and ``hash`` the SHA-256 of inputs and targets (independent of chunking and
+compression, so serial, parallel and resumed generation can be compared).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from hepemu import __version__
+
+FORMAT = "hepemu-dataset/1"
+CHUNK_ROWS = 65536
+
+
+class DatasetError(RuntimeError):
+    """A dataset file is missing, unreadable or not a hepemu dataset."""
+
+
+def content_hash(inputs: np.ndarray, targets: np.ndarray) -> str:
+    """SHA-256 over shape, dtype and little-endian bytes of inputs and targets."""
+    h = hashlib.sha256()
+    for arr in (inputs, targets):
+        a = np.ascontiguousarray(arr, dtype=np.asarray(arr).dtype.newbyteorder("<"))
+        h.update(f"{a.dtype.str}{a.shape}".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def write_dataset(
+    path: str | Path,
+    inputs: np.ndarray,
+    targets: np.ndarray,
+    meta: dict,
+    aux: dict[str, np.ndarray] | None = None,
+    weights: np.ndarray | None = None,
+    compression_level: int = 4,
+) -> str:
+    """Write a dataset atomically (temporary file + rename); returns its content hash.
+
+    ``meta`` should name the process or integral, units and conventions, cuts, sampler and
+    seed, and the generator; hepemu adds its version, the creation time and the hash.
+    """
+    inputs = np.asarray(inputs)
+    targets = np.asarray(targets)
+    n = len(inputs)
+    if len(targets) != n:
+        raise ValueError(f"inputs have {n} rows but targets {len(targets)}")
+    extra = dict(aux or {})
+    if weights is not None:
+        extra["weights"] = weights
+    for name, arr in extra.items():
+        if len(arr) != n:
+            raise ValueError(f"{name} has {len(arr)} rows, expected {n}")
+    digest = content_hash(inputs, targets)
+    full_meta = {
+        **meta,
+        "hepemu_version": __version__,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "n_points": n,
+    }
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    opts = {"compression": "gzip", "compression_opts": compression_level, "shuffle": True}
+
+    def put(group, name: str, arr: np.ndarray) -> None:
+        arr = np.asarray(arr)
+        chunks = (min(max(n, 1), CHUNK_ROWS), *arr.shape[1:]) if n else None
+        group.create_dataset(name, data=arr, chunks=chunks, **(opts if n else {}))
+
+    with h5py.File(tmp, "w") as fh:
+        fh.attrs["format"] = FORMAT
+        fh.attrs["meta"] = json.dumps(full_meta)
+        fh.attrs["hash"] = digest
+        put(fh, "inputs", inputs)
+        put(fh, "targets", targets)
+        if weights is not None:
+            put(fh, "weights", weights)
+        if aux:
+            grp = fh.create_group("aux")
+            for name, arr in aux.items():
+                put(grp, name, arr)
+    os.replace(tmp, path)
+    return digest
+
+
+@dataclass
+class Dataset:
+    """An opened dataset: metadata in memory, arrays read on demand."""
+
+    path: Path
+    meta: dict
+    hash: str
+    n: int
+
+    @classmethod
+    def open(cls, path: str | Path) -> Dataset:
+        path = Path(path)
+        if not path.is_file():
+            raise DatasetError(f"dataset not found: {path}")
+        try:
+            with h5py.File(path, "r") as fh:
+                fmt = fh.attrs.get("format")
+                if fmt != FORMAT:
+                    raise DatasetError(f"{path} is not a hepemu dataset (format={fmt!r})")
+                meta = json.loads(fh.attrs["meta"])
+                return cls(path, meta, str(fh.attrs["hash"]), int(fh["inputs"].shape[0]))
+        except (OSError, KeyError, ValueError) as exc:
+            raise DatasetError(f"{path} is not a readable hepemu dataset: {exc}") from None
+
+    def read(self, name: str = "inputs", rows: slice | np.ndarray | None = None) -> np.ndarray:
+        """Read ``inputs``, ``targets``, ``weights`` or ``aux/<name>`` (optionally some rows)."""
+        with h5py.File(self.path, "r") as fh:
+            if name not in fh:
+                raise DatasetError(f"{self.path} has no array {name!r}")
+            ds = fh[name]
+            if rows is None:
+                return ds[()]
+            if isinstance(rows, slice):
+                return ds[rows]
+            order = np.argsort(rows)  # h5py needs increasing indices
+            out = np.empty((len(rows), *ds.shape[1:]), dtype=ds.dtype)
+            out[order] = ds[np.asarray(rows)[order]]
+            return out
+
+    def verify(self) -> bool:
+        """Recompute the content hash from the stored arrays."""
+        return content_hash(self.read("inputs"), self.read("targets")) == self.hash
+
+    def arrays(self) -> list[str]:
+        names: list[str] = []
+        with h5py.File(self.path, "r") as fh:
+            fh.visit(lambda k: names.append(k) if isinstance(fh[k], h5py.Dataset) else None)
+        return names
+
+
+def split_indices(
+    n: int, seed: int, fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)
+) -> dict[str, np.ndarray]:
+    """Deterministic train/validation/test split of ``n`` rows from a stored seed."""
+    if len(fractions) != 3 or any(f < 0 for f in fractions) or abs(sum(fractions) - 1) > 1e-9:
+        raise ValueError(f"fractions must be three non-negative numbers summing to 1: {fractions}")
+    perm = np.random.default_rng(seed).permutation(n)
+    n_train = int(round(fractions[0] * n))
+    n_val = int(round(fractions[1] * n))
+    return {
+        "train": np.sort(perm[:n_train]),
+        "validation": np.sort(perm[n_train : n_train + n_val]),
+        "test": np.sort(perm[n_train + n_val :]),
+    }
