@@ -38,3 +38,54 @@ def info_cmd(
         typer.echo(f"verified: {'yes' if ok else 'NO — content does not match its hash'}")
         if not ok:
             raise typer.Exit(1)
+
+
+@app.command("import")
+def import_cmd(
+    source: Annotated[Path, typer.Argument(help="csv, csv.gz, a part-* directory, npy or npz")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="HDF5 dataset to write")],
+    inputs: Annotated[int, typer.Option(min=1, help="number of leading input columns")],
+    meta: Annotated[
+        list[str] | None, typer.Option(help="metadata entries key=value (repeatable)")
+    ] = None,
+) -> None:
+    """Import a table made elsewhere into a hepemu dataset (inputs first, then targets)."""
+    from hepemu.data.dataset import write_dataset
+    from hepemu.data.importers import read_table, split_columns
+    from hepemu.data.points import InputError
+
+    entries = {}
+    for item in meta or []:
+        if "=" not in item:
+            err.print(f"[bold red]error:[/] --meta expects key=value, got {item!r}")
+            raise typer.Exit(2)
+        key, value = item.split("=", 1)
+        entries[key.strip()] = value.strip()
+    try:
+        table, names = read_table(source)
+        x, y = split_columns(table, inputs)
+    except InputError as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    info = {"source": str(source), "generator": "imported", **entries}
+    if names:
+        info["columns"] = names
+    digest = write_dataset(out, x, y, info)
+    typer.echo(f"wrote {len(x)} rows to {out}")
+    typer.echo(f"hash: {digest}")
+
+
+@app.command("export")
+def export_cmd(
+    file: Annotated[Path, typer.Argument(help="HDF5 dataset")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="CSV to write")],
+) -> None:
+    """Export inputs and targets of a dataset to CSV (columns x1..xD, y1..)."""
+    from hepemu.data.importers import export_csv
+
+    try:
+        n = export_csv(file, out)
+    except (DatasetError, OSError) as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    typer.echo(f"wrote {n} rows to {out}")
