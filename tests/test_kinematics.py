@@ -1,0 +1,77 @@
+"""RAMBO: conservation, on-shell conditions and phase-space volumes (hypothesis + MC)."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hepemu.physics.kinematics import (
+    invariant_mass2,
+    massless_volume,
+    rambo_from_unit,
+    s_ij,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(2, 6), seed=st.integers(0, 2**32 - 1), sqrt_s=st.floats(1.0, 1e4))
+def test_massless_momentum_conservation_and_on_shell(n, seed, sqrt_s):
+    u = np.random.default_rng(seed).uniform(1e-9, 1, (3, 4 * n))
+    p, w = rambo_from_unit(u, sqrt_s)
+    total = p.sum(axis=1)
+    np.testing.assert_allclose(total[:, 0], sqrt_s, rtol=1e-10)
+    np.testing.assert_allclose(total[:, 1:], 0, atol=1e-9 * sqrt_s)
+    np.testing.assert_allclose(invariant_mass2(p), 0, atol=1e-8 * sqrt_s**2)
+    assert np.all(p[..., 0] > 0) and np.all(w > 0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1), masses=st.lists(st.floats(0.0, 20.0), min_size=3, max_size=4)
+)
+def test_massive_on_shell_and_conserved(seed, masses):
+    sqrt_s = 100.0
+    n = len(masses)
+    u = np.random.default_rng(seed).uniform(1e-9, 1, (2, 4 * n))
+    p, w = rambo_from_unit(u, sqrt_s, masses)
+    np.testing.assert_allclose(
+        invariant_mass2(p), np.square(masses)[None, :].repeat(2, 0), atol=1e-7 * sqrt_s**2
+    )
+    np.testing.assert_allclose(p.sum(axis=1)[:, 0], sqrt_s, rtol=1e-10)
+    np.testing.assert_allclose(p.sum(axis=1)[:, 1:], 0, atol=1e-8 * sqrt_s)
+    assert np.all(w > 0)
+
+
+def test_two_body_volume_is_one_over_8pi():
+    assert massless_volume(2, 91.2) == pytest.approx(1 / (8 * math.pi), rel=1e-14)
+
+
+def test_massive_two_body_weight_is_beta_over_8pi(rng):
+    m1, m2, sqrt_s = 3.0, 5.0, 20.0
+    _, w = rambo_from_unit(rng.uniform(1e-9, 1, (50, 8)), sqrt_s, [m1, m2])
+    s = sqrt_s**2
+    beta = math.sqrt((s - (m1 + m2) ** 2) * (s - (m1 - m2) ** 2)) / s
+    np.testing.assert_allclose(w, beta / (8 * math.pi), rtol=1e-10)
+
+
+def test_three_body_massless_dalitz_is_flat(rng):
+    # flat phase space: s12/s is uniform on the Dalitz triangle → its mean is 1/3
+    p, _ = rambo_from_unit(rng.uniform(1e-12, 1, (200_000, 12)), 10.0)
+    y12 = s_ij(p, 0, 1) / 100.0
+    assert abs(y12.mean() - 1 / 3) < 3e-3
+    assert abs(np.mean(y12 < 0.5) - 0.75) < 5e-3  # area fraction of y12 < 1/2 is 3/4
+
+
+@given(v=st.floats(1e-6, 1 - 1e-6))
+def test_degenerate_collinear_input_is_reported(v):
+    with pytest.raises(ValueError, match="collinear"):
+        rambo_from_unit(np.full((2, 12), v), 10.0)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError):
+        rambo_from_unit(np.full((1, 7), 0.5), 10.0)
+    with pytest.raises(ValueError, match="exceed"):
+        rambo_from_unit(np.linspace(0.1, 0.8, 8)[None, :], 10.0, [6.0, 6.0])
