@@ -16,12 +16,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from scipy.stats import qmc
 
+from hepemu.data.samplers import UnitCubeSampler, to_box
 from hepemu.models.inn import INN
 from hepemu.models.inn_surrogate import INNSurrogate, normalisation, training_target
 from hepemu.physics.integrals.base import ParametricIntegral
-from hepemu.physics.integrals.quadrature import cbc_generating_vector, integrate_gauss_legendre
+from hepemu.physics.integrals.quadrature import integrate_gauss_legendre
 from hepemu.physics.integrals.registry import get_integral
 from hepemu.training.inn_config import INNTrainConfig
 
@@ -40,45 +40,20 @@ class PointSampler:
     """Draws (s, x) batches on the parameter box × [0,1]^k."""
 
     def __init__(self, integral: ParametricIntegral, kind: str, batch: int, seed: int) -> None:
-        self.integral, self.kind, self.batch = integral, kind, batch
-        self.dim = integral.n_params + integral.dim
-        self.rng = np.random.default_rng(seed)
-        if kind == "sobol":
-            self._sobol = qmc.Sobol(self.dim, scramble=True, seed=self.rng)
-        elif kind == "lattice":
-            import sympy as sp
-
-            self._n = int(sp.prevprime(batch + 1))
-            self._z = cbc_generating_vector(self._n, self.dim)
-        elif kind != "uniform":
-            raise ValueError(f"unknown sampler {kind!r}")
+        self.integral = integral
+        self.cube = UnitCubeSampler(kind, integral.n_params + integral.dim, batch, seed)
+        self.rng = self.cube.rng
 
     def get_state(self) -> dict:
-        """Position of the random streams (JSON-serialisable), for exact resumption."""
-        state = {"rng": self.rng.bit_generator.state}
-        if self.kind == "sobol":
-            state["sobol_generated"] = int(self._sobol.num_generated)
-        return state
+        return self.cube.get_state()
 
     def set_state(self, state: dict) -> None:
-        self.rng.bit_generator.state = state["rng"]
-        if self.kind == "sobol":
-            self._sobol.reset()
-            self._sobol.fast_forward(state["sobol_generated"])
-
-    def unit(self) -> np.ndarray:
-        if self.kind == "uniform":
-            return self.rng.random((self.batch, self.dim))
-        if self.kind == "sobol":
-            return self._sobol.random(self.batch)
-        base = (np.arange(self._n)[:, None] * self._z[None, :] % self._n) / self._n
-        return np.mod(base + self.rng.random(self.dim), 1.0)
+        self.cube.set_state(state)
 
     def draw(self) -> tuple[np.ndarray, np.ndarray]:
-        u = self.unit()
+        u = self.cube.draw()
         m = self.integral.n_params
-        s = self.integral.lows + (self.integral.highs - self.integral.lows) * u[:, :m]
-        return s, u[:, m:]
+        return to_box(u[:, :m], self.integral.lows, self.integral.highs), u[:, m:]
 
 
 @dataclass

@@ -1,0 +1,60 @@
+"""Samplers of the unit hypercube: uniform, scrambled Sobol (scipy.stats.qmc) and randomly
+shifted rank-1 lattices (fast-CBC vectors), with a resumable state; and a box map."""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+from scipy.stats import qmc
+
+from hepemu.physics.integrals.quadrature import cbc_generating_vector
+
+SAMPLERS = ("uniform", "sobol", "lattice")
+
+
+class UnitCubeSampler:
+    """Draws batches of ``batch`` points in [0,1]^dim.
+
+    ``lattice`` returns a whole randomly shifted rank-1 lattice of the largest prime size
+    ≤ ``batch`` + 1 per draw; ``sobol`` continues one scrambled sequence.
+    """
+
+    def __init__(self, kind: str, dim: int, batch: int, seed: int) -> None:
+        if kind not in SAMPLERS:
+            raise ValueError(f"unknown sampler {kind!r}; choose from {SAMPLERS}")
+        if dim < 1 or batch < 1:
+            raise ValueError("need dim >= 1 and batch >= 1")
+        self.kind, self.dim, self.batch = kind, dim, batch
+        self.rng = np.random.default_rng(seed)
+        if kind == "sobol":
+            self._sobol = qmc.Sobol(dim, scramble=True, seed=self.rng)
+        elif kind == "lattice":
+            self._n = int(sp.prevprime(batch + 1))
+            self._z = cbc_generating_vector(self._n, dim)
+
+    def get_state(self) -> dict:
+        """Position of the random streams (JSON-serialisable), for exact resumption."""
+        state = {"rng": self.rng.bit_generator.state}
+        if self.kind == "sobol":
+            state["sobol_generated"] = int(self._sobol.num_generated)
+        return state
+
+    def set_state(self, state: dict) -> None:
+        self.rng.bit_generator.state = state["rng"]
+        if self.kind == "sobol":
+            self._sobol.reset()
+            self._sobol.fast_forward(state["sobol_generated"])
+
+    def draw(self) -> np.ndarray:
+        """One batch, shape (batch, dim) (lattice: (n, dim) with n prime ≤ batch + 1)."""
+        if self.kind == "uniform":
+            return self.rng.random((self.batch, self.dim))
+        if self.kind == "sobol":
+            return self._sobol.random(self.batch)
+        base = (np.arange(self._n)[:, None] * self._z[None, :] % self._n) / self._n
+        return np.mod(base + self.rng.random(self.dim), 1.0)
+
+
+def to_box(u: np.ndarray, lows: np.ndarray, highs: np.ndarray) -> np.ndarray:
+    """Map unit-cube points to the box [lows, highs] column by column."""
+    return np.asarray(lows) + (np.asarray(highs) - np.asarray(lows)) * u
