@@ -89,3 +89,72 @@ def export_cmd(
         err.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(2) from None
     typer.echo(f"wrote {n} rows to {out}")
+
+
+@app.command("generate")
+def generate_cmd(
+    card: Annotated[Path | None, typer.Argument(help="TOML card with a [generate] table")] = None,
+    provider: Annotated[str | None, typer.Option(help="truth provider, e.g. gghh-box-1l")] = None,
+    n: Annotated[int | None, typer.Option(min=1, help="number of points")] = None,
+    chunk: Annotated[int | None, typer.Option(min=1, help="points per chunk")] = None,
+    seed: Annotated[int | None, typer.Option(help="seed (fixes every chunk's points)")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="HDF5 file to write (resumes if partial)")
+    ] = None,
+    executor: Annotated[str, typer.Option(help="serial or processes")] = "serial",
+    workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 2,
+) -> None:
+    """Evaluate a truth provider over sampled points in chunks; rerunning resumes."""
+    import tomllib
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from hepemu.data.generate import GenerationPlan, generate
+
+    settings: dict = {}
+    if card is not None:
+        try:
+            with open(card, "rb") as fh:
+                settings = tomllib.load(fh).get("generate", {})
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            err.print(f"[bold red]error:[/] cannot read card {card}: {exc}")
+            raise typer.Exit(2) from None
+    given = {"provider": provider, "n": n, "chunk": chunk, "seed": seed, "out": out}
+    settings.update({k: v for k, v in given.items() if v is not None})
+    missing = [k for k in ("provider", "n", "out") if k not in settings]
+    if missing:
+        err.print(f"[bold red]error:[/] missing {', '.join(missing)} (options or card)")
+        raise typer.Exit(2)
+    if executor not in ("serial", "processes"):
+        err.print(f"[bold red]error:[/] executor {executor!r} is not available (serial, processes)")
+        raise typer.Exit(2)
+    try:
+        plan = GenerationPlan(
+            str(settings["provider"]),
+            int(settings["n"]),
+            int(settings.get("chunk", 20000)),
+            int(settings.get("seed", 0)),
+        )
+        from hepemu.physics.integrals.registry import get_integral
+
+        get_integral(plan.provider)
+    except (ValueError, TypeError) as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    with Progress(
+        TextColumn("[bold]generate"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} chunks"),
+        TimeRemainingColumn(),
+        console=err,
+    ) as prog:
+        task = prog.add_task("gen", total=plan.n_chunks)
+        digest = generate(
+            plan,
+            Path(settings["out"]),
+            executor,
+            workers,
+            progress=lambda done, total: prog.update(task, completed=done),
+        )
+    typer.echo(f"wrote {settings['out']}")
+    typer.echo(f"hash: {digest}")
