@@ -94,3 +94,44 @@ def test_generate_cli_and_card_give_same_hash(tmp_path):
         app, ["data", "generate", "--provider", "nope", "--n", "5", "--out", str(tmp_path / "c.h5")]
     )
     assert bad.exit_code == 2 and "unknown integral" in bad.output
+
+
+def test_dask_local_cluster_equals_serial(tmp_path):
+    import pytest
+
+    pytest.importorskip("distributed")
+    serial = generate(PLAN, tmp_path / "s.h5", "serial")
+    distributed = generate(PLAN, tmp_path / "d.h5", "dask", workers=2)
+    assert distributed == serial
+
+
+def test_dask_executor_via_cli(tmp_path):
+    import pytest
+    from typer.testing import CliRunner
+
+    from hepemu.cli.main import app
+
+    pytest.importorskip("distributed")
+    res = CliRunner().invoke(
+        app,
+        [
+            "data",
+            "generate",
+            "--provider",
+            "gghh-box-1l",
+            "--n",
+            "2000",
+            "--chunk",
+            "500",
+            "--seed",
+            "3",
+            "--out",
+            str(tmp_path / "d.h5"),
+            "--executor",
+            "dask",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert Dataset.open(tmp_path / "d.h5").hash == generate(
+        GenerationPlan("gghh-box-1l", 2000, 500, 3), tmp_path / "s.h5"
+    )

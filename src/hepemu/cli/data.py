@@ -101,8 +101,11 @@ def generate_cmd(
     out: Annotated[
         Path | None, typer.Option(help="HDF5 file to write (resumes if partial)")
     ] = None,
-    executor: Annotated[str, typer.Option(help="serial or processes")] = "serial",
+    executor: Annotated[str, typer.Option(help="serial, processes or dask")] = "serial",
     workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 2,
+    scheduler: Annotated[
+        str | None, typer.Option(help="address of a running Dask scheduler (with dask)")
+    ] = None,
 ) -> None:
     """Evaluate a truth provider over sampled points in chunks; rerunning resumes."""
     import tomllib
@@ -125,8 +128,8 @@ def generate_cmd(
     if missing:
         err.print(f"[bold red]error:[/] missing {', '.join(missing)} (options or card)")
         raise typer.Exit(2)
-    if executor not in ("serial", "processes"):
-        err.print(f"[bold red]error:[/] executor {executor!r} is not available (serial, processes)")
+    if executor not in ("serial", "processes", "dask"):
+        err.print(f"[bold red]error:[/] unknown executor {executor!r} (serial, processes, dask)")
         raise typer.Exit(2)
     try:
         plan = GenerationPlan(
@@ -155,6 +158,7 @@ def generate_cmd(
             executor,
             workers,
             progress=lambda done, total: prog.update(task, completed=done),
+            scheduler=scheduler,
         )
     typer.echo(f"wrote {settings['out']}")
     typer.echo(f"hash: {digest}")

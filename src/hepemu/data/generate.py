@@ -74,12 +74,18 @@ def generate(
     executor: str = "serial",
     workers: int = 2,
     progress: Callable[[int, int], None] | None = None,
+    scheduler: str | None = None,
 ) -> str:
-    """Generate (or resume) the dataset ``out``; returns its content hash."""
-    out = Path(out)
+    """Generate (or resume) the dataset ``out``; returns its content hash.
+
+    ``executor`` is ``serial``, ``processes`` (local worker processes) or ``dask`` (a Dask
+    LocalCluster of ``workers`` processes, or the running cluster at ``scheduler``; the
+    workers must see ``out``'s folder, e.g. a shared file system).
+    """
+    out = Path(out).resolve()
     todo = pending_chunks(plan, out)
     done = plan.n_chunks - len(todo)
-    for _ in _execute(plan, out, todo, executor, workers):
+    for _ in _execute(plan, out, todo, executor, workers, scheduler):
         done += 1
         if progress is not None:
             progress(done, plan.n_chunks)
@@ -105,12 +111,38 @@ def generate(
     return write_dataset(out, np.concatenate(xs), np.concatenate(ys), meta)
 
 
-def _execute(plan, out, todo, executor, workers) -> Iterator[int]:
+EXECUTORS = ("serial", "processes", "dask")
+
+
+def _execute(plan, out, todo, executor, workers, scheduler=None) -> Iterator[int]:
     if executor == "serial":
         for i in todo:
             yield run_chunk(plan, out, i)
     elif executor == "processes":
         with ProcessPoolExecutor(max_workers=workers) as pool:
             yield from pool.map(run_chunk, [plan] * len(todo), [out] * len(todo), todo)
+    elif executor == "dask":
+        yield from _execute_dask(plan, out, todo, workers, scheduler)
     else:
-        raise ValueError(f"unknown executor {executor!r} (serial, processes)")
+        raise ValueError(f"unknown executor {executor!r} {EXECUTORS}")
+
+
+def _execute_dask(plan, out, todo, workers, scheduler) -> Iterator[int]:
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise ImportError("the dask executor needs: pip install 'dask[distributed]'") from None
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+    client = Client(scheduler if scheduler is not None else cluster)
+    try:
+        futures = [client.submit(run_chunk, plan, out, i, pure=False, retries=2) for i in todo]
+        for fut in as_completed(futures):
+            yield fut.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
