@@ -20,6 +20,16 @@ from hepemu.models.activations import get_activation
 MAX_K = 6
 
 
+def submasks(mask: int):
+    """All subsets of the bitmask ``mask`` (itself first, the empty set last)."""
+    sub = mask
+    while True:
+        yield sub
+        if sub == 0:
+            return
+        sub = (sub - 1) & mask
+
+
 def faa_di_bruno_subsets(
     phis: list[torch.Tensor], z: list[torch.Tensor | None], masks
 ) -> list[torch.Tensor | None]:
@@ -41,17 +51,13 @@ def faa_di_bruno_subsets(
         low = rest & -rest
         others = rest ^ low
         acc = None
-        sub = others
-        while True:  # blocks {low} ∪ sub, sub ⊆ others
+        for sub in submasks(others):  # blocks {low} ∪ sub
             zb = z[low | sub]
             if zb is not None:
                 tail = q(j + 1, others ^ sub)
                 if tail is not None:
                     term = zb * tail
                     acc = term if acc is None else acc + term
-            if sub == 0:
-                break
-            sub = (sub - 1) & others
         memo[key] = acc
         return acc
 
@@ -189,15 +195,11 @@ class INN(nn.Module):
         out: list = [None] * n_sub
         for S in range(n_sub):
             acc = None
-            A = S
-            while True:
+            for A in submasks(S):
                 gb = g[S ^ A]
                 if gb is not None:
                     term = gb if prods[A] is None else prods[A] * gb
                     acc = term if acc is None else acc + term
-                if A == 0:
-                    break
-                A = (A - 1) & S
             out[S] = acc
         return out
 

@@ -42,7 +42,6 @@ class PointSampler:
     def __init__(self, integral: ParametricIntegral, kind: str, batch: int, seed: int) -> None:
         self.integral = integral
         self.cube = UnitCubeSampler(kind, integral.n_params + integral.dim, batch, seed)
-        self.rng = self.cube.rng
 
     def get_state(self) -> dict:
         return self.cube.get_state()
