@@ -7,12 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from hepemu.cli.common import err, fail
 from hepemu.data.dataset import Dataset, DatasetError
 
 app = typer.Typer(help="Datasets of truth evaluations (HDF5).", no_args_is_help=True)
-err = Console(stderr=True, soft_wrap=True)
 
 
 @app.command("info")
@@ -26,8 +25,7 @@ def info_cmd(
         arrays = ds.arrays()
         ok = ds.verify() if verify else None
     except DatasetError as exc:
-        err.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(2) from None
+        fail(str(exc))
     typer.echo(f"file: {file}")
     typer.echo(f"points: {ds.n}")
     typer.echo(f"arrays: {', '.join(arrays)}")
@@ -57,16 +55,14 @@ def import_cmd(
     entries = {}
     for item in meta or []:
         if "=" not in item:
-            err.print(f"[bold red]error:[/] --meta expects key=value, got {item!r}")
-            raise typer.Exit(2)
+            fail(f"--meta expects key=value, got {item!r}")
         key, value = item.split("=", 1)
         entries[key.strip()] = value.strip()
     try:
         table, names = read_table(source)
         x, y = split_columns(table, inputs)
     except InputError as exc:
-        err.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(2) from None
+        fail(str(exc))
     info = {"source": str(source), "generator": "imported", **entries}
     if names:
         info["columns"] = names
@@ -86,8 +82,7 @@ def export_cmd(
     try:
         n = export_csv(file, out)
     except (DatasetError, OSError) as exc:
-        err.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(2) from None
+        fail(str(exc))
     typer.echo(f"wrote {n} rows to {out}")
 
 
@@ -120,17 +115,14 @@ def generate_cmd(
             with open(card, "rb") as fh:
                 settings = tomllib.load(fh).get("generate", {})
         except (OSError, tomllib.TOMLDecodeError) as exc:
-            err.print(f"[bold red]error:[/] cannot read card {card}: {exc}")
-            raise typer.Exit(2) from None
+            fail(f"cannot read card {card}: {exc}")
     given = {"provider": provider, "n": n, "chunk": chunk, "seed": seed, "out": out}
     settings.update({k: v for k, v in given.items() if v is not None})
     missing = [k for k in ("provider", "n", "out") if k not in settings]
     if missing:
-        err.print(f"[bold red]error:[/] missing {', '.join(missing)} (options or card)")
-        raise typer.Exit(2)
+        fail(f"missing {', '.join(missing)} (options or card)")
     if executor not in ("serial", "processes", "dask"):
-        err.print(f"[bold red]error:[/] unknown executor {executor!r} (serial, processes, dask)")
-        raise typer.Exit(2)
+        fail(f"unknown executor {executor!r} (serial, processes, dask)")
     try:
         plan = GenerationPlan(
             str(settings["provider"]),
@@ -142,8 +134,7 @@ def generate_cmd(
 
         get_integral(plan.provider)
     except (ValueError, TypeError) as exc:
-        err.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(2) from None
+        fail(str(exc))
     with Progress(
         TextColumn("[bold]generate"),
         BarColumn(),

@@ -11,18 +11,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hepemu.cli.common import err, fail
 from hepemu.data.points import InputError, read_points, write_points
 from hepemu.models.inn_surrogate import ModelFileError
 from hepemu.physics.integrals.registry import INTEGRALS, get_integral
 
 app = typer.Typer(help="Parametric integrals and integration networks.", no_args_is_help=True)
-err = Console(stderr=True, soft_wrap=True)
 out = Console()
-
-
-def _fail(msg: str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {msg}")
-    raise typer.Exit(code)
 
 
 @app.command("list")
@@ -63,16 +58,16 @@ def eval_cmd(
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
     if device.startswith("cuda") and not torch.cuda.is_available():
-        _fail("--device cuda requested but no CUDA device is available")
+        fail("--device cuda requested but no CUDA device is available")
     try:
         surrogate = load_model(model, device=device)
     except ModelFileError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     integ = surrogate.integral
     try:
         table = read_points(input, integ.param_names)
     except InputError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     outside = integ.outside_region(table.params)
     if outside.any():
         rows = np.flatnonzero(outside) + 1
@@ -82,13 +77,13 @@ def eval_cmd(
             f"{dict(zip(integ.param_names, integ.param_ranges, strict=True))}: rows {shown}"
         )
         if strict:
-            _fail(msg)
+            fail(msg)
         err.print(f"[yellow]warning:[/] {msg}; their values are extrapolations")
     mean, sigma = surrogate.predict(table.params)
     bad = ~(np.isfinite(mean) & np.isfinite(sigma))
     if bad.any():
         rows = ", ".join(map(str, np.flatnonzero(bad)[:10] + 1))
-        _fail(f"non-finite predictions at rows {rows} (far outside the trained region?)")
+        fail(f"non-finite predictions at rows {rows} (far outside the trained region?)")
     _write(output, table, {"I": mean, "I_err": sigma})
     err.print(f"wrote {len(mean)} integrals to {output}")
 
@@ -97,7 +92,7 @@ def _write(path: Path, table, columns: dict) -> None:
     try:
         write_points(path, table, columns)
     except OSError as exc:
-        _fail(f"cannot write {path}: {exc}")
+        fail(f"cannot write {path}: {exc}")
 
 
 @app.command("reference")
@@ -116,16 +111,16 @@ def reference_cmd(
 
     limits = {"gl": (1, 200, 32), "qmc": (31, 10**8, 100003)}
     if method not in limits:
-        _fail(f"unknown method {method!r}; use gl or qmc")
+        fail(f"unknown method {method!r}; use gl or qmc")
     lo, hi, default = limits[method]
     nodes = default if nodes is None else nodes
     if not lo <= nodes <= hi:
-        _fail(f"--nodes for {method} must be in [{lo}, {hi}], got {nodes}")
+        fail(f"--nodes for {method} must be in [{lo}, {hi}], got {nodes}")
     try:
         integ = get_integral(integral)
         table = read_points(input, integ.param_names)
     except (ValueError, InputError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if method == "gl":
         val = integrate_gauss_legendre(integ, table.params, integ.dim, nodes)
         errv = np.full_like(val, np.nan)
@@ -167,7 +162,7 @@ def train_cmd(
         cfg = INNTrainConfig(**{**cfg.model_dump(), **upd})
         get_integral(cfg.integral)
     except (ValidationError, ValueError, OSError) as exc:
-        _fail(f"bad configuration: {exc}")
+        fail(f"bad configuration: {exc}")
     from hepemu.cli.progress import training_progress
 
     try:
@@ -180,7 +175,7 @@ def train_cmd(
                 max_seconds=None if max_minutes is None else 60 * max_minutes,
             )
     except (RuntimeError, FileNotFoundError, ValueError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     (out_dir / "config.json").write_text(cfg.model_dump_json(indent=2))
     digest = surrogate.save(out_dir / "model.safetensors")
     err.print(f"saved {out_dir / 'model.safetensors'} (sha256 {digest[:16]}…)")
@@ -198,6 +193,6 @@ def combine_cmd(
     try:
         merged = merge_surrogates([INNSurrogate.load(m) for m in models])
     except (ModelFileError, ValueError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     digest = merged.save(output)
     err.print(f"wrote {merged.n_replicas} replicas to {output} (sha256 {digest[:16]}…)")

@@ -22,6 +22,7 @@ def run_main(
     train_minutes: Annotated[float, typer.Option(help="length of the demo training")] = 2.0,
 ) -> None:
     """Evaluate the shipped gg→HH box INN, run a short fresh training, write a report."""
+    from hepemu.cli.common import fail
     from hepemu.evaluation.inn_eval import ReferenceSet, evaluate, gl_digits, median_time
     from hepemu.evaluation.plots import precision_histograms, training_curve
     from hepemu.evaluation.report import Report, md_table
@@ -35,8 +36,7 @@ def run_main(
     try:
         surrogate = load_model(model)
     except ModelFileError as exc:
-        console.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(2) from None
+        fail(str(exc))
     integ = surrogate.integral
     rep = Report(out, f"hepemu — integration network for {integ.name}")
     rep.text(
