@@ -50,3 +50,25 @@ def test_durham_y_textbook_value():
     y = durham_y(p)
     assert y[0, 0, 2] == pytest.approx(2 * 0.01 * 1.0 / 2.1**2)
     assert y[0, 0, 1] == pytest.approx(2 * 1.0 * 2.0 / 2.1**2)
+
+
+def _n_jets_reference(event: np.ndarray, y_cut: float) -> int:
+    """Exclusive Durham clustering with E-scheme recombination, written out per event."""
+    jets = [q for q in event]
+    while len(jets) > 1:
+        y = durham_y(np.array(jets)[None])[0]
+        i, j = np.unravel_index(np.argmin(y), y.shape)
+        if y[i, j] >= y_cut:
+            break
+        merged = jets[i] + jets[j]
+        jets = [q for k, q in enumerate(jets) if k not in (i, j)] + [merged]
+    return len(jets)
+
+
+def test_durham_jet_counts_match_reference_clustering(events):
+    pytest.importorskip("fastjet")
+    y_cut = 0.05
+    ref = np.array([_n_jets_reference(e, y_cut) for e in events[:300]])
+    for n in (2, 3, 4):
+        np.testing.assert_array_equal(DurhamJetCut(n, y_cut)(events[:300]), ref == n)
+    assert len(set(ref)) >= 2  # the check sees events with merged partons

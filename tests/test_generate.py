@@ -93,7 +93,7 @@ def test_generate_cli_and_card_give_same_hash(tmp_path):
     bad = runner.invoke(
         app, ["data", "generate", "--provider", "nope", "--n", "5", "--out", str(tmp_path / "c.h5")]
     )
-    assert bad.exit_code == 2 and "unknown integral" in bad.output
+    assert bad.exit_code == 2 and "unknown provider" in bad.output
 
 
 def test_dask_local_cluster_equals_serial(tmp_path):

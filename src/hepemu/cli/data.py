@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hepemu.cli.common import err, fail
+from hepemu.cli.common import fail
 from hepemu.data.dataset import Dataset, DatasetError
 
 app = typer.Typer(help="Datasets of truth evaluations (HDF5).", no_args_is_help=True)
@@ -86,28 +86,52 @@ def export_cmd(
     typer.echo(f"wrote {n} rows to {out}")
 
 
+def _parse_option(item: str) -> tuple[str, float | int | str]:
+    if "=" not in item:
+        fail(f"--option expects key=value, got {item!r}")
+    key, value = (s.strip() for s in item.split("=", 1))
+    for cast in (int, float):
+        try:
+            return key, cast(value)
+        except ValueError:
+            pass
+    return key, value
+
+
 @app.command("generate")
 def generate_cmd(
     card: Annotated[Path | None, typer.Argument(help="TOML card with a [generate] table")] = None,
-    provider: Annotated[str | None, typer.Option(help="truth provider, e.g. gghh-box-1l")] = None,
-    n: Annotated[int | None, typer.Option(min=1, help="number of points")] = None,
+    provider: Annotated[
+        str | None, typer.Option(help="truth provider: gghh-box-1l, ee-qqg, … or module:attr")
+    ] = None,
+    n: Annotated[int | None, typer.Option(min=1, help="number of sampled points")] = None,
     chunk: Annotated[int | None, typer.Option(min=1, help="points per chunk")] = None,
     seed: Annotated[int | None, typer.Option(help="seed (fixes every chunk's points)")] = None,
     out: Annotated[
         Path | None, typer.Option(help="HDF5 file to write (resumes if partial)")
     ] = None,
-    executor: Annotated[str, typer.Option(help="serial, processes or dask")] = "serial",
-    workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 2,
+    option: Annotated[
+        list[str] | None,
+        typer.Option(help="provider option key=value, e.g. sqrt_s=91.188 ycut=0.01"),
+    ] = None,
+    executor: Annotated[str | None, typer.Option(help="serial, processes or dask")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="worker processes")] = None,
     scheduler: Annotated[
         str | None, typer.Option(help="address of a running Dask scheduler (with dask)")
+    ] = None,
+    retries: Annotated[int | None, typer.Option(min=0, help="retries of a failing chunk")] = None,
+    on_error: Annotated[
+        str | None,
+        typer.Option(help="stop: fail the run; skip: leave out (and save) failing points"),
     ] = None,
 ) -> None:
     """Evaluate a truth provider over sampled points in chunks; rerunning resumes."""
     import tomllib
 
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+    from pydantic import ValidationError
 
-    from hepemu.data.generate import GenerationPlan, generate
+    from hepemu.cli.progress import generation_progress
+    from hepemu.data.generate import GenerateCard, GenerationError, generate
 
     settings: dict = {}
     if card is not None:
@@ -116,40 +140,35 @@ def generate_cmd(
                 settings = tomllib.load(fh).get("generate", {})
         except (OSError, tomllib.TOMLDecodeError) as exc:
             fail(f"cannot read card {card}: {exc}")
-    given = {"provider": provider, "n": n, "chunk": chunk, "seed": seed, "out": out}
+    given = {
+        "provider": provider,
+        "n": n,
+        "chunk": chunk,
+        "seed": seed,
+        "out": out,
+        "executor": executor,
+        "workers": workers,
+        "scheduler": scheduler,
+        "retries": retries,
+        "on_error": on_error,
+    }
     settings.update({k: v for k, v in given.items() if v is not None})
-    missing = [k for k in ("provider", "n", "out") if k not in settings]
-    if missing:
-        fail(f"missing {', '.join(missing)} (options or card)")
-    if executor not in ("serial", "processes", "dask"):
-        fail(f"unknown executor {executor!r} (serial, processes, dask)")
+    if option:
+        settings["options"] = {**settings.get("options", {}), **dict(map(_parse_option, option))}
     try:
-        plan = GenerationPlan(
-            str(settings["provider"]),
-            int(settings["n"]),
-            int(settings.get("chunk", 20000)),
-            int(settings.get("seed", 0)),
-        )
-        from hepemu.physics.integrals.registry import get_integral
-
-        get_integral(plan.provider)
-    except (ValueError, TypeError) as exc:
+        cfg = GenerateCard.model_validate(settings)
+        plan = cfg.plan()
+        plan.make_provider()
+    except ValidationError as exc:
+        fail("invalid generation settings (options or card):\n" + str(exc))
+    except ValueError as exc:
         fail(str(exc))
-    with Progress(
-        TextColumn("[bold]generate"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total} chunks"),
-        TimeRemainingColumn(),
-        console=err,
-    ) as prog:
-        task = prog.add_task("gen", total=plan.n_chunks)
-        digest = generate(
-            plan,
-            Path(settings["out"]),
-            executor,
-            workers,
-            progress=lambda done, total: prog.update(task, completed=done),
-            scheduler=scheduler,
-        )
-    typer.echo(f"wrote {settings['out']}")
+    try:
+        with generation_progress(plan.n) as cb:
+            digest = generate(
+                plan, cfg.out, cfg.executor, cfg.workers, cb, cfg.scheduler, cfg.retries
+            )
+    except GenerationError as exc:
+        fail(str(exc))
+    typer.echo(f"wrote {cfg.out}")
     typer.echo(f"hash: {digest}")

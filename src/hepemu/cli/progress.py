@@ -1,10 +1,21 @@
-"""Rich progress bar for training loops."""
+"""Rich progress bars for training and data generation."""
 
 from __future__ import annotations
 
 from contextlib import contextmanager
 
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+from hepemu.cli.common import err
 
 
 @contextmanager
@@ -29,5 +40,40 @@ def training_progress(total_steps: int):
                 completed=state.step,
                 info=f"best {state.best_digits:.2f} digits @ {state.best_step}",
             )
+
+        yield cb
+
+
+class RateColumn(ProgressColumn):
+    """Points per second, measured by rich over the recent updates."""
+
+    def render(self, task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("" if speed is None else f"{speed:.3g} points/s")
+
+
+@contextmanager
+def generation_progress(total_points: int):
+    """Yield ``cb(points_done, total)`` for a bar with points, rate and ETA (on stderr)."""
+    with Progress(
+        TextColumn("[bold]generate"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("points"),
+        RateColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+    ) as prog:
+        task = prog.add_task("generate", total=total_points)
+        first = True
+
+        def cb(done: int, total: int) -> None:
+            nonlocal first
+            if first:  # points resumed from finished chunks do not count towards the rate
+                prog.reset(task, total=total, completed=done)
+                first = False
+            else:
+                prog.update(task, completed=done)
 
         yield cb

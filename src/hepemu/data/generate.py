@@ -4,31 +4,54 @@ Points are drawn per chunk from a seed derived from (seed, chunk index), so any 
 any interruption give the same points; every finished chunk is written atomically to
 ``<out>.parts/chunk-NNNNN.npz``; when all chunks exist they are assembled into the HDF5
 dataset, whose content hash is therefore identical for serial, parallel and resumed runs.
+
+A chunk whose provider call raises is retried; if it still fails, the points that make it
+fail are isolated by bisection and saved with the error to ``<out>.failed/`` and generation
+stops with a ``GenerationError`` (or, with ``on_error="skip"``, those points are left out,
+counted and saved beside the dataset). Rows with NaN/inf truth values are never kept: they
+are counted in the metadata and saved to ``<out>.rejected.npz``.
 """
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
 from hepemu.data.dataset import write_dataset
-from hepemu.data.samplers import to_box
-from hepemu.physics.integrals.registry import get_integral
+from hepemu.data.executors import check_executor, map_unordered
+from hepemu.physics.providers import TruthProvider, get_provider
+
+MAX_OFFENDERS = 16  # bisection stops after isolating this many failing points per chunk
+
+
+class GenerationError(RuntimeError):
+    """Some chunks failed after their retries; their offending points were saved."""
 
 
 @dataclass(frozen=True)
 class GenerationPlan:
-    """What to generate: provider, number of points, chunking and seed."""
+    """What to generate: provider (+ options), number of sampled points, chunking and seed."""
 
     provider: str
     n: int
     chunk: int
     seed: int
+    options: tuple[tuple[str, Any], ...] = ()
+    on_error: str = "stop"
+
+    def __post_init__(self) -> None:
+        if self.n < 1 or self.chunk < 1:
+            raise ValueError(f"n and chunk must be positive (n={self.n}, chunk={self.chunk})")
+        if self.on_error not in ("stop", "skip"):
+            raise ValueError(f"on_error must be 'stop' or 'skip', got {self.on_error!r}")
 
     @property
     def n_chunks(self) -> int:
@@ -37,35 +60,175 @@ class GenerationPlan:
     def chunk_size(self, i: int) -> int:
         return min(self.chunk, self.n - i * self.chunk)
 
+    def make_provider(self) -> TruthProvider:
+        return get_provider(self.provider, dict(self.options))
 
-def integral_chunk(plan: GenerationPlan, i: int) -> tuple[np.ndarray, np.ndarray]:
-    """Inputs (s, x) uniform on the region × [0,1]^k and integrand values for chunk ``i``."""
-    integ = get_integral(plan.provider)
-    rng = np.random.default_rng([plan.seed, i])
-    u = rng.random((plan.chunk_size(i), integ.n_params + integ.dim))
-    s = to_box(u[:, : integ.n_params], integ.lows, integ.highs)
-    x = u[:, integ.n_params :]
-    return np.hstack([s, x]), integ(s, x)
+    def identity(self) -> dict:
+        """What fixes the points and values of every chunk (checked when resuming)."""
+        return {
+            "provider": self.provider,
+            "options": dict(self.options),
+            "n": self.n,
+            "chunk": self.chunk,
+            "seed": self.seed,
+            "on_error": self.on_error,
+        }
+
+
+class GenerateCard(BaseModel):
+    """The ``[generate]`` table of a TOML card (``[generate.options]`` for the provider)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    provider: str
+    n: int = Field(gt=0)
+    out: Path
+    chunk: int = Field(20000, gt=0)
+    seed: int = 0
+    options: dict[str, float | int | str] = {}
+    executor: Literal["serial", "processes", "dask"] = "serial"
+    workers: int = Field(2, gt=0)
+    scheduler: str | None = None
+    retries: int = Field(2, ge=0)
+    on_error: Literal["stop", "skip"] = "stop"
+
+    def plan(self) -> GenerationPlan:
+        return GenerationPlan(
+            self.provider,
+            self.n,
+            self.chunk,
+            self.seed,
+            tuple(sorted(self.options.items())),
+            self.on_error,
+        )
+
+
+@dataclass
+class ChunkResult:
+    """Outcome of one chunk task."""
+
+    index: int
+    ok: bool
+    attempts: int
+    n_points: int
+    error: str = ""
+    offenders: list[int] = field(default_factory=list)
+
+
+def parts_dir(out: Path) -> Path:
+    return Path(str(out) + ".parts")
 
 
 def chunk_path(out: Path, i: int) -> Path:
-    return Path(str(out) + ".parts") / f"chunk-{i:05d}.npz"
+    return parts_dir(out) / f"chunk-{i:05d}.npz"
 
 
-def run_chunk(plan: GenerationPlan, out: Path, i: int) -> int:
-    """Evaluate chunk ``i`` and write it atomically; NaN/inf rows are dropped and counted."""
-    x, y = integral_chunk(plan, i)
-    good = np.isfinite(y) & np.all(np.isfinite(x), axis=1)
-    path = chunk_path(out, i)
+def failed_path(out: Path, i: int) -> Path:
+    return Path(str(out) + ".failed") / f"chunk-{i:05d}.npz"
+
+
+def chunk_inputs(plan: GenerationPlan, provider: TruthProvider, i: int):
+    """Sampled inputs of chunk ``i`` and the mask of those passing the provider's cuts."""
+    rng = np.random.default_rng([plan.seed, i])
+    return provider.from_unit(rng.random((plan.chunk_size(i), provider.unit_dim)))
+
+
+def _savez_atomic(path: Path, **arrays) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + f".tmp{os.getpid()}.npz")
-    np.savez(tmp, inputs=x[good], targets=y[good], rejected=np.count_nonzero(~good))
+    np.savez(tmp, **arrays)
     os.replace(tmp, path)
-    return i
+
+
+def _find_offenders(provider: TruthProvider, x: np.ndarray, limit: int) -> list[int]:
+    """Indices of rows of ``x`` on which ``provider`` raises (bisection, at most ``limit``)."""
+    found: list[int] = []
+    stack = [np.arange(len(x))]
+    while stack and len(found) < limit:
+        idx = stack.pop()
+        try:
+            provider(x[idx])
+            continue
+        except Exception:  # noqa: BLE001 - any provider error marks these rows
+            pass
+        if len(idx) == 1:
+            found.append(int(idx[0]))
+        else:
+            stack += [idx[len(idx) // 2 :], idx[: len(idx) // 2]]
+    return sorted(found)
+
+
+def run_chunk(plan: GenerationPlan, out: Path, i: int, retries: int = 2) -> ChunkResult:
+    """Evaluate chunk ``i`` (retrying ``retries`` times) and write it atomically."""
+    error = ""
+    for attempt in range(1, retries + 2):
+        try:
+            provider = plan.make_provider()
+            x, keep = chunk_inputs(plan, provider, i)
+            x = x[keep]
+            y = np.asarray(provider(x), dtype=float)
+            _write_chunk(out, i, x, y, n_cut=int(np.count_nonzero(~keep)))
+            failed_path(out, i).unlink(missing_ok=True)
+            return ChunkResult(i, True, attempt, len(x))
+        except Exception:  # noqa: BLE001 - reported below, with the points
+            error = traceback.format_exc()
+    return _report_failed_chunk(plan, out, i, retries + 1, error)
+
+
+def _write_chunk(out, i, x, y, n_cut: int, error_x=None) -> None:
+    bad = ~(np.isfinite(y) & np.all(np.isfinite(x), axis=1))
+    empty = np.empty((0, x.shape[1]))
+    _savez_atomic(
+        chunk_path(out, i),
+        inputs=x[~bad],
+        targets=y[~bad],
+        nonfinite_inputs=x[bad],
+        nonfinite_targets=y[bad],
+        error_inputs=empty if error_x is None else error_x,
+        n_cut=n_cut,
+    )
+
+
+def _report_failed_chunk(plan, out, i, attempts, error) -> ChunkResult:
+    try:
+        provider = plan.make_provider()
+        x, keep = chunk_inputs(plan, provider, i)
+        x = x[keep]
+    except Exception:  # noqa: BLE001 - the sampler or cuts themselves fail: save nothing more
+        return ChunkResult(i, False, attempts, 0, error.strip().splitlines()[-1])
+    bad = _find_offenders(provider, x, MAX_OFFENDERS)
+    _savez_atomic(
+        failed_path(out, i), inputs=x, offenders=np.array(bad, dtype=int), error=np.array(error)
+    )
+    short = error.strip().splitlines()[-1]
+    if plan.on_error == "skip" and bad and len(bad) < MAX_OFFENDERS:
+        good = np.setdiff1d(np.arange(len(x)), bad)
+        try:
+            y = np.asarray(provider(x[good]), dtype=float)
+        except Exception:  # noqa: BLE001 - still failing without the isolated points
+            return ChunkResult(i, False, attempts, 0, short, bad)
+        _write_chunk(out, i, x[good], y, int(np.count_nonzero(~keep)), error_x=x[bad])
+        return ChunkResult(i, True, attempts, len(good), short, bad)
+    return ChunkResult(i, False, attempts, 0, short, bad)
 
 
 def pending_chunks(plan: GenerationPlan, out: Path) -> list[int]:
     return [i for i in range(plan.n_chunks) if not chunk_path(out, i).exists()]
+
+
+def _check_plan(plan: GenerationPlan, out: Path) -> None:
+    path = parts_dir(out) / "plan.json"
+    ident = plan.identity()
+    if path.exists():
+        saved = json.loads(path.read_text())
+        if saved != json.loads(json.dumps(ident)):
+            raise GenerationError(
+                f"{parts_dir(out)} holds chunks of a different plan ({saved}); "
+                "use another output file or delete that folder"
+            )
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(ident))
 
 
 def generate(
@@ -75,74 +238,81 @@ def generate(
     workers: int = 2,
     progress: Callable[[int, int], None] | None = None,
     scheduler: str | None = None,
+    retries: int = 2,
 ) -> str:
     """Generate (or resume) the dataset ``out``; returns its content hash.
 
     ``executor`` is ``serial``, ``processes`` (local worker processes) or ``dask`` (a Dask
     LocalCluster of ``workers`` processes, or the running cluster at ``scheduler``; the
-    workers must see ``out``'s folder, e.g. a shared file system).
+    workers must see ``out``'s folder, e.g. a shared file system). ``progress(points, total)``
+    is called as chunks finish.
     """
+    check_executor(executor)
+    provider = plan.make_provider()  # fail early on a bad name or options
     out = Path(out).resolve()
+    _check_plan(plan, out)
     todo = pending_chunks(plan, out)
-    done = plan.n_chunks - len(todo)
-    for _ in _execute(plan, out, todo, executor, workers, scheduler):
-        done += 1
+    done = sum(plan.chunk_size(i) for i in range(plan.n_chunks) if i not in set(todo))
+    failures: list[ChunkResult] = []
+    tasks = [(plan, out, i, retries) for i in todo]
+    if progress is not None:
+        progress(done, plan.n)
+    for res in map_unordered(run_chunk, tasks, executor, workers, scheduler, retries=2):
+        done += plan.chunk_size(res.index)
+        if not res.ok:
+            failures.append(res)
         if progress is not None:
-            progress(done, plan.n_chunks)
-    xs, ys, rejected = [], [], 0
+            progress(done, plan.n)
+    if failures:
+        raise GenerationError(_failure_message(plan, out, failures))
+    return _assemble(plan, provider, out)
+
+
+def _failure_message(plan, out, failures: list[ChunkResult]) -> str:
+    lines = [f"{len(failures)} of {plan.n_chunks} chunks failed after their retries:"]
+    for f in sorted(failures, key=lambda r: r.index)[:10]:
+        where = failed_path(out, f.index)
+        lines.append(
+            f"  chunk {f.index}: {f.error} ({len(f.offenders)} offending point(s), "
+            f"saved with the chunk's points in {where})"
+        )
+    lines.append("finished chunks are kept: fix the provider (or use on_error=skip) and rerun")
+    return "\n".join(lines)
+
+
+def _assemble(plan: GenerationPlan, provider: TruthProvider, out: Path) -> str:
+    parts: dict[str, list[np.ndarray]] = {}
+    n_cut = 0
     for i in range(plan.n_chunks):
         with np.load(chunk_path(out, i)) as z:
-            xs.append(z["inputs"])
-            ys.append(z["targets"])
-            rejected += int(z["rejected"])
-    integ = get_integral(plan.provider)
+            for key in (
+                "inputs",
+                "targets",
+                "nonfinite_inputs",
+                "nonfinite_targets",
+                "error_inputs",
+            ):
+                parts.setdefault(key, []).append(z[key])
+            n_cut += int(z["n_cut"])
+    arr = {k: np.concatenate(v) for k, v in parts.items()}
+    n_nonfinite, n_errors = len(arr["nonfinite_inputs"]), len(arr["error_inputs"])
     meta = {
         "provider": plan.provider,
-        "description": integ.description,
-        "columns": [*integ.param_names, *(f"x{j + 1}" for j in range(integ.dim))],
-        "fixed": integ.fixed,
-        "region": dict(zip(integ.param_names, integ.param_ranges, strict=True)),
-        "sampler": "uniform",
+        "provider_options": dict(plan.options),
+        "columns": provider.columns(),
+        **provider.metadata(),
+        "sampler": "uniform (numpy PCG64 seeded with [seed, chunk index])",
         "seed": plan.seed,
         "chunk": plan.chunk,
-        "rejected_nonfinite": rejected,
-        "generator": "hepemu.physics.integrals",
+        "n_sampled": plan.n,
+        "rejected_cuts": n_cut,
+        "rejected_nonfinite": n_nonfinite,
+        "rejected_errors": n_errors,
     }
-    return write_dataset(out, np.concatenate(xs), np.concatenate(ys), meta)
-
-
-EXECUTORS = ("serial", "processes", "dask")
-
-
-def _execute(plan, out, todo, executor, workers, scheduler=None) -> Iterator[int]:
-    if executor == "serial":
-        for i in todo:
-            yield run_chunk(plan, out, i)
-    elif executor == "processes":
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            yield from pool.map(run_chunk, [plan] * len(todo), [out] * len(todo), todo)
-    elif executor == "dask":
-        yield from _execute_dask(plan, out, todo, workers, scheduler)
+    rejected = Path(str(out) + ".rejected.npz")
+    if n_nonfinite or n_errors:
+        _savez_atomic(rejected, **{k: arr[k] for k in arr if k not in ("inputs", "targets")})
+        meta["rejected_file"] = rejected.name
     else:
-        raise ValueError(f"unknown executor {executor!r} {EXECUTORS}")
-
-
-def _execute_dask(plan, out, todo, workers, scheduler) -> Iterator[int]:
-    try:
-        from distributed import Client, LocalCluster, as_completed
-    except ImportError:
-        raise ImportError("the dask executor needs: pip install 'dask[distributed]'") from None
-    cluster = None
-    if scheduler is None:
-        cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-        )
-    client = Client(scheduler if scheduler is not None else cluster)
-    try:
-        futures = [client.submit(run_chunk, plan, out, i, pure=False, retries=2) for i in todo]
-        for fut in as_completed(futures):
-            yield fut.result()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        rejected.unlink(missing_ok=True)
+    return write_dataset(out, arr["inputs"], arr["targets"], meta)

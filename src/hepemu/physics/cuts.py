@@ -10,6 +10,8 @@ Cuts combine with ``&``, ``|`` and ``~``.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -100,10 +102,32 @@ class DurhamJetCut(Cut):
             import fastjet
         except ImportError:  # pragma: no cover - depends on the environment
             raise ImportError("jet cuts need the fastjet package: pip install fastjet") from None
+        import awkward as ak  # a dependency of fastjet; clusters all events in one C++ call
+
+        events = ak.zip(
+            {"px": p[..., 1], "py": p[..., 2], "pz": p[..., 3], "E": p[..., 0]}, depth_limit=2
+        )
         jet_def = fastjet.JetDefinition0Param(fastjet.ee_kt_algorithm)
-        out = np.empty(len(p), dtype=bool)
-        for k, event in enumerate(p):  # fastjet clusters one event at a time
-            parts = [fastjet.PseudoJet(*map(float, (q[1], q[2], q[3], q[0]))) for q in event]
-            seq = fastjet.ClusterSequence(parts, jet_def)
-            out[k] = len(seq.exclusive_jets_ycut(self.y_cut)) == self.n_jets
-        return out
+        _banner_to_stderr(fastjet, jet_def)
+        jets = fastjet.ClusterSequence(events, jet_def).exclusive_jets_ycut(self.y_cut)
+        return ak.to_numpy(ak.num(jets)) == self.n_jets
+
+
+_BANNER_SHOWN = False
+
+
+def _banner_to_stderr(fastjet, jet_def) -> None:
+    """FastJet prints its banner (with its citation request) to C++ stdout on first use;
+    send it to stderr so that stdout stays machine-readable."""
+    global _BANNER_SHOWN
+    if _BANNER_SHOWN:
+        return
+    _BANNER_SHOWN = True
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        fastjet.ClusterSequence([fastjet.PseudoJet(1.0, 0.0, 0.0, 1.0)], jet_def)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)

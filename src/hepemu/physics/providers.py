@@ -1,0 +1,228 @@
+"""Truth providers: named, vectorised functions with a map from the unit hypercube.
+
+A provider draws its inputs from uniform numbers ``u`` in [0,1]^unit_dim (``from_unit`` may
+reject points, e.g. by cuts) and evaluates the truth on them (``__call__``); ``metadata``
+describes units, conventions and cuts for the dataset file. Providers are looked up by name
+(``get_provider``), or given as ``module:attribute`` for a user's own code.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from hepemu.physics.cuts import Cut, DurhamJetCut, InvariantCut
+from hepemu.physics.integrals.base import ParametricIntegral
+from hepemu.physics.integrals.registry import INTEGRALS
+from hepemu.physics.kinematics import massless_volume, rambo_from_unit
+from hepemu.physics.tree.ee_jets import EECouplings, beams, ee_qq, ee_qqg
+
+
+@runtime_checkable
+class TruthProvider(Protocol):
+    """What generation needs from a truth: a unit-cube map, the function, a description."""
+
+    name: str
+    unit_dim: int
+
+    def columns(self) -> list[str]: ...
+
+    def from_unit(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Inputs (N, d) and a mask (N,) of the points kept (e.g. passing cuts)."""
+        ...
+
+    def __call__(self, inputs: np.ndarray) -> np.ndarray: ...
+
+    def metadata(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class IntegralProvider:
+    """The integrand f(s; x) of a parametric integral, inputs (s, x) on region × [0,1]^k."""
+
+    integral: ParametricIntegral
+
+    @property
+    def name(self) -> str:
+        return self.integral.name
+
+    @property
+    def unit_dim(self) -> int:
+        return self.integral.n_params + self.integral.dim
+
+    def columns(self) -> list[str]:
+        return [*self.integral.param_names, *(f"x{j + 1}" for j in range(self.integral.dim))]
+
+    def from_unit(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        m = self.integral.n_params
+        s = self.integral.lows + (self.integral.highs - self.integral.lows) * u[:, :m]
+        return np.hstack([s, u[:, m:]]), np.ones(len(u), dtype=bool)
+
+    def __call__(self, inputs: np.ndarray) -> np.ndarray:
+        m = self.integral.n_params
+        return self.integral(inputs[:, :m], inputs[:, m:])
+
+    def metadata(self) -> dict[str, Any]:
+        ig = self.integral
+        return {
+            "description": ig.description,
+            "fixed": ig.fixed,
+            "region": dict(zip(ig.param_names, ig.param_ranges, strict=True)),
+            "generator": "hepemu.physics.integrals",
+        }
+
+
+PROCESSES: dict[str, tuple[int, Callable, str]] = {
+    "ee-qq": (2, ee_qq, "e+ e- -> gamma* -> q qbar, tree level"),
+    "ee-qqg": (3, ee_qqg, "e+ e- -> gamma* -> q qbar g, tree level"),
+}
+
+
+@dataclass(frozen=True)
+class PhaseSpaceProvider:
+    """A matrix element on RAMBO phase space with cuts; inputs are all momenta, flattened.
+
+    Inputs are (N, 4·(2+n)): E, px, py, pz of e⁺, e⁻ and the n final-state partons; the
+    RAMBO weight (constant for massless partons) is in ``metadata``.
+    """
+
+    process: str
+    sqrt_s: float = 91.188
+    cut: Cut | None = None
+    couplings: EECouplings = field(default_factory=EECouplings)
+
+    def __post_init__(self) -> None:
+        if self.process not in PROCESSES:
+            raise ValueError(f"unknown process {self.process!r}; known: {', '.join(PROCESSES)}")
+        if not self.sqrt_s > 0:
+            raise ValueError(f"sqrt_s must be positive, got {self.sqrt_s}")
+
+    @property
+    def name(self) -> str:
+        return self.process
+
+    @property
+    def n_out(self) -> int:
+        return PROCESSES[self.process][0]
+
+    @property
+    def unit_dim(self) -> int:
+        return 4 * self.n_out
+
+    def columns(self) -> list[str]:
+        names = ["ep", "em", "q", "qbar", "g"][: 2 + self.n_out]
+        return [f"{c}_{name}" for name in names for c in ("E", "px", "py", "pz")]
+
+    def momenta(self, inputs: np.ndarray) -> np.ndarray:
+        return np.asarray(inputs, dtype=float).reshape(len(inputs), 2 + self.n_out, 4)
+
+    def from_unit(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        u = np.clip(u, 1e-300, 1.0)  # RAMBO takes logs of u
+        p_out, _ = rambo_from_unit(u, self.sqrt_s)
+        keep = self.cut(p_out) if self.cut is not None else np.ones(len(u), dtype=bool)
+        p = np.concatenate([beams(len(u), self.sqrt_s), p_out], axis=1)
+        return p.reshape(len(u), -1), keep
+
+    def __call__(self, inputs: np.ndarray) -> np.ndarray:
+        return PROCESSES[self.process][1](self.momenta(inputs), self.couplings)
+
+    def metadata(self) -> dict[str, Any]:
+        c = self.couplings
+        return {
+            "description": PROCESSES[self.process][2],
+            "units": f"|M|^2 in GeV^{2 * (4 - (2 + self.n_out))}, momenta in GeV",
+            "conventions": "averaged over e+- spins, summed over final spins and colours; "
+            "photon exchange only; massless quarks; one flavour",
+            "sqrt_s": self.sqrt_s,
+            "couplings": {"alpha": c.alpha, "alpha_s": c.alpha_s, "quark_charge": c.charge},
+            "cuts": repr(self.cut),
+            "phase_space": "RAMBO (massless)",
+            "phase_space_weight": massless_volume(self.n_out, self.sqrt_s),
+            "generator": "hepemu.physics.tree.ee_jets",
+        }
+
+
+@dataclass(frozen=True)
+class FunctionProvider:
+    """Wrap a user's vectorised function ``fn(x) -> y`` on a box of ``ranges``."""
+
+    name: str
+    fn: Callable[[np.ndarray], np.ndarray]
+    ranges: tuple[tuple[float, float], ...]
+    description: str = ""
+
+    @property
+    def unit_dim(self) -> int:
+        return len(self.ranges)
+
+    def columns(self) -> list[str]:
+        return [f"x{j + 1}" for j in range(self.unit_dim)]
+
+    def from_unit(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = np.array(self.ranges, dtype=float).T
+        return lo + (hi - lo) * u, np.ones(len(u), dtype=bool)
+
+    def __call__(self, inputs: np.ndarray) -> np.ndarray:
+        return np.asarray(self.fn(inputs), dtype=float)
+
+    def metadata(self) -> dict[str, Any]:
+        return {"description": self.description, "region": [list(r) for r in self.ranges]}
+
+
+def _cut_from_options(options: dict[str, Any], n_out: int) -> Cut | None:
+    cut: Cut | None = None
+    if "y_min" in options:
+        cut = InvariantCut(float(options.pop("y_min")))
+    if "ycut" in options:
+        jets = DurhamJetCut(n_out, float(options.pop("ycut")))
+        cut = jets if cut is None else cut & jets
+    return cut
+
+
+def get_provider(name: str, options: dict[str, Any] | None = None) -> TruthProvider:
+    """Look up a provider by name, with options (e.g. ``sqrt_s``, ``ycut``, ``y_min``).
+
+    Names: the registered integrals (``gghh-box-1l`` …), the processes ``ee-qq`` and
+    ``ee-qqg`` (options ``sqrt_s``, ``alpha``, ``alpha_s``, ``charge``, cuts ``ycut`` (Durham,
+    exactly n jets) and ``y_min`` (all s_ij/s)), or ``package.module:attribute`` naming a
+    provider object or a function of the options returning one.
+    """
+    opts = dict(options or {})
+    if name in INTEGRALS:
+        provider: TruthProvider = IntegralProvider(INTEGRALS[name])
+    elif name in PROCESSES:
+        n_out = PROCESSES[name][0]
+        cut = _cut_from_options(opts, n_out)
+        coup = {k: float(opts.pop(k)) for k in ("alpha", "alpha_s", "charge") if k in opts}
+        sqrt_s = float(opts.pop("sqrt_s", 91.188))
+        provider = PhaseSpaceProvider(name, sqrt_s, cut, EECouplings(**coup))
+    elif ":" in name:
+        provider = _import_provider(name, opts)
+        opts = {}
+    else:
+        known = [*INTEGRALS, *PROCESSES]
+        raise ValueError(
+            f"unknown provider {name!r}; known: {', '.join(known)}, or module:attribute"
+        )
+    if opts:
+        raise ValueError(f"provider {name!r} does not take option(s) {', '.join(opts)}")
+    return provider
+
+
+def _import_provider(spec: str, opts: dict[str, Any]) -> TruthProvider:
+    module, _, attr = spec.partition(":")
+    try:
+        obj = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"cannot load provider {spec!r}: {exc}") from None
+    if not isinstance(obj, TruthProvider) and callable(obj):
+        obj = obj(**opts)
+    elif opts:
+        raise ValueError(f"provider {spec!r} is an object and takes no options")
+    if not isinstance(obj, TruthProvider):
+        raise ValueError(f"{spec!r} is not a truth provider (see hepemu.physics.providers)")
+    return obj
