@@ -222,3 +222,20 @@ def test_reference_rejects_bad_node_counts(tmp_path):
             ],
         )
         assert res.exit_code == 2 and "--nodes" in res.output
+
+
+def test_train_replicas_in_parallel_via_cli(tmp_path):
+    card = tmp_path / "c.toml"
+    card.write_text(
+        "[inn]\nhidden = [8, 8]\nbatch_size = 128\nval_points = 8\nval_every = 5\n"
+        'dtype = "float64"\nsteps = 10\n'
+    )
+    out = tmp_path / "run"
+    args = ["integral", "train", "--card", str(card), "--out", str(out), "--replicas", "2"]
+    res = runner.invoke(app, [*args, "--executor", "processes", "--workers", "2"])
+    assert res.exit_code == 0, res.output
+    sur = INNSurrogate.load(out / "model.safetensors")
+    assert sur.n_replicas == 2
+    assert [r["steps"] for r in sur.info["replicas"]] == [10, 10]
+    bad = runner.invoke(app, [*args, "--executor", "threads"])
+    assert bad.exit_code == 2 and "unknown executor" in bad.output

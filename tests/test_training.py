@@ -110,6 +110,24 @@ def test_replicas_differ_and_give_error(tmp_path):
     np.testing.assert_allclose(sig, reps.std(0, ddof=1) / np.sqrt(3))
 
 
+def test_parallel_replicas_equal_serial_ones(tmp_path):
+    cfg = INNTrainConfig(steps=15, threads=1, **SMALL)
+    serial = train_replicas(cfg, tmp_path / "s", n_replicas=2)
+    done = []
+    par = train_replicas(
+        cfg,
+        tmp_path / "p",
+        n_replicas=2,
+        executor="processes",
+        workers=2,
+        on_replica_done=lambda r, info: done.append(r),
+    )
+    assert sorted(done) == [0, 1]
+    assert [i["seed"] for i in par.info["replicas"]] == [i["seed"] for i in serial.info["replicas"]]
+    s = GGHH_BOX_SECTOR.sample_params(5, np.random.default_rng(3))
+    np.testing.assert_array_equal(par.replica_integrals(s), serial.replica_integrals(s))
+
+
 def test_config_validation():
     with pytest.raises(ValueError):
         INNTrainConfig(activation="relu6")

@@ -143,6 +143,13 @@ def train_cmd(
     ] = None,
     replicas: Annotated[int, typer.Option(min=1, help="independently seeded replicas")] = 1,
     max_minutes: Annotated[float | None, typer.Option(help="stop each replica after this")] = None,
+    executor: Annotated[
+        str, typer.Option(help="serial, processes or dask: replicas train in parallel")
+    ] = "serial",
+    workers: Annotated[int, typer.Option(min=1, help="parallel workers")] = 2,
+    scheduler: Annotated[
+        str | None, typer.Option(help="address of a running Dask scheduler (with dask)")
+    ] = None,
 ) -> None:
     """Train INN replicas; rerunning the same command resumes an interrupted run."""
     from pydantic import ValidationError
@@ -163,17 +170,30 @@ def train_cmd(
         get_integral(cfg.integral)
     except (ValidationError, ValueError, OSError) as exc:
         fail(f"bad configuration: {exc}")
-    from hepemu.cli.progress import training_progress
+    from hepemu.cli.progress import replica_progress, training_progress
+    from hepemu.data.executors import check_executor
 
     try:
-        with training_progress(cfg.steps) as cb:
-            surrogate = train_replicas(
-                cfg,
-                out_dir,
-                replicas,
-                progress=cb,
-                max_seconds=None if max_minutes is None else 60 * max_minutes,
-            )
+        check_executor(executor)
+    except ValueError as exc:
+        fail(str(exc))
+    max_seconds = None if max_minutes is None else 60 * max_minutes
+    try:
+        if executor == "serial":
+            with training_progress(cfg.steps) as cb:
+                surrogate = train_replicas(cfg, out_dir, replicas, cb, max_seconds)
+        else:
+            with replica_progress(replicas) as done:
+                surrogate = train_replicas(
+                    cfg,
+                    out_dir,
+                    replicas,
+                    max_seconds=max_seconds,
+                    executor=executor,
+                    workers=workers,
+                    scheduler=scheduler,
+                    on_replica_done=done,
+                )
     except (RuntimeError, FileNotFoundError, ValueError) as exc:
         fail(str(exc))
     (out_dir / "config.json").write_text(cfg.model_dump_json(indent=2))

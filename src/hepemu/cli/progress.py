@@ -77,3 +77,23 @@ def generation_progress(total_points: int):
                 prog.update(task, completed=done)
 
         yield cb
+
+
+@contextmanager
+def replica_progress(n_replicas: int):
+    """Yield ``cb(r, info)`` for a bar over replicas trained in parallel (on stderr)."""
+    with Progress(
+        TextColumn("[bold]replicas"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[info]}"),
+        TimeElapsedColumn(),
+        console=err,
+    ) as prog:
+        task = prog.add_task("replicas", total=n_replicas, info="")
+
+        def cb(r: int, info: dict) -> None:
+            prog.advance(task)
+            prog.update(task, info=f"replica {r}: {info['best_digits']:.2f} digits")
+
+        yield cb

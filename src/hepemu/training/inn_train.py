@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from hepemu.data.executors import map_unordered
 from hepemu.data.samplers import UnitCubeSampler, to_box
 from hepemu.models.inn import INN
 from hepemu.models.inn_surrogate import INNSurrogate, normalisation, training_target
@@ -321,30 +323,87 @@ class INNTrainer:
         return net.eval()
 
 
+def replica_config(cfg: INNTrainConfig, r: int) -> INNTrainConfig:
+    """Configuration of replica ``r``: the same run with its own seed."""
+    return cfg.model_copy(update={"seed": cfg.seed + 7919 * r})
+
+
+def train_one_replica(
+    cfg_json: str, out_dir: str, max_seconds: float | None = None, threads: int = 0, progress=None
+) -> dict:
+    """Train (or resume) one replica in ``out_dir``; a task for the executors."""
+    cfg = INNTrainConfig.model_validate_json(cfg_json)
+    if threads and not cfg.threads:
+        cfg = cfg.model_copy(update={"threads": threads})
+    trainer = INNTrainer(cfg, out_dir)
+    trainer.try_resume()
+    st = trainer.train(progress=progress, max_seconds=max_seconds)
+    return {
+        "seed": cfg.seed,
+        "best_digits": st.best_digits,
+        "steps": st.step,
+        "train_time_s": st.elapsed_s,
+    }
+
+
+def load_best_network(cfg: INNTrainConfig, out_dir: str | Path) -> INN:
+    """The best-validation network stored in a replica's checkpoint (on the CPU)."""
+    path = Path(out_dir) / "checkpoint.pt"
+    if not path.exists():
+        raise FileNotFoundError(f"no checkpoint in {out_dir}")
+    blob = torch.load(path, map_location="cpu", weights_only=True)
+    integ = get_integral(cfg.integral)
+    net = INN(integ.n_params, integ.dim, tuple(cfg.hidden), cfg.activation, cfg.gain, cfg.ansatz)
+    dtype = torch.float64 if cfg.dtype == "float64" else torch.float32
+    net = net.to(dtype)
+    net.load_state_dict(blob["best"])
+    return net.eval()
+
+
 def train_replicas(
     cfg: INNTrainConfig,
     out_dir: str | Path,
     n_replicas: int = 1,
     progress=None,
     max_seconds: float | None = None,
+    executor: str = "serial",
+    workers: int = 2,
+    scheduler: str | None = None,
+    on_replica_done=None,
 ) -> INNSurrogate:
-    """Train ``n_replicas`` independently seeded replicas (each resumable) into a surrogate."""
+    """Train ``n_replicas`` independently seeded replicas (each resumable) into a surrogate.
+
+    With ``executor`` ``processes`` or ``dask`` the replicas train in parallel, one per task
+    (``progress`` is then not called; ``on_replica_done(r, info)`` is, as each finishes);
+    each worker uses ``cfg.threads`` torch threads, or the CPU count shared among workers.
+    """
     out_dir = Path(out_dir)
-    nets, infos = [], []
-    for r in range(n_replicas):
-        rcfg = cfg.model_copy(update={"seed": cfg.seed + 7919 * r})
-        trainer = INNTrainer(rcfg, out_dir / f"replica{r}")
-        trainer.try_resume()
-        st = trainer.train(progress=progress, max_seconds=max_seconds)
-        nets.append(trainer.best_network().cpu())
-        infos.append(
-            {
-                "seed": rcfg.seed,
-                "best_digits": st.best_digits,
-                "steps": st.step,
-                "train_time_s": st.elapsed_s,
-            }
-        )
+    cfgs = [replica_config(cfg, r) for r in range(n_replicas)]
+    dirs = [str(out_dir / f"replica{r}") for r in range(n_replicas)]
+    infos: list[dict] = [{} for _ in range(n_replicas)]
+    if executor == "serial":
+        for r in range(n_replicas):
+            infos[r] = train_one_replica(
+                cfgs[r].model_dump_json(), dirs[r], max_seconds, progress=progress
+            )
+            if on_replica_done is not None:
+                on_replica_done(r, infos[r])
+    else:
+        threads = max(1, (os.cpu_count() or 1) // min(workers, n_replicas))
+        tasks = [
+            (cfgs[r].model_dump_json(), dirs[r], max_seconds, threads, None, r)
+            for r in range(n_replicas)
+        ]
+        for r, info in map_unordered(_indexed_replica, tasks, executor, workers, scheduler):
+            infos[r] = info
+            if on_replica_done is not None:
+                on_replica_done(r, info)
+    nets = [load_best_network(c, d) for c, d in zip(cfgs, dirs, strict=True)]
     integral = get_integral(cfg.integral)
     info = {"config": cfg.model_dump(), "replicas": infos}
     return INNSurrogate(integral, nets, cfg.normalisation, cfg.korobov_order, info)
+
+
+def _indexed_replica(*args) -> tuple[int, dict]:
+    *rest, r = args
+    return r, train_one_replica(*rest)
