@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.optimize import brentq
 
 METRIC = np.array([1.0, -1.0, -1.0, -1.0])
 
@@ -94,6 +93,8 @@ def rambo_from_unit(u: np.ndarray, sqrt_s: float, masses=None) -> tuple[np.ndarr
 
 
 def _give_masses(p, w, m, sqrt_s):
+    from scipy import optimize  # imported here: workers that never need masses start faster
+
     if len(m) != p.shape[1]:
         raise ValueError(f"{len(m)} masses for {p.shape[1]} particles")
     if m.sum() >= sqrt_s:
@@ -106,7 +107,7 @@ def _give_masses(p, w, m, sqrt_s):
             return float(np.sum(np.sqrt(m**2 + (z * e0[k]) ** 2)) - sqrt_s)
 
         # excess(1) ≥ 0 analytically; a rounding-level negative value means ξ = 1
-        xi[k] = 1.0 if excess(1.0) <= 0 else brentq(excess, 0.0, 1.0, xtol=1e-15)
+        xi[k] = 1.0 if excess(1.0) <= 0 else optimize.brentq(excess, 0.0, 1.0, xtol=1e-15)
     k3 = xi[:, None, None] * p[..., 1:]
     kabs = xi[:, None] * e0
     ek = np.sqrt(m**2 + kabs**2)

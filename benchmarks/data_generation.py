@@ -1,0 +1,169 @@
+"""Benchmark: truth-data generation (serial vs local workers vs Dask) and streaming reads.
+
+Generation: points/s for the gg→HH box integrand and for e⁺e⁻ → qq̄g on RAMBO phase space
+with a Durham 3-jet cut, each with the serial executor, 2 local worker processes and a Dask
+LocalCluster of 2 workers (medians of repeats; every run writes a fresh file; the hashes of
+all executors are checked to be equal). Reading: shuffled mini-batches per second from an
+HDF5 file many times larger than the reader's shuffle buffer, against shuffled batches from
+an in-memory array (the upper bound). Prints a table, writes benchmarks/results/.
+
+    python benchmarks/data_generation.py                 # ~3 minutes on 2 cores
+    python benchmarks/data_generation.py --points 2000000 --repeats 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from common import median_seconds, write_json
+from rich.console import Console
+from rich.table import Table
+
+from hepemu.data.dataset import write_dataset
+from hepemu.data.generate import GenerationPlan, generate
+from hepemu.data.streaming import iter_batches
+
+console = Console()
+
+CASES = {
+    "gghh-box-1l": (),
+    "ee-qqg (Durham ycut 0.01)": (("ycut", 0.01),),
+}
+PROVIDER = {"gghh-box-1l": "gghh-box-1l", "ee-qqg (Durham ycut 0.01)": "ee-qqg"}
+
+
+def bench_generation(args, work: Path) -> list[dict]:
+    rows = []
+    for label, options in CASES.items():
+        plan = GenerationPlan(PROVIDER[label], args.points, args.chunk, seed=1, options=options)
+        hashes = {}
+        base = None
+        for executor in args.executors:
+            counter = iter(range(10**6))
+
+            def run(executor=executor, counter=counter):
+                out = work / f"{executor}-{next(counter)}.h5"
+                hashes[executor] = generate(plan, out, executor, workers=args.workers)
+                shutil.rmtree(str(out) + ".parts", ignore_errors=True)
+                out.unlink()
+
+            med, times = median_seconds(run, args.repeats)
+            base = base or med
+            rows.append(
+                {
+                    "provider": label,
+                    "executor": executor,
+                    "workers": 1 if executor == "serial" else args.workers,
+                    "points": plan.n,
+                    "median_s": med,
+                    "times_s": times,
+                    "points_per_s": plan.n / med,
+                    "speedup_vs_serial": base / med,
+                }
+            )
+        if len(set(hashes.values())) != 1:
+            raise SystemExit(f"executors disagree for {label}: {hashes}")
+        for r in rows[-len(args.executors) :]:
+            r["hash"] = hashes[r["executor"]]
+    return rows
+
+
+def bench_reader(args, work: Path) -> dict:
+    rng = np.random.default_rng(0)
+    x = rng.random((args.read_rows, 7))
+    y = rng.random(args.read_rows)
+    path = work / "read.h5"
+    write_dataset(path, x, y, {"generator": "benchmark"})
+    size_mb = path.stat().st_size / 2**20
+
+    def epoch_file() -> int:
+        return sum(1 for _ in iter_batches(path, args.batch, buffer_rows=args.buffer_rows))
+
+    def epoch_memory() -> int:
+        perm = np.random.default_rng(1).permutation(len(x))
+        count = 0
+        for i in range(0, len(x), args.batch):
+            sel = perm[i : i + args.batch]
+            _ = (x[sel], y[sel])
+            count += 1
+        return count
+
+    n_batches = epoch_file()
+    t_file, times_file = median_seconds(epoch_file, args.repeats)
+    t_mem, _ = median_seconds(epoch_memory, args.repeats)
+    return {
+        "rows": args.read_rows,
+        "file_mb": size_mb,
+        "raw_mb": (x.nbytes + y.nbytes) / 2**20,
+        "buffer_rows": args.buffer_rows,
+        "file_over_buffer": args.read_rows / args.buffer_rows,
+        "batch": args.batch,
+        "batches_per_epoch": n_batches,
+        "file_batches_per_s": n_batches / t_file,
+        "file_rows_per_s": args.read_rows / t_file,
+        "memory_batches_per_s": n_batches / t_mem,
+        "times_s": times_file,
+        "page_cache": "warm (the file was just written)",
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--points", type=int, default=400_000)
+    ap.add_argument("--chunk", type=int, default=25_000)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--executors", nargs="+", default=["serial", "processes", "dask"])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--read-rows", type=int, default=2_000_000)
+    ap.add_argument("--buffer-rows", type=int, default=131_072)
+    ap.add_argument("--batch", type=int, default=4096)
+    ap.add_argument("--out", default="benchmarks/results/data_generation.json")
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="hepemu-bench-"))
+    try:
+        t0 = time.perf_counter()
+        gen = bench_generation(args, work)
+        read = bench_reader(args, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    t1 = Table(title=f"generation, {args.points} sampled points, chunk {args.chunk}")
+    for col in ("provider", "executor", "workers", "median s", "points/s", "vs serial"):
+        t1.add_column(col)
+    for r in gen:
+        t1.add_row(
+            r["provider"],
+            r["executor"],
+            str(r["workers"]),
+            f"{r['median_s']:.2f}",
+            f"{r['points_per_s']:.3g}",
+            f"{r['speedup_vs_serial']:.2f}×",
+        )
+    console.print(t1)
+    t2 = Table(title="streaming reader (shuffled batches, one epoch)")
+    for col in ("rows", "file MB", "file/buffer", "batch", "batches/s", "rows/s", "in-memory"):
+        t2.add_column(col)
+    t2.add_row(
+        str(read["rows"]),
+        f"{read['file_mb']:.0f}",
+        f"{read['file_over_buffer']:.0f}×",
+        str(read["batch"]),
+        f"{read['file_batches_per_s']:.0f}",
+        f"{read['file_rows_per_s']:.3g}",
+        f"{read['memory_batches_per_s']:.0f} batches/s",
+    )
+    console.print(t2)
+    write_json(
+        args.out,
+        {"args": vars(args), "generation": gen, "reader": read, "wall_s": time.perf_counter() - t0},
+    )
+    console.print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
