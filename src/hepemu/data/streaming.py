@@ -1,6 +1,6 @@
 """Shuffled mini-batches from HDF5 datasets larger than memory.
 
-Rows are read in contiguous blocks (h5py reads them efficiently), the blocks are visited in a
+Rows are read in contiguous blocks (whole HDF5 chunks by default), the blocks are visited in a
 random order, a buffer of several blocks is shuffled in memory and cut into batches. Memory
 is bounded by ``buffer_rows``; every row is seen once per epoch; the order is a deterministic
 function of (seed, epoch).
@@ -21,7 +21,7 @@ def iter_batches(
     seed: int = 0,
     epoch: int = 0,
     rows: np.ndarray | None = None,
-    block_rows: int = 8192,
+    block_rows: int | None = None,
     buffer_rows: int = 262144,
     arrays: tuple[str, ...] = ("inputs", "targets"),
 ) -> Iterator[tuple[np.ndarray, ...]]:
@@ -38,13 +38,16 @@ def iter_batches(
     rows
         Optional subset of row indices (e.g. the train split); default all rows.
     block_rows, buffer_rows
-        Size of a contiguous read, and of the in-memory shuffle buffer.
+        Size of a contiguous read (default: the file's HDF5 chunk, so each compressed chunk
+        is decompressed once per epoch), and of the in-memory shuffle buffer.
     """
-    if batch_size < 1 or block_rows < 1 or buffer_rows < block_rows:
-        raise ValueError("need batch_size >= 1 and buffer_rows >= block_rows >= 1")
     rng = np.random.default_rng([seed, epoch])
     with h5py.File(path, "r") as fh:
         n = fh[arrays[0]].shape[0]
+        if block_rows is None:
+            block_rows = (fh[arrays[0]].chunks or (8192,))[0]
+        if batch_size < 1 or block_rows < 1 or buffer_rows < block_rows:
+            raise ValueError("need batch_size >= 1 and buffer_rows >= block_rows >= 1")
         idx = np.arange(n) if rows is None else np.sort(np.asarray(rows, dtype=np.int64))
         blocks = [idx[i : i + block_rows] for i in range(0, len(idx), block_rows)]
         order = rng.permutation(len(blocks))

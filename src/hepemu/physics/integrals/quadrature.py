@@ -71,8 +71,14 @@ def integrate_gauss_legendre(
         ss = np.repeat(s[sl], p, axis=0)
         xx = np.tile(nodes, (sl.stop - sl.start, 1))
         vals = f(ss, xx).reshape(-1, p)
-        out[sl] = vals @ weights
+        out[sl] = _rowdot(vals, weights)
     return out
+
+
+def _rowdot(vals: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Row-wise weighted sums, bit-identical whatever the BLAS threads or batch split
+    (einsum's own loop, not BLAS): data generated in parallel must hash the same."""
+    return np.einsum("ij,j->i", vals, w)
 
 
 def _omega(x: np.ndarray) -> np.ndarray:
@@ -155,7 +161,7 @@ def integrate_qmc(
         for sl in _chunks(len(s), n, max_points):
             m = sl.stop - sl.start
             vals = f(np.repeat(s[sl], n, axis=0), np.tile(x, (m, 1))).reshape(m, n)
-            est[sl, j] = vals @ wprod / n
+            est[sl, j] = _rowdot(vals, wprod) / n
     value = est.mean(axis=1)
     error = est.std(axis=1, ddof=1) / np.sqrt(n_shifts)
     return QMCResult(value, error)
