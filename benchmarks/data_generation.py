@@ -32,9 +32,9 @@ console = Console()
 
 # label: (provider, options, points, chunk); the integral values cost ~0.6 ms per point
 CASES = {
-    "gghh-box-1l (integrand)": ("gghh-box-1l", (), 400_000, 25_000),
+    "gghh-box-1l (integrand)": ("gghh-box-1l", (), 1_000_000, 50_000),
     "ee-qqg, Durham ycut 0.01": ("ee-qqg", (("ycut", 0.01),), 400_000, 25_000),
-    "gghh-box-1l/integral (GL 24^3)": ("gghh-box-1l/integral", (), 8_000, 500),
+    "gghh-box-1l/integral (GL 24^3)": ("gghh-box-1l/integral", (), 40_000, 2_000),
 }
 
 

@@ -54,6 +54,28 @@ def test_spark_part_directory(tmp_path, table):
     np.testing.assert_array_equal(data, table)
 
 
+def test_parquet_file_and_spark_parquet_parts(tmp_path, table):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    names = ["x1", "x2", "x3", "x4", "y"]
+    pq.write_table(pa.table(dict(zip(names, table.T, strict=True))), tmp_path / "t.parquet")
+    data, cols = read_table(tmp_path / "t.parquet")
+    np.testing.assert_array_equal(data, table)
+    assert cols == names
+    d = tmp_path / "spark"
+    d.mkdir()
+    for i, chunk in enumerate(np.array_split(table, 4)):
+        part = pa.table(dict(zip(names, chunk.T, strict=True)))
+        pq.write_table(part, d / f"part-{i:05d}-abc.snappy.parquet")
+    (d / ".part-00000-abc.snappy.parquet.crc").write_text("")
+    (d / "_SUCCESS").write_text("")
+    np.testing.assert_array_equal(read_table(d)[0], table)
+    (tmp_path / "bad.parquet").write_text("not parquet")
+    with pytest.raises(InputError, match="Parquet"):
+        read_table(tmp_path / "bad.parquet")
+
+
 def test_numpy_formats(tmp_path, table):
     np.save(tmp_path / "t.npy", table)
     np.testing.assert_array_equal(read_table(tmp_path / "t.npy")[0], table)

@@ -75,3 +75,23 @@ def test_bad_arguments():
         rambo_from_unit(np.full((1, 7), 0.5), 10.0)
     with pytest.raises(ValueError, match="exceed"):
         rambo_from_unit(np.linspace(0.1, 0.8, 8)[None, :], 10.0, [6.0, 6.0])
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(2, 5), seed=st.integers(0, 2**32 - 1))
+def test_straight_lines_map_to_smooth_physical_trajectories(n, seed):
+    from hepemu.data.samplers import straight_lines
+
+    rng = np.random.default_rng(seed)
+    lines = straight_lines(3, 400, 4 * n, rng)
+    assert lines.min() >= 1e-3 and lines.max() <= 1 - 1e-3
+    np.testing.assert_allclose(np.diff(lines, 2, axis=1), 0, atol=1e-12)  # straight
+    p, _ = rambo_from_unit(lines.reshape(-1, 4 * n), 10.0)
+    p = p.reshape(3, 400, n, 4)
+    np.testing.assert_allclose(p.sum(axis=2)[..., 1:], 0, atol=1e-9)
+    np.testing.assert_allclose(p.sum(axis=2)[..., 0], 10.0, rtol=1e-10)
+    np.testing.assert_allclose(invariant_mass2(p), 0, atol=1e-8)
+    # continuity: halving the step halves the largest jump between neighbours (smooth map)
+    coarse = np.abs(np.diff(p[:, ::2], axis=1)).max()
+    fine = np.abs(np.diff(p, axis=1)).max()
+    assert fine < 0.75 * coarse

@@ -1,9 +1,9 @@
 """Importers for data made elsewhere, and a CSV exporter.
 
-Supported: CSV and CSV.gz (header optional), a directory of Spark-style ``part-*.csv[.gz]``
-chunks (the layout of the published high-precision-regression datasets: columns x1..xD on the
-unit hypercube, then targets), NumPy ``.npy`` (one 2-D table) and ``.npz`` (arrays
-``inputs``/``targets`` or ``x``/``y``).
+Supported: CSV and CSV.gz (header optional), Parquet (with pyarrow), a directory of
+Spark-style ``part-*.csv[.gz]`` or ``part-*.parquet`` chunks (the layout of the published
+high-precision-regression datasets: columns x1..xD on the unit hypercube, then targets), NumPy
+``.npy`` (one 2-D table) and ``.npz`` (arrays ``inputs``/``targets`` or ``x``/``y``).
 """
 
 from __future__ import annotations
@@ -33,6 +33,23 @@ def _read_csv(path: Path) -> tuple[np.ndarray, list[str] | None]:
     return data, (cells if has_header else None)
 
 
+def _read_parquet(path: Path) -> tuple[np.ndarray, list[str]]:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InputError("reading Parquet needs pyarrow: pip install pyarrow") from None
+    try:
+        table = pq.read_table(path)
+        cols = [np.asarray(c.to_numpy(), dtype=float) for c in table.columns]
+    except (OSError, ValueError, TypeError) as exc:
+        raise InputError(f"{path}: not a numeric Parquet table: {exc}") from None
+    return np.column_stack(cols) if cols else np.empty((0, 0)), list(table.column_names)
+
+
+def _read_part(path: Path) -> tuple[np.ndarray, list[str] | None]:
+    return _read_parquet(path) if path.name.endswith(".parquet") else _read_csv(path)
+
+
 def _is_number(text: str) -> bool:
     try:
         float(text)
@@ -45,10 +62,14 @@ def read_table(source: str | Path) -> tuple[np.ndarray, list[str] | None]:
     """Read a numeric table (rows × columns) and its column names if the source has them."""
     source = Path(source)
     if source.is_dir():
-        parts = sorted(p for p in source.iterdir() if p.name.startswith("part-"))
+        parts = sorted(
+            p
+            for p in source.iterdir()
+            if p.name.startswith("part-") and not p.name.endswith(".crc")
+        )
         if not parts:
             raise InputError(f"{source}: no part-* files in the directory")
-        tables = [_read_csv(p) for p in parts]
+        tables = [_read_part(p) for p in parts]
         widths = {t.shape[1] for t, _ in tables}
         if len(widths) != 1:
             raise InputError(f"{source}: part files have different column counts {widths}")
@@ -68,7 +89,9 @@ def read_table(source: str | Path) -> tuple[np.ndarray, list[str] | None]:
         raise InputError(f"{source}: expected arrays inputs/targets or x/y")
     if name.endswith(".csv") or name.endswith(".csv.gz"):
         return _read_csv(source)
-    raise InputError(f"{source}: unsupported format (csv, csv.gz, part-* dir, npy, npz)")
+    if name.endswith(".parquet"):
+        return _read_parquet(source)
+    raise InputError(f"{source}: unsupported format (csv, csv.gz, parquet, part-* dir, npy, npz)")
 
 
 def split_columns(table: np.ndarray, n_inputs: int) -> tuple[np.ndarray, np.ndarray]:

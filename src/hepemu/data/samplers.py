@@ -58,3 +58,19 @@ class UnitCubeSampler:
 def to_box(u: np.ndarray, lows: np.ndarray, highs: np.ndarray) -> np.ndarray:
     """Map unit-cube points to the box [lows, highs] column by column."""
     return np.asarray(lows) + (np.asarray(highs) - np.asarray(lows)) * u
+
+
+def straight_lines(
+    n_lines: int, n_steps: int, dim: int, rng: np.random.Generator, margin: float = 1e-3
+) -> np.ndarray:
+    """Random straight segments in the cube, shape (n_lines, n_steps, dim).
+
+    Ends are uniform in [margin, 1 − margin]^dim; mapped through RAMBO
+    (``rambo_from_unit``) they become smooth phase-space trajectories, for testing how a
+    surrogate behaves away from its training points.
+    """
+    if n_lines < 1 or n_steps < 2 or dim < 1 or not 0 <= margin < 0.5:
+        raise ValueError("need n_lines >= 1, n_steps >= 2, dim >= 1 and 0 <= margin < 0.5")
+    ends = margin + (1 - 2 * margin) * rng.random((n_lines, 2, dim))
+    t = np.linspace(0.0, 1.0, n_steps)[None, :, None]
+    return ends[:, :1] + t * (ends[:, 1:] - ends[:, :1])
