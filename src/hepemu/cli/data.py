@@ -114,6 +114,9 @@ def generate_cmd(
         list[str] | None,
         typer.Option(help="provider option key=value, e.g. sqrt_s=91.188 ycut=0.01"),
     ] = None,
+    sampler: Annotated[
+        str | None, typer.Option(help="uniform, sobol or lattice (lattice: n must be prime)")
+    ] = None,
     executor: Annotated[str | None, typer.Option(help="serial, processes or dask")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="worker processes")] = None,
     scheduler: Annotated[
@@ -145,6 +148,7 @@ def generate_cmd(
         "n": n,
         "chunk": chunk,
         "seed": seed,
+        "sampler": sampler,
         "out": out,
         "executor": executor,
         "workers": workers,

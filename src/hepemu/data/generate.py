@@ -1,7 +1,8 @@
 """Chunked, resumable generation of truth datasets.
 
-Points are drawn per chunk from a seed derived from (seed, chunk index), so any executor and
-any interruption give the same points; every finished chunk is written atomically to
+Points of chunk i are fixed by (sampler, seed, i): an independent uniform stream per chunk, or
+rows of one scrambled Sobol sequence or one rank-1 lattice, so any executor and any
+interruption give the same points; every finished chunk is written atomically to
 ``<out>.parts/chunk-NNNNN.npz``; when all chunks exist they are assembled into the HDF5
 dataset, whose content hash is therefore identical for serial, parallel and resumed runs.
 
@@ -27,8 +28,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hepemu.data.dataset import write_dataset
 from hepemu.data.executors import check_executor, map_unordered
+from hepemu.data.samplers import SAMPLERS, check_lattice_size, chunk_of_points
 from hepemu.physics.providers import TruthProvider, get_provider
 
+SAMPLER_NOTES = {
+    "uniform": "uniform (numpy PCG64 seeded with [seed, chunk index])",
+    "sobol": "scrambled Sobol (scipy.stats.qmc, seeded with seed), one sequence",
+    "lattice": "randomly shifted rank-1 lattice of n points (fast-CBC vector, shift from seed)",
+}
 MAX_OFFENDERS = 16  # bisection stops after isolating this many failing points per chunk
 
 
@@ -46,12 +53,17 @@ class GenerationPlan:
     seed: int
     options: tuple[tuple[str, Any], ...] = ()
     on_error: str = "stop"
+    sampler: str = "uniform"
 
     def __post_init__(self) -> None:
         if self.n < 1 or self.chunk < 1:
             raise ValueError(f"n and chunk must be positive (n={self.n}, chunk={self.chunk})")
         if self.on_error not in ("stop", "skip"):
             raise ValueError(f"on_error must be 'stop' or 'skip', got {self.on_error!r}")
+        if self.sampler not in SAMPLERS:
+            raise ValueError(f"unknown sampler {self.sampler!r}; choose from {SAMPLERS}")
+        if self.sampler == "lattice":
+            check_lattice_size(self.n)
 
     @property
     def n_chunks(self) -> int:
@@ -72,6 +84,7 @@ class GenerationPlan:
             "chunk": self.chunk,
             "seed": self.seed,
             "on_error": self.on_error,
+            "sampler": self.sampler,
         }
 
 
@@ -91,6 +104,7 @@ class GenerateCard(BaseModel):
     scheduler: str | None = None
     retries: int = Field(2, ge=0)
     on_error: Literal["stop", "skip"] = "stop"
+    sampler: Literal["uniform", "sobol", "lattice"] = "uniform"
 
     def plan(self) -> GenerationPlan:
         return GenerationPlan(
@@ -100,6 +114,7 @@ class GenerateCard(BaseModel):
             self.seed,
             tuple(sorted(self.options.items())),
             self.on_error,
+            self.sampler,
         )
 
 
@@ -129,8 +144,10 @@ def failed_path(out: Path, i: int) -> Path:
 
 def chunk_inputs(plan: GenerationPlan, provider: TruthProvider, i: int):
     """Sampled inputs of chunk ``i`` and the mask of those passing the provider's cuts."""
-    rng = np.random.default_rng([plan.seed, i])
-    return provider.from_unit(rng.random((plan.chunk_size(i), provider.unit_dim)))
+    u = chunk_of_points(
+        plan.sampler, provider.unit_dim, plan.seed, i, i * plan.chunk, plan.chunk_size(i), plan.n
+    )
+    return provider.from_unit(u)
 
 
 def _savez_atomic(path: Path, **arrays) -> None:
@@ -301,7 +318,7 @@ def _assemble(plan: GenerationPlan, provider: TruthProvider, out: Path) -> str:
         "provider_options": dict(plan.options),
         "columns": provider.columns(),
         **provider.metadata(),
-        "sampler": "uniform (numpy PCG64 seeded with [seed, chunk index])",
+        "sampler": SAMPLER_NOTES[plan.sampler],
         "seed": plan.seed,
         "chunk": plan.chunk,
         "n_sampled": plan.n,

@@ -3,6 +3,8 @@ shifted rank-1 lattices (fast-CBC vectors), with a resumable state; and a box ma
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import sympy as sp
 from scipy.stats import qmc
@@ -53,6 +55,43 @@ class UnitCubeSampler:
             return self._sobol.random(self.batch)
         base = (np.arange(self._n)[:, None] * self._z[None, :] % self._n) / self._n
         return np.mod(base + self.rng.random(self.dim), 1.0)
+
+
+def chunk_of_points(
+    kind: str, dim: int, seed: int, index: int, start: int, count: int, n_total: int
+) -> np.ndarray:
+    """Rows ``start … start+count`` of a point set of ``n_total`` points, (count, dim).
+
+    ``uniform``: an independent PCG64 stream per chunk ``index`` (seeded [seed, index]);
+    ``sobol``: one scrambled Sobol sequence (seed), fast-forwarded to ``start``;
+    ``lattice``: one randomly shifted rank-1 lattice of prime size ``n_total`` (fast-CBC
+    vector). Sobol and lattice sets are therefore the same whatever the chunking.
+    """
+    if kind == "uniform":
+        return np.random.default_rng([seed, index]).random((count, dim))
+    if kind == "sobol":
+        sobol = qmc.Sobol(dim, scramble=True, seed=np.random.default_rng(seed))
+        if start:  # scipy cannot fast-forward by zero
+            sobol.fast_forward(start)
+        with warnings.catch_warnings():  # chunk sizes need not be powers of 2; n should be
+            warnings.simplefilter("ignore", UserWarning)
+            return sobol.random(count)
+    if kind == "lattice":
+        check_lattice_size(n_total)
+        z = cbc_generating_vector(n_total, dim)
+        shift = np.random.default_rng(seed).random(dim)
+        j = np.arange(start, start + count, dtype=np.int64)[:, None]
+        return np.mod((j * z[None, :] % n_total) / n_total + shift, 1.0)
+    raise ValueError(f"unknown sampler {kind!r}; choose from {SAMPLERS}")
+
+
+def check_lattice_size(n: int) -> None:
+    """A rank-1 lattice needs a prime number of points; say which primes are near."""
+    if not sp.isprime(n):
+        raise ValueError(
+            f"a lattice needs a prime number of points, not {n}: "
+            f"use {sp.prevprime(n)} or {sp.nextprime(n)}"
+        )
 
 
 def to_box(u: np.ndarray, lows: np.ndarray, highs: np.ndarray) -> np.ndarray:
