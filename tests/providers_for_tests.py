@@ -31,6 +31,10 @@ smooth = FunctionProvider("smooth", _smooth, ((0.0, 1.0),) * 2)
 _calls = {"n": 0}
 
 
+def reset_calls() -> None:
+    _calls["n"] = 0
+
+
 def flaky(fail_times: int = 1) -> FunctionProvider:
     """The smooth function, except that the first ``fail_times`` calls in a process raise."""
 

@@ -89,13 +89,14 @@ def test_failing_points_are_isolated_saved_and_reported(tmp_path, executor):
             assert f"chunk {i}:" in str(exc.value)
         else:
             assert not failed_path(out.resolve(), i).exists()
-    # skip mode: the same plan otherwise, offending points left out, counted and saved
+    assert "rerun with on_error=skip" in str(exc.value)
+    # resumed in skip mode: offending points left out, counted and saved
     skip = GenerationPlan(plan.provider, plan.n, plan.chunk, plan.seed, on_error="skip")
-    generate(skip, tmp_path / "s.h5", executor, workers=2, retries=0)
-    ds = Dataset.open(tmp_path / "s.h5")
+    generate(skip, out, executor, workers=2, retries=0)
+    ds = Dataset.open(out)
     n_bad = sum(len(v) for v in expected.values())
     assert ds.n == plan.n - n_bad and ds.meta["rejected_errors"] == n_bad
-    with np.load(tmp_path / "s.h5.rejected.npz") as z:
+    with np.load(tmp_path / "r.h5.rejected.npz") as z:
         assert np.all(z["error_inputs"][:, 0] > 0.9995) and len(z["error_inputs"]) == n_bad
 
 
@@ -113,6 +114,9 @@ def test_nonfinite_values_are_rejected_counted_and_saved(tmp_path):
 
 
 def test_transient_failures_are_retried(tmp_path):
+    import providers_for_tests
+
+    providers_for_tests.reset_calls()
     flaky = GenerationPlan(
         "providers_for_tests:flaky", n=3000, chunk=1000, seed=4, options=(("fail_times", 2),)
     )
@@ -125,3 +129,29 @@ def test_resume_refuses_a_different_plan(tmp_path):
     generate(GenerationPlan("gghh-box-1l", n=2000, chunk=1000, seed=1), out)
     with pytest.raises(GenerationError, match="different plan"):
         generate(GenerationPlan("gghh-box-1l", n=2000, chunk=1000, seed=2), out)
+
+
+def test_all_points_cut_gives_an_empty_dataset(tmp_path):
+    # all s_ij/s > 0.4 is impossible for three massless partons (the s_ij/s sum to 1)
+    plan = GenerationPlan("ee-qqg", n=500, chunk=200, seed=0, options=(("y_min", 0.4),))
+    generate(plan, tmp_path / "e.h5")
+    ds = Dataset.open(tmp_path / "e.h5")
+    assert ds.n == 0 and ds.meta["rejected_cuts"] == 500 and ds.read("inputs").shape == (0, 20)
+
+
+def test_provider_class_is_instantiated_with_options():
+    prov = get_provider("hepemu.physics.providers:PhaseSpaceProvider", {"process": "ee-qq"})
+    assert isinstance(prov, PhaseSpaceProvider) and prov.n_out == 2
+
+
+def test_bad_plans_are_refused_up_front(tmp_path):
+    with pytest.raises(ValueError, match="non-negative"):
+        GenerationPlan("gghh-box-1l", n=10, chunk=5, seed=-1)
+    with pytest.warns(UserWarning, match="power of 2"):
+        GenerationPlan("gghh-box-1l", n=1000, chunk=100, seed=0, sampler="sobol")
+    out = tmp_path / "old.h5"
+    parts = tmp_path / "old.h5.parts"
+    parts.mkdir()
+    np.savez(parts / "chunk-00000.npz", inputs=np.zeros((1, 6)), targets=np.zeros(1))
+    with pytest.raises(GenerationError, match="without a plan.json"):
+        generate(GenerationPlan("gghh-box-1l", n=10, chunk=5, seed=0), out)

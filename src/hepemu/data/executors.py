@@ -43,10 +43,13 @@ def map_unordered(
             yield fn(*args)
     elif executor == "processes":
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+        try:
             futures = [pool.submit(fn, *args) for args in tasks]
             for fut in as_completed(futures):
                 yield fut.result()
+        finally:  # on an error (or an abandoned generator) do not wait for queued tasks
+            pool.shutdown(wait=True, cancel_futures=True)
     else:
         yield from _map_dask(fn, tasks, workers, scheduler, retries)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import traceback
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,12 +59,18 @@ class GenerationPlan:
     def __post_init__(self) -> None:
         if self.n < 1 or self.chunk < 1:
             raise ValueError(f"n and chunk must be positive (n={self.n}, chunk={self.chunk})")
+        if self.seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {self.seed}")
         if self.on_error not in ("stop", "skip"):
             raise ValueError(f"on_error must be 'stop' or 'skip', got {self.on_error!r}")
         if self.sampler not in SAMPLERS:
             raise ValueError(f"unknown sampler {self.sampler!r}; choose from {SAMPLERS}")
         if self.sampler == "lattice":
             check_lattice_size(self.n)
+        if self.sampler == "sobol" and self.n & (self.n - 1):
+            warnings.warn(
+                f"a Sobol set is balanced only for n a power of 2 (n={self.n})", stacklevel=2
+            )
 
     @property
     def n_chunks(self) -> int:
@@ -76,14 +83,14 @@ class GenerationPlan:
         return get_provider(self.provider, dict(self.options))
 
     def identity(self) -> dict:
-        """What fixes the points and values of every chunk (checked when resuming)."""
+        """What fixes the points and values of every chunk (checked when resuming; on_error
+        may change between runs, e.g. a stopped run resumed with ``skip``)."""
         return {
             "provider": self.provider,
             "options": dict(self.options),
             "n": self.n,
             "chunk": self.chunk,
             "seed": self.seed,
-            "on_error": self.on_error,
             "sampler": self.sampler,
         }
 
@@ -97,7 +104,7 @@ class GenerateCard(BaseModel):
     n: int = Field(gt=0)
     out: Path
     chunk: int = Field(20000, gt=0)
-    seed: int = 0
+    seed: int = Field(0, ge=0)
     options: dict[str, float | int | str] = {}
     executor: Literal["serial", "processes", "dask"] = "serial"
     workers: int = Field(2, gt=0)
@@ -128,6 +135,7 @@ class ChunkResult:
     n_points: int
     error: str = ""
     offenders: list[int] = field(default_factory=list)
+    saved: bool = False  # the chunk's points and the offenders are in failed_path
 
 
 def parts_dir(out: Path) -> Path:
@@ -163,6 +171,8 @@ def _find_offenders(provider: TruthProvider, x: np.ndarray, limit: int) -> list[
     stack = [np.arange(len(x))]
     while stack and len(found) < limit:
         idx = stack.pop()
+        if len(idx) == 0:
+            continue
         try:
             provider(x[idx])
             continue
@@ -183,7 +193,7 @@ def run_chunk(plan: GenerationPlan, out: Path, i: int, retries: int = 2) -> Chun
             provider = plan.make_provider()
             x, keep = chunk_inputs(plan, provider, i)
             x = x[keep]
-            y = np.asarray(provider(x), dtype=float)
+            y = np.asarray(provider(x), dtype=float) if len(x) else np.empty(0)
             _write_chunk(out, i, x, y, n_cut=int(np.count_nonzero(~keep)))
             failed_path(out, i).unlink(missing_ok=True)
             return ChunkResult(i, True, attempt, len(x))
@@ -218,15 +228,19 @@ def _report_failed_chunk(plan, out, i, attempts, error) -> ChunkResult:
         failed_path(out, i), inputs=x, offenders=np.array(bad, dtype=int), error=np.array(error)
     )
     short = error.strip().splitlines()[-1]
-    if plan.on_error == "skip" and bad and len(bad) < MAX_OFFENDERS:
+    if len(bad) >= MAX_OFFENDERS:
+        short += f" (bisection stopped after {MAX_OFFENDERS} offending points: too many to skip)"
+    elif not bad:
+        short += " (no single point fails on its own: the failure is not point-wise)"
+    if plan.on_error == "skip" and 0 < len(bad) < MAX_OFFENDERS:
         good = np.setdiff1d(np.arange(len(x)), bad)
         try:
             y = np.asarray(provider(x[good]), dtype=float)
         except Exception:  # noqa: BLE001 - still failing without the isolated points
-            return ChunkResult(i, False, attempts, 0, short, bad)
+            return ChunkResult(i, False, attempts, 0, short, bad, saved=True)
         _write_chunk(out, i, x[good], y, int(np.count_nonzero(~keep)), error_x=x[bad])
-        return ChunkResult(i, True, attempts, len(good), short, bad)
-    return ChunkResult(i, False, attempts, 0, short, bad)
+        return ChunkResult(i, True, attempts, len(good), short, bad, saved=True)
+    return ChunkResult(i, False, attempts, 0, short, bad, saved=True)
 
 
 def pending_chunks(plan: GenerationPlan, out: Path) -> list[int]:
@@ -236,6 +250,11 @@ def pending_chunks(plan: GenerationPlan, out: Path) -> list[int]:
 def _check_plan(plan: GenerationPlan, out: Path) -> None:
     path = parts_dir(out) / "plan.json"
     ident = plan.identity()
+    if not path.exists() and any(parts_dir(out).glob("chunk-*.npz")):
+        raise GenerationError(
+            f"{parts_dir(out)} holds chunks without a plan.json (made by an older hepemu?); "
+            "use another output file or delete that folder"
+        )
     if path.exists():
         saved = json.loads(path.read_text())
         if saved != json.loads(json.dumps(ident)):
@@ -269,7 +288,7 @@ def generate(
     out = Path(out).resolve()
     _check_plan(plan, out)
     todo = pending_chunks(plan, out)
-    done = sum(plan.chunk_size(i) for i in range(plan.n_chunks) if i not in set(todo))
+    done = plan.n - sum(plan.chunk_size(i) for i in todo)
     failures: list[ChunkResult] = []
     tasks = [(plan, out, i, retries) for i in todo]
     if progress is not None:
@@ -288,12 +307,18 @@ def generate(
 def _failure_message(plan, out, failures: list[ChunkResult]) -> str:
     lines = [f"{len(failures)} of {plan.n_chunks} chunks failed after their retries:"]
     for f in sorted(failures, key=lambda r: r.index)[:10]:
-        where = failed_path(out, f.index)
-        lines.append(
-            f"  chunk {f.index}: {f.error} ({len(f.offenders)} offending point(s), "
-            f"saved with the chunk's points in {where})"
-        )
-    lines.append("finished chunks are kept: fix the provider (or use on_error=skip) and rerun")
+        if f.saved:
+            where = (
+                f"{len(f.offenders)} offending point(s) saved with the chunk's points in "
+                f"{failed_path(out, f.index)}"
+            )
+        else:
+            where = "sampling or cuts failed: no points to save"
+        lines.append(f"  chunk {f.index}: {f.error} ({where})")
+    if len(failures) > 10:
+        lines.append(f"  … and {len(failures) - 10} more")
+    hint = "" if plan.on_error == "skip" else " (or rerun with on_error=skip)"
+    lines.append(f"finished chunks are kept: fix the provider{hint} and rerun")
     return "\n".join(lines)
 
 

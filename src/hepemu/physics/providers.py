@@ -267,8 +267,8 @@ def _import_provider(spec: str, opts: dict[str, Any]) -> TruthProvider:
         obj = getattr(importlib.import_module(module), attr)
     except (ImportError, AttributeError) as exc:
         raise ValueError(f"cannot load provider {spec!r}: {exc}") from None
-    if not isinstance(obj, TruthProvider) and callable(obj):
-        obj = obj(**opts)
+    if isinstance(obj, type) or (not isinstance(obj, TruthProvider) and callable(obj)):
+        obj = obj(**opts)  # a provider class or a factory function, called with the options
     elif opts:
         raise ValueError(f"provider {spec!r} is an object and takes no options")
     if not isinstance(obj, TruthProvider):
