@@ -164,3 +164,30 @@ def test_sobol_and_lattice_sets_do_not_depend_on_chunking(tmp_path):
         assert abs(f.mean() - 1 / 8) < 0.3 * f.std() / np.sqrt(n), sampler
     with pytest.raises(ValueError, match="prime number of points, not 4096: use 4093 or 4099"):
         GenerationPlan("gghh-box-1l", 4096, 700, 1, sampler="lattice")
+
+
+def test_ctrl_c_keeps_finished_chunks_and_says_how_to_resume(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    import hepemu.data.generate as gen
+    from hepemu.cli.main import app
+
+    real = gen.run_chunk
+
+    def interrupted(plan, out, i, retries=2):
+        if i == 2:
+            raise KeyboardInterrupt
+        return real(plan, out, i, retries)
+
+    monkeypatch.setattr(gen, "run_chunk", interrupted)
+    out = tmp_path / "i.h5"
+    args = ["data", "generate", "--provider", "gghh-box-1l", "--n", "5000", "--chunk", "1000"]
+    res = CliRunner().invoke(app, [*args, "--seed", "1", "--out", str(out)])
+    assert res.exit_code == 130 and "rerun the same command to resume" in res.output
+    assert len(list((tmp_path / "i.h5.parts").glob("chunk-*.npz"))) == 2
+    monkeypatch.setattr(gen, "run_chunk", real)
+    res = CliRunner().invoke(app, [*args, "--seed", "1", "--out", str(out)])
+    assert res.exit_code == 0
+    assert Dataset.open(out).hash == generate(
+        GenerationPlan("gghh-box-1l", 5000, 1000, 1), tmp_path / "f.h5"
+    )

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hepemu.cli.common import fail
+from hepemu.cli.common import fail, resumable
 from hepemu.data.dataset import Dataset, DatasetError
 
 app = typer.Typer(help="Datasets of truth evaluations (HDF5).", no_args_is_help=True)
@@ -168,7 +168,10 @@ def generate_cmd(
     except ValueError as exc:
         fail(str(exc))
     try:
-        with generation_progress(plan.n) as cb:
+        with (
+            resumable("finished chunks are kept; rerun the same command to resume"),
+            generation_progress(plan.n) as cb,
+        ):
             digest = generate(
                 plan, cfg.out, cfg.executor, cfg.workers, cb, cfg.scheduler, cfg.retries
             )

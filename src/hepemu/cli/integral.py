@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hepemu.cli.common import err, fail
+from hepemu.cli.common import err, fail, resumable
 from hepemu.data.points import InputError, read_points, write_points
 from hepemu.models.inn_surrogate import ModelFileError
 from hepemu.physics.integrals.registry import INTEGRALS, get_integral
@@ -155,7 +155,6 @@ def train_cmd(
     from pydantic import ValidationError
 
     from hepemu.training.inn_config import INNTrainConfig
-    from hepemu.training.inn_train import train_replicas
 
     try:
         cfg = INNTrainConfig.from_toml(card) if card else INNTrainConfig()
@@ -170,7 +169,6 @@ def train_cmd(
         get_integral(cfg.integral)
     except (ValidationError, ValueError, OSError) as exc:
         fail(f"bad configuration: {exc}")
-    from hepemu.cli.progress import replica_progress, training_progress
     from hepemu.data.executors import check_executor
 
     try:
@@ -179,27 +177,35 @@ def train_cmd(
         fail(str(exc))
     max_seconds = None if max_minutes is None else 60 * max_minutes
     try:
-        if executor == "serial":
-            with training_progress(cfg.steps) as cb:
-                surrogate = train_replicas(cfg, out_dir, replicas, cb, max_seconds)
-        else:
-            with replica_progress(replicas) as done:
-                surrogate = train_replicas(
-                    cfg,
-                    out_dir,
-                    replicas,
-                    max_seconds=max_seconds,
-                    executor=executor,
-                    workers=workers,
-                    scheduler=scheduler,
-                    on_replica_done=done,
-                )
+        with resumable("checkpoints are kept; rerun the same command to resume"):
+            surrogate = _train(cfg, out_dir, replicas, max_seconds, executor, workers, scheduler)
     except (RuntimeError, FileNotFoundError, ValueError) as exc:
         fail(str(exc))
     (out_dir / "config.json").write_text(cfg.model_dump_json(indent=2))
     digest = surrogate.save(out_dir / "model.safetensors")
     err.print(f"saved {out_dir / 'model.safetensors'} (sha256 {digest[:16]}…)")
     err.print(json.dumps(surrogate.info["replicas"], indent=1))
+
+
+def _train(cfg, out_dir, replicas, max_seconds, executor, workers, scheduler):
+    """Train serially with a per-step bar, or in parallel with a per-replica bar."""
+    from hepemu.cli.progress import replica_progress, training_progress
+    from hepemu.training.inn_train import train_replicas
+
+    if executor == "serial":
+        with training_progress(cfg.steps) as cb:
+            return train_replicas(cfg, out_dir, replicas, cb, max_seconds)
+    with replica_progress(replicas) as done:
+        return train_replicas(
+            cfg,
+            out_dir,
+            replicas,
+            max_seconds=max_seconds,
+            executor=executor,
+            workers=workers,
+            scheduler=scheduler,
+            on_replica_done=done,
+        )
 
 
 @app.command("combine")
