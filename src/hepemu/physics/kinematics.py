@@ -92,22 +92,31 @@ def rambo_from_unit(u: np.ndarray, sqrt_s: float, masses=None) -> tuple[np.ndarr
     return _give_masses(p, w, np.asarray(masses, dtype=float), sqrt_s)
 
 
-def _give_masses(p, w, m, sqrt_s):
-    from scipy import optimize  # imported here: workers that never need masses start faster
+def _rescaling(e0: np.ndarray, m: np.ndarray, sqrt_s: float) -> np.ndarray:
+    """ξ per event with Σ_i sqrt(m_i² + ξ² E_i²) = √s (RAMBO sec. 4), all events at once.
 
+    The left side is increasing and convex in ξ and ≥ √s at ξ = 1, so Newton's method started
+    at ξ = 1 decreases monotonically to the root without overshooting.
+    """
+    xi = np.ones(len(e0))
+    for _ in range(200):
+        en = np.sqrt(m**2 + (xi[:, None] * e0) ** 2)
+        f = en.sum(axis=1) - sqrt_s
+        slope = np.sum(xi[:, None] * e0**2 / en, axis=1)
+        step = np.where(f > 0, f / np.maximum(slope, 1e-300), 0.0)
+        xi = np.clip(xi - step, 0.0, 1.0)
+        if np.all(step <= 1e-16 * np.maximum(xi, 1e-300)):
+            break
+    return xi
+
+
+def _give_masses(p, w, m, sqrt_s):
     if len(m) != p.shape[1]:
         raise ValueError(f"{len(m)} masses for {p.shape[1]} particles")
     if m.sum() >= sqrt_s:
         raise ValueError("the masses exceed the centre-of-mass energy")
     e0 = p[..., 0]
-    xi = np.empty(len(p))
-    for k in range(len(p)):  # one scalar root per event (bracketed, monotone)
-
-        def excess(z: float, k: int = k) -> float:
-            return float(np.sum(np.sqrt(m**2 + (z * e0[k]) ** 2)) - sqrt_s)
-
-        # excess(1) ≥ 0 analytically; a rounding-level negative value means ξ = 1
-        xi[k] = 1.0 if excess(1.0) <= 0 else optimize.brentq(excess, 0.0, 1.0, xtol=1e-15)
+    xi = _rescaling(e0, m, sqrt_s)
     k3 = xi[:, None, None] * p[..., 1:]
     kabs = xi[:, None] * e0
     ek = np.sqrt(m**2 + kabs**2)
