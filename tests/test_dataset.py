@@ -118,3 +118,29 @@ def test_splits_are_deterministic_disjoint_and_complete(n, seed):
 def test_split_fractions_validated():
     with pytest.raises(ValueError):
         split_indices(10, 0, (0.5, 0.5, 0.5))
+
+
+def test_stored_split_and_split_command(tmp_path, box_data):
+    x, y = box_data
+    path = tmp_path / "d.h5"
+    digest = write_dataset(path, x, y, {"generator": "test"})
+    ds = Dataset.open(path)
+    parts = {p: ds.split(p) for p in ("train", "validation", "test")}
+    expect = split_indices(len(x), 0)
+    for p in parts:
+        np.testing.assert_array_equal(parts[p], expect[p])
+    res = runner.invoke(
+        app, ["data", "split", str(path), "--seed", "5", "--fractions", "0.5,0.25,0.25"]
+    )
+    assert res.exit_code == 0, res.output
+    ds = Dataset.open(path)
+    assert ds.hash == digest and ds.verify()  # the data are untouched
+    np.testing.assert_array_equal(
+        ds.split("test"), split_indices(len(x), 5, (0.5, 0.25, 0.25))["test"]
+    )
+    info = runner.invoke(app, ["data", "info", str(path)])
+    assert f"test {len(ds.split('test'))}" in info.output
+    bad = runner.invoke(app, ["data", "split", str(path), "--fractions", "0.5,0.6,0.1"])
+    assert bad.exit_code == 2 and "fractions" in bad.output
+    with pytest.raises(DatasetError, match="unknown split part"):
+        ds.split("holdout")

@@ -31,11 +31,35 @@ def info_cmd(
     typer.echo(f"arrays: {', '.join(arrays)}")
     for key, value in ds.meta.items():
         typer.echo(f"{key}: {json.dumps(value) if isinstance(value, dict | list) else value}")
+    if "split" in ds.meta:
+        sizes = ", ".join(f"{p} {len(ds.split(p))}" for p in ("train", "validation", "test"))
+        typer.echo(f"split sizes: {sizes}")
     typer.echo(f"hash: {ds.hash}")
     if ok is not None:
         typer.echo(f"verified: {'yes' if ok else 'NO — content does not match its hash'}")
         if not ok:
             raise typer.Exit(1)
+
+
+@app.command("split")
+def split_cmd(
+    file: Annotated[Path, typer.Argument(help="HDF5 dataset")],
+    seed: Annotated[int, typer.Option(min=0, help="seed of the random split")] = 0,
+    fractions: Annotated[
+        str, typer.Option(help="train,validation,test fractions summing to 1")
+    ] = "0.8,0.1,0.1",
+) -> None:
+    """Store a deterministic train/validation/test split (seed + fractions) in the file."""
+    try:
+        parts = tuple(float(f) for f in fractions.split(","))
+        ds = Dataset.open(file)
+        ds.set_split(seed, parts)  # type: ignore[arg-type]
+    except ValueError as exc:
+        fail(f"bad --fractions {fractions!r}: {exc}")
+    except (DatasetError, OSError) as exc:
+        fail(str(exc))
+    sizes = ", ".join(f"{p} {len(ds.split(p))}" for p in ("train", "validation", "test"))
+    typer.echo(f"split: seed {seed}, {sizes}")
 
 
 @app.command("import")

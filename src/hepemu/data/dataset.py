@@ -21,6 +21,8 @@ import numpy as np
 from hepemu import __version__
 
 FORMAT = "hepemu-dataset/1"
+DEFAULT_FRACTIONS = (0.8, 0.1, 0.1)
+PARTS = ("train", "validation", "test")
 CHUNK_ROWS = 16384  # rows per HDF5 chunk: ~1 MB for 8 float64 columns; the read unit
 
 
@@ -65,6 +67,7 @@ def write_dataset(
             raise ValueError(f"{name} has {len(arr)} rows, expected {n}")
     digest = content_hash(inputs, targets)
     full_meta = {
+        "split": {"seed": 0, "fractions": list(DEFAULT_FRACTIONS)},
         **meta,
         "hepemu_version": __version__,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -134,6 +137,22 @@ class Dataset:
             out = np.empty((len(rows), *ds.shape[1:]), dtype=ds.dtype)
             out[order] = ds[np.asarray(rows)[order]]
             return out
+
+    def split(self, part: str) -> np.ndarray:
+        """Row indices of ``part`` (train, validation, test) of the stored split."""
+        if part not in PARTS:
+            raise DatasetError(f"unknown split part {part!r}; choose from {', '.join(PARTS)}")
+        info = self.meta.get("split")
+        if not info:
+            raise DatasetError(f"{self.path} stores no split: set one with `hepemu data split`")
+        return split_indices(self.n, int(info["seed"]), tuple(info["fractions"]))[part]
+
+    def set_split(self, seed: int, fractions: tuple[float, float, float]) -> None:
+        """Store a new split (seed and fractions) in the metadata; the data are unchanged."""
+        split_indices(0, seed, fractions)  # validates
+        self.meta["split"] = {"seed": int(seed), "fractions": [float(f) for f in fractions]}
+        with h5py.File(self.path, "r+") as fh:
+            fh.attrs["meta"] = json.dumps(self.meta)
 
     def verify(self) -> bool:
         """Recompute the content hash from the stored arrays."""

@@ -27,7 +27,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from hepemu.data.dataset import write_dataset
+from hepemu.data.dataset import DEFAULT_FRACTIONS, write_dataset
 from hepemu.data.executors import check_executor, map_unordered
 from hepemu.data.samplers import SAMPLERS, check_lattice_size, chunk_of_points
 from hepemu.physics.providers import TruthProvider, get_provider
@@ -345,6 +345,7 @@ def _assemble(plan: GenerationPlan, provider: TruthProvider, out: Path) -> str:
         **provider.metadata(),
         "sampler": SAMPLER_NOTES[plan.sampler],
         "seed": plan.seed,
+        "split": {"seed": plan.seed, "fractions": list(DEFAULT_FRACTIONS)},
         "chunk": plan.chunk,
         "n_sampled": plan.n,
         "rejected_cuts": n_cut,
