@@ -144,3 +144,18 @@ def test_stored_split_and_split_command(tmp_path, box_data):
     assert bad.exit_code == 2 and "fractions" in bad.output
     with pytest.raises(DatasetError, match="unknown split part"):
         ds.split("holdout")
+
+
+def test_plot_command_writes_png_and_refuses_empty(tmp_path, box_data):
+    x, y = box_data
+    write_dataset(tmp_path / "d.h5", x, y, {"columns": ["s12", "s14", "mH2", "x1", "x2", "x3"]})
+    res = runner.invoke(
+        app, ["data", "plot", str(tmp_path / "d.h5"), "-o", str(tmp_path / "d.png")]
+    )
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "d.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    write_dataset(tmp_path / "e.h5", x[:0], y[:0], {})
+    res = runner.invoke(
+        app, ["data", "plot", str(tmp_path / "e.h5"), "-o", str(tmp_path / "e.png")]
+    )
+    assert res.exit_code == 2 and "no rows" in res.output

@@ -62,6 +62,28 @@ def split_cmd(
     typer.echo(f"split: seed {seed}, {sizes}")
 
 
+@app.command("plot")
+def plot_cmd(
+    file: Annotated[Path, typer.Argument(help="HDF5 dataset")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="PNG to write")],
+    max_rows: Annotated[int, typer.Option(min=1, help="plot at most this many rows")] = 200_000,
+) -> None:
+    """Histograms of every input column and of log10|target| (a first look at a dataset)."""
+    from hepemu.evaluation.plots import dataset_overview
+
+    try:
+        ds = Dataset.open(file)
+        rows = slice(0, min(ds.n, max_rows))
+        x, y = ds.read("inputs", rows), ds.read("targets", rows)
+    except DatasetError as exc:
+        fail(str(exc))
+    if len(x) == 0:
+        fail(f"{file} has no rows to plot")
+    title = f"{ds.meta.get('provider', file.name)}: {len(x)} of {ds.n} points"
+    dataset_overview(x, y, list(ds.meta.get("columns", [])), out, title)
+    typer.echo(f"wrote {out}")
+
+
 @app.command("import")
 def import_cmd(
     source: Annotated[Path, typer.Argument(help="csv, csv.gz, a part-* directory, npy or npz")],

@@ -82,3 +82,36 @@ def training_curve(history: list[dict], out: str | Path, title: str = "") -> Pat
     if title:
         ax.set_title(title, fontsize=10)
     return _save(fig, out)
+
+
+def dataset_overview(
+    inputs: np.ndarray, targets: np.ndarray, columns: list[str], out: str | Path, title: str = ""
+) -> Path:
+    """Write a PNG with a histogram per varying input column and of log10|target|.
+
+    Constant columns (e.g. fixed beam momenta) are listed in the title instead of plotted.
+    """
+    out = Path(out)
+    y = np.asarray(targets, dtype=float).reshape(len(targets), -1)[:, 0]
+    names = [columns[j] if j < len(columns) else f"x{j + 1}" for j in range(inputs.shape[1])]
+    varying = [j for j in range(inputs.shape[1]) if np.ptp(inputs[:, j]) > 0]
+    fixed = [f"{names[j]}={inputs[0, j]:.6g}" for j in range(inputs.shape[1]) if j not in varying]
+    n_plots = len(varying) + 1
+    ncols = min(4, n_plots)
+    nrows = -(-n_plots // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.6 * nrows), squeeze=False)
+    flat = axes.ravel()
+    for ax, j in zip(flat, varying, strict=False):
+        ax.hist(inputs[:, j], bins=60, color="tab:blue")
+        ax.set_xlabel(names[j])
+    nonzero = y != 0
+    last = flat[len(varying)]
+    last.hist(np.log10(np.abs(y[nonzero])), bins=60, color="tab:orange")
+    last.set_xlabel(f"log10|target| ({np.count_nonzero(~nonzero)} zeros)")
+    for ax in flat[n_plots:]:
+        ax.axis("off")
+    head = title or f"{len(y)} points"
+    if fixed:
+        head += "\nconstant: " + ", ".join(fixed[:8]) + (" …" if len(fixed) > 8 else "")
+    fig.suptitle(head, fontsize=9)
+    return _save(fig, out)
