@@ -169,7 +169,7 @@ def _data_demo(folder: Path, rep) -> list[dict]:
         [
             [
                 r["provider"],
-                r["options"],
+                " ".join(f"{k}={v}" for k, v in r["options"].items()) or "-",
                 r["sampled"],
                 r["kept"],
                 r["points_per_s"],
