@@ -1,5 +1,5 @@
 """Samplers of the unit hypercube: uniform, scrambled Sobol (scipy.stats.qmc) and randomly
-shifted rank-1 lattices (fast-CBC vectors), with a resumable state; and a box map."""
+shifted rank-1 lattices (fast-CBC vectors), with a resumable state."""
 
 from __future__ import annotations
 
@@ -53,8 +53,13 @@ class UnitCubeSampler:
             return self.rng.random((self.batch, self.dim))
         if self.kind == "sobol":
             return self._sobol.random(self.batch)
-        base = (np.arange(self._n)[:, None] * self._z[None, :] % self._n) / self._n
-        return np.mod(base + self.rng.random(self.dim), 1.0)
+        return lattice_points(np.arange(self._n), self._z, self._n, self.rng.random(self.dim))
+
+
+def lattice_points(j: np.ndarray, z: np.ndarray, n: int, shift: np.ndarray) -> np.ndarray:
+    """Points j of the rank-1 lattice {j z / n} shifted by ``shift`` (mod 1), (len(j), dim)."""
+    j = np.asarray(j, dtype=np.int64)[:, None]
+    return np.mod((j * z[None, :] % n) / n + shift, 1.0)
 
 
 def chunk_of_points(
@@ -80,8 +85,7 @@ def chunk_of_points(
         check_lattice_size(n_total)
         z = cbc_generating_vector(n_total, dim)
         shift = np.random.default_rng(seed).random(dim)
-        j = np.arange(start, start + count, dtype=np.int64)[:, None]
-        return np.mod((j * z[None, :] % n_total) / n_total + shift, 1.0)
+        return lattice_points(np.arange(start, start + count), z, n_total, shift)
     raise ValueError(f"unknown sampler {kind!r}; choose from {SAMPLERS}")
 
 
@@ -92,11 +96,6 @@ def check_lattice_size(n: int) -> None:
             f"a lattice needs a prime number of points, not {n}: "
             f"use {sp.prevprime(n)} or {sp.nextprime(n)}"
         )
-
-
-def to_box(u: np.ndarray, lows: np.ndarray, highs: np.ndarray) -> np.ndarray:
-    """Map unit-cube points to the box [lows, highs] column by column."""
-    return np.asarray(lows) + (np.asarray(highs) - np.asarray(lows)) * u
 
 
 def straight_lines(

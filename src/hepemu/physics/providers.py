@@ -59,7 +59,7 @@ class IntegralProvider:
 
     def from_unit(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         m = self.integral.n_params
-        s = self.integral.lows + (self.integral.highs - self.integral.lows) * u[:, :m]
+        s = self.integral.params_from_unit(u[:, :m])
         return np.hstack([s, u[:, m:]]), np.ones(len(u), dtype=bool)
 
     def __call__(self, inputs: np.ndarray) -> np.ndarray:
@@ -103,8 +103,7 @@ class IntegralValueProvider:
         return list(self.integral.param_names)
 
     def from_unit(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        s = self.integral.lows + (self.integral.highs - self.integral.lows) * u
-        return s, np.ones(len(u), dtype=bool)
+        return self.integral.params_from_unit(u), np.ones(len(u), dtype=bool)
 
     def __call__(self, inputs: np.ndarray) -> np.ndarray:
         from hepemu.physics.integrals.quadrature import integrate_gauss_legendre

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from hepemu.data.executors import map_unordered
-from hepemu.data.samplers import UnitCubeSampler, to_box
+from hepemu.data.samplers import UnitCubeSampler
 from hepemu.models.inn import INN
 from hepemu.models.inn_surrogate import INNSurrogate, normalisation, training_target
 from hepemu.physics.integrals.base import ParametricIntegral
@@ -38,6 +38,17 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def torch_dtype(cfg: INNTrainConfig) -> torch.dtype:
+    return torch.float64 if cfg.dtype == "float64" else torch.float32
+
+
+def build_network(cfg: INNTrainConfig) -> INN:
+    """A freshly initialised INN of the configured shape and dtype, on the CPU."""
+    integ = get_integral(cfg.integral)
+    net = INN(integ.n_params, integ.dim, tuple(cfg.hidden), cfg.activation, cfg.gain, cfg.ansatz)
+    return net.to(torch_dtype(cfg))
+
+
 class PointSampler:
     """Draws (s, x) batches on the parameter box × [0,1]^k."""
 
@@ -54,7 +65,7 @@ class PointSampler:
     def draw(self) -> tuple[np.ndarray, np.ndarray]:
         u = self.cube.draw()
         m = self.integral.n_params
-        return to_box(u[:, :m], self.integral.lows, self.integral.highs), u[:, m:]
+        return self.integral.params_from_unit(u[:, :m]), u[:, m:]
 
 
 @dataclass
@@ -95,18 +106,11 @@ class INNTrainer:
         self.out_dir = Path(out_dir)
         self.integral = get_integral(cfg.integral)
         self.device = resolve_device(cfg.device)
-        self.dtype = torch.float64 if cfg.dtype == "float64" else torch.float32
+        self.dtype = torch_dtype(cfg)
         if cfg.threads:
             torch.set_num_threads(cfg.threads)
         torch.manual_seed(cfg.seed)
-        self.net = INN(
-            self.integral.n_params,
-            self.integral.dim,
-            tuple(cfg.hidden),
-            cfg.activation,
-            cfg.gain,
-            cfg.ansatz,
-        ).to(self.device, self.dtype)
+        self.net = build_network(cfg).to(self.device)
         if cfg.init_from:
             self._init_weights(Path(cfg.init_from))
         self.opt = torch.optim.Adam(self.net.parameters(), lr=cfg.lr)
@@ -352,10 +356,7 @@ def load_best_network(cfg: INNTrainConfig, out_dir: str | Path) -> INN:
     if not path.exists():
         raise FileNotFoundError(f"no checkpoint in {out_dir}")
     blob = torch.load(path, map_location="cpu", weights_only=True)
-    integ = get_integral(cfg.integral)
-    net = INN(integ.n_params, integ.dim, tuple(cfg.hidden), cfg.activation, cfg.gain, cfg.ansatz)
-    dtype = torch.float64 if cfg.dtype == "float64" else torch.float32
-    net = net.to(dtype)
+    net = build_network(cfg)
     net.load_state_dict(blob["best"])
     return net.eval()
 

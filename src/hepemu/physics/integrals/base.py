@@ -65,9 +65,13 @@ class ParametricIntegral:
             hi = s.new_tensor(hi)
         return 2.0 * (s - lo) / (hi - lo) - 1.0
 
+    def params_from_unit(self, u: np.ndarray) -> np.ndarray:
+        """Map points of [0,1]^m to the parameter box, column by column."""
+        return self.lows + (self.highs - self.lows) * u
+
     def sample_params(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """Uniform sample of ``n`` parameter points in the region, shape (n, m)."""
-        return self.lows + (self.highs - self.lows) * rng.random((n, self.n_params))
+        return self.params_from_unit(rng.random((n, self.n_params)))
 
     def outside_region(self, s: np.ndarray, tol: float = 1e-12) -> np.ndarray:
         """Boolean mask of rows of ``s`` outside the parameter box."""
