@@ -84,6 +84,14 @@ def plot_cmd(
     typer.echo(f"wrote {out}")
 
 
+def _key_value(item: str, flag: str) -> tuple[str, str]:
+    """Split ``key=value`` (stripped), or fail naming the option."""
+    if "=" not in item:
+        fail(f"{flag} expects key=value, got {item!r}")
+    key, value = item.split("=", 1)
+    return key.strip(), value.strip()
+
+
 @app.command("import")
 def import_cmd(
     source: Annotated[Path, typer.Argument(help="csv, csv.gz, a part-* directory, npy or npz")],
@@ -98,12 +106,7 @@ def import_cmd(
     from hepemu.data.importers import read_table, split_columns
     from hepemu.data.points import InputError
 
-    entries = {}
-    for item in meta or []:
-        if "=" not in item:
-            fail(f"--meta expects key=value, got {item!r}")
-        key, value = item.split("=", 1)
-        entries[key.strip()] = value.strip()
+    entries = dict(_key_value(item, "--meta") for item in meta or [])
     try:
         table, names = read_table(source)
         x, y = split_columns(table, inputs)
@@ -133,9 +136,7 @@ def export_cmd(
 
 
 def _parse_option(item: str) -> tuple[str, float | int | str]:
-    if "=" not in item:
-        fail(f"--option expects key=value, got {item!r}")
-    key, value = (s.strip() for s in item.split("=", 1))
+    key, value = _key_value(item, "--option")
     for cast in (int, float):
         try:
             return key, cast(value)

@@ -158,6 +158,13 @@ def chunk_inputs(plan: GenerationPlan, provider: TruthProvider, i: int):
     return provider.from_unit(u)
 
 
+def _kept_inputs(plan: GenerationPlan, i: int) -> tuple[TruthProvider, np.ndarray, int]:
+    """The provider, the inputs of chunk ``i`` that pass its cuts, and how many were cut."""
+    provider = plan.make_provider()
+    x, keep = chunk_inputs(plan, provider, i)
+    return provider, x[keep], int(np.count_nonzero(~keep))
+
+
 def _savez_atomic(path: Path, **arrays) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + f".tmp{os.getpid()}.npz")
@@ -190,11 +197,9 @@ def run_chunk(plan: GenerationPlan, out: Path, i: int, retries: int = 2) -> Chun
     error = ""
     for attempt in range(1, retries + 2):
         try:
-            provider = plan.make_provider()
-            x, keep = chunk_inputs(plan, provider, i)
-            x = x[keep]
+            provider, x, n_cut = _kept_inputs(plan, i)
             y = np.asarray(provider(x), dtype=float) if len(x) else np.empty(0)
-            _write_chunk(out, i, x, y, n_cut=int(np.count_nonzero(~keep)))
+            _write_chunk(out, i, x, y, n_cut)
             failed_path(out, i).unlink(missing_ok=True)
             return ChunkResult(i, True, attempt, len(x))
         except Exception:  # noqa: BLE001 - reported below, with the points
@@ -217,17 +222,15 @@ def _write_chunk(out, i, x, y, n_cut: int, error_x=None) -> None:
 
 
 def _report_failed_chunk(plan, out, i, attempts, error) -> ChunkResult:
+    short = error.strip().splitlines()[-1]
     try:
-        provider = plan.make_provider()
-        x, keep = chunk_inputs(plan, provider, i)
-        x = x[keep]
+        provider, x, n_cut = _kept_inputs(plan, i)
     except Exception:  # noqa: BLE001 - the sampler or cuts themselves fail: save nothing more
-        return ChunkResult(i, False, attempts, 0, error.strip().splitlines()[-1])
+        return ChunkResult(i, False, attempts, 0, short)
     bad = _find_offenders(provider, x, MAX_OFFENDERS)
     _savez_atomic(
         failed_path(out, i), inputs=x, offenders=np.array(bad, dtype=int), error=np.array(error)
     )
-    short = error.strip().splitlines()[-1]
     if len(bad) >= MAX_OFFENDERS:
         short += f" (bisection stopped after {MAX_OFFENDERS} offending points: too many to skip)"
     elif not bad:
@@ -238,7 +241,7 @@ def _report_failed_chunk(plan, out, i, attempts, error) -> ChunkResult:
             y = np.asarray(provider(x[good]), dtype=float)
         except Exception:  # noqa: BLE001 - still failing without the isolated points
             return ChunkResult(i, False, attempts, 0, short, bad, saved=True)
-        _write_chunk(out, i, x[good], y, int(np.count_nonzero(~keep)), error_x=x[bad])
+        _write_chunk(out, i, x[good], y, n_cut, error_x=x[bad])
         return ChunkResult(i, True, attempts, len(good), short, bad, saved=True)
     return ChunkResult(i, False, attempts, 0, short, bad, saved=True)
 
