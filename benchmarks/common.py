@@ -51,4 +51,9 @@ def write_json(path: str | Path, result: dict) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     result = {**result, "hardware": hardware(), "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
-    path.write_text(json.dumps(result, indent=1, default=str))
+    path.write_text(json.dumps(result, indent=1, default=_plain))
+
+
+def _plain(obj: object) -> object:
+    """NumPy scalars and arrays as Python numbers and lists; anything else as text."""
+    return obj.tolist() if hasattr(obj, "tolist") else str(obj)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from common import write_json
 from rich.console import Console
 from rich.table import Table
 
@@ -283,22 +283,14 @@ def main() -> None:
         )
     console.print(t2)
     result = {
-        "hardware": {
-            "machine": platform.machine(),
-            "processor": platform.processor(),
-            "torch_threads": torch.get_num_threads(),
-            "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-        },
         "args": vars(args),
         "shipped": shipped.as_dict(),
         "shipped_info": surrogate.info,
         "training_grid": grid,
         "throughput": thr,
         "derivative_speedup": speed,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(result, indent=2, default=float))
+    write_json(args.out, result)
     console.print(f"wrote {args.out}")
 
 
