@@ -83,15 +83,17 @@ def test_straight_lines_map_to_smooth_physical_trajectories(n, seed):
     from hepemu.data.samplers import straight_lines
 
     rng = np.random.default_rng(seed)
-    lines = straight_lines(3, 400, 4 * n, rng)
+    lines = straight_lines(3, 8 * 399 + 1, 4 * n, rng)
     assert lines.min() >= 1e-3 and lines.max() <= 1 - 1e-3
     np.testing.assert_allclose(np.diff(lines, 2, axis=1), 0, atol=1e-12)  # straight
     p, _ = rambo_from_unit(lines.reshape(-1, 4 * n), 10.0)
-    p = p.reshape(3, 400, n, 4)
+    p = p.reshape(3, -1, n, 4)
     np.testing.assert_allclose(p.sum(axis=2)[..., 1:], 0, atol=1e-9)
     np.testing.assert_allclose(p.sum(axis=2)[..., 0], 10.0, rtol=1e-10)
     np.testing.assert_allclose(invariant_mass2(p), 0, atol=1e-8)
-    # continuity: halving the step halves the largest jump between neighbours (smooth map)
-    coarse = np.abs(np.diff(p[:, ::2], axis=1)).max()
+    # continuity: an 8× finer step shrinks the largest jump between neighbours. The map is
+    # only Hölder-1/2 where cos θ → ±1 (sin θ = √(1 − cos²θ)): jumps then fall like √step,
+    # so a 2× refinement (1/√2 ≈ 0.71 at best) cannot show it; 8× gives ≤ 0.57 in 1200 cases
+    coarse = np.abs(np.diff(p[:, ::8], axis=1)).max()
     fine = np.abs(np.diff(p, axis=1)).max()
     assert fine < 0.75 * coarse
