@@ -6,7 +6,7 @@ times one pySecDec integration per random Euclidean point (−30 ≤ s12, s14, m
 compares the values with hepemu's Gauss–Legendre reference. Needs `pip install pysecdec`,
 make and a C++17 compiler; the CPU-heavy steps (FORM, g++) are best run under `nice`.
 
-    nice -n 19 python3 benchmarks/pysecdec_gghh.py                 # N=20, epsrel 1e-6
+    nice -n 19 python3 benchmarks/pysecdec_gghh.py                 # N=20, epsrel 1e-6, 1 thread
     nice -n 19 python3 benchmarks/pysecdec_gghh.py --points 100 --epsrel 1e-8 --threads 1
 
 Generated code lives in --workdir (default runs/pysecdec, gitignored) and is reused.
@@ -208,8 +208,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--threads",
         type=int,
-        default=0,
-        help="QMC CPU threads (0: pySecDec default, all cores in the affinity mask)",
+        default=1,
+        help="QMC CPU threads (1, like every other benchmark here; 0: pySecDec default, all "
+        "cores in the affinity mask, which the committed pysecdec_gghh.json used)",
     )
     p.add_argument("--jobs", type=int, default=1, help="make -j")
     p.add_argument("--gl-nodes", type=int, default=32, help="Gauss–Legendre nodes per axis")
