@@ -57,8 +57,9 @@ def test_eval_outside_region_warns_or_fails_strict(tmp_path, model_file):
     res = run_eval(model_file, inp, tmp_path / "o.csv")
     assert res.exit_code == 0
     assert "outside the trained region" in res.output and "rows 2" in res.output
-    res = run_eval(model_file, inp, tmp_path / "o.csv", "--strict")
+    res = run_eval(model_file, inp, tmp_path / "o2.csv", "--strict")
     assert res.exit_code == 2 and "outside the trained region" in res.output
+    assert not (tmp_path / "o2.csv").exists()
 
 
 @pytest.mark.parametrize(

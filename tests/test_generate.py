@@ -9,7 +9,7 @@ import time
 import numpy as np
 
 from hepemu.data.dataset import Dataset
-from hepemu.data.generate import GenerationPlan, chunk_path, generate
+from hepemu.data.generate import GenerationPlan, chunk_path, generate, parts_dir
 from hepemu.physics.integrals.gghh import GGHH_BOX_SECTOR
 
 PLAN = GenerationPlan("gghh-box-1l", n=5000, chunk=700, seed=1)
@@ -27,10 +27,13 @@ def test_serial_and_processes_give_identical_files(tmp_path):
 
 
 def test_resume_after_lost_chunks(tmp_path):
-    full = generate(PLAN, tmp_path / "a.h5")
+    full = generate(PLAN, tmp_path / "a.h5", keep_parts=True)
     for i in (0, 3, 7):
         chunk_path(tmp_path / "a.h5", i).unlink()
+    assert generate(PLAN, tmp_path / "b.h5") == full  # fresh, for comparison
+    (tmp_path / "a.h5").unlink()  # the dataset lost too: reassembled from the kept chunks
     assert generate(PLAN, tmp_path / "a.h5") == full
+    assert not parts_dir(tmp_path / "a.h5").exists()  # removed once the file is verified
 
 
 def test_resume_after_sigkill(tmp_path):

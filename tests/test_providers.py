@@ -126,9 +126,27 @@ def test_transient_failures_are_retried(tmp_path):
 
 def test_resume_refuses_a_different_plan(tmp_path):
     out = tmp_path / "a.h5"
-    generate(GenerationPlan("gghh-box-1l", n=2000, chunk=1000, seed=1), out)
+    first = GenerationPlan("gghh-box-1l", n=2000, chunk=1000, seed=1)
+    generate(first, out, keep_parts=True)
+    out.unlink()
     with pytest.raises(GenerationError, match="different plan"):
         generate(GenerationPlan("gghh-box-1l", n=2000, chunk=1000, seed=2), out)
+
+
+def test_finished_output_is_never_replaced_without_force(tmp_path):
+    out = tmp_path / "a.h5"
+    first = GenerationPlan("gghh-box-1l", n=2000, chunk=1000, seed=1)
+    digest = generate(first, out)
+    ds = Dataset.open(out)
+    ds.set_split(9, (0.5, 0.25, 0.25))
+    before = out.read_bytes()
+    assert generate(first, out) == digest  # the same finished run: a no-op
+    assert out.read_bytes() == before and Dataset.open(out).meta["split"]["seed"] == 9
+    other = GenerationPlan("gghh-box-1l", n=2000, chunk=1000, seed=2)
+    with pytest.raises(GenerationError, match="--force"):
+        generate(other, out)
+    assert out.read_bytes() == before
+    assert generate(other, out, force=True) != digest
 
 
 def test_all_points_cut_gives_an_empty_dataset(tmp_path):

@@ -1,21 +1,51 @@
-"""Shared pieces of the command line: the error console and clean failure."""
+"""Shared pieces of the command line: the error console, clean failure, output-path checks."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 err = Console(stderr=True, soft_wrap=True)
 
+# what matplotlib writes (a plot to anything else fails after the work is done)
+PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg", ".eps", ".ps", ".tif", ".tiff", ".webp")
+
 
 def fail(msg: str, code: int = 2) -> NoReturn:
-    """Print ``error: msg`` to stderr and exit with ``code`` (no traceback)."""
-    err.print(f"[bold red]error:[/] {msg}")
+    """Print ``error: msg`` to stderr and exit with ``code`` (no traceback).
+
+    The message is printed literally (``[generate]`` is not taken for rich markup).
+    """
+    err.print(f"[bold red]error:[/] {escape(str(msg))}")
     raise typer.Exit(code)
+
+
+def warn(msg: str) -> None:
+    """Print ``warning: msg`` to stderr (literally)."""
+    err.print(f"[yellow]warning:[/] {escape(str(msg))}")
+
+
+def validation_message(exc) -> str:
+    """A pydantic ``ValidationError`` as one line: ``where: what; where: what`` (no URLs)."""
+    parts = []
+    for e in exc.errors():
+        where = ".".join(str(p) for p in e.get("loc", ())) or "value"
+        msg = e.get("msg", "invalid")
+        if e.get("type") == "extra_forbidden":
+            msg = "unknown setting"
+        elif e.get("type") == "missing":
+            msg = "required setting is missing"
+        given = e.get("input")
+        shown = "" if e.get("type") == "missing" or isinstance(given, dict) else f" (got {given!r})"
+        parts.append(f"{where}: {msg}{shown}")
+    return "; ".join(parts)
 
 
 @contextmanager
@@ -24,5 +54,49 @@ def resumable(what: str) -> Iterator[None]:
     try:
         yield
     except KeyboardInterrupt:
-        err.print(f"[yellow]interrupted:[/] {what}")
+        err.print(f"[yellow]interrupted:[/] {escape(what)}")
         raise typer.Exit(130) from None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
+    except OSError:
+        return False
+
+
+def check_output(
+    path: Path,
+    force: bool = False,
+    inputs: Iterable[Path] = (),
+    suffixes: tuple[str, ...] | None = None,
+    flag: str = "--out",
+) -> Path:
+    """Check an output *file* path before any work starts; fail with one line if unusable.
+
+    Refused: a directory; one of the command's ``inputs``; an existing file unless ``force``;
+    a wrong suffix (``suffixes``); a folder that cannot be created or written to.
+    """
+    path = Path(path)
+    if path.is_dir():
+        fail(f"{flag} {path} is a directory; give a file name inside it")
+    for src in inputs:
+        if _same_file(path, Path(src)):
+            fail(f"{flag} {path} is also the input: refusing to overwrite it; choose another name")
+    if suffixes is not None and path.suffix.lower() not in suffixes:
+        fail(f"{flag} {path}: the file name must end in {', '.join(suffixes)}")
+    if path.exists() and not force:
+        fail(f"{path} exists; pass --force to replace it")
+    check_writable_folder(path.parent, flag)
+    return path
+
+
+def check_writable_folder(folder: Path, flag: str = "--out") -> None:
+    """Fail unless ``folder`` exists as a writable directory or can be created."""
+    probe = Path(folder)
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        fail(f"{flag}: {probe} is a file, so {folder} cannot be created")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        fail(f"{flag}: no permission to write in {probe}")

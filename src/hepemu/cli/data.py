@@ -8,10 +8,20 @@ from typing import Annotated
 
 import typer
 
-from hepemu.cli.common import fail, resumable
+from hepemu.cli.common import (
+    PLOT_SUFFIXES,
+    check_output,
+    check_writable_folder,
+    fail,
+    resumable,
+    validation_message,
+    warn,
+)
 from hepemu.data.dataset import Dataset, DatasetError
 
-app = typer.Typer(help="Datasets of truth evaluations (HDF5).", no_args_is_help=True)
+app = typer.Typer(
+    help="Datasets of truth evaluations (HDF5).", no_args_is_help=True, rich_markup_mode=None
+)
 
 
 @app.command("info")
@@ -67,10 +77,13 @@ def plot_cmd(
     file: Annotated[Path, typer.Argument(help="HDF5 dataset")],
     out: Annotated[Path, typer.Option("--out", "-o", help="PNG to write")],
     max_rows: Annotated[int, typer.Option(min=1, help="plot at most this many rows")] = 200_000,
+    force: Annotated[bool, typer.Option(help="replace an existing plot")] = False,
 ) -> None:
     """Histograms of every input column and of log10|target| (a first look at a dataset)."""
+    from hepemu.data.importers import column_names
     from hepemu.evaluation.plots import dataset_overview
 
+    check_output(out, force, inputs=[file], suffixes=PLOT_SUFFIXES)
     try:
         ds = Dataset.open(file)
         rows = slice(0, min(ds.n, max_rows))
@@ -80,7 +93,8 @@ def plot_cmd(
     if len(x) == 0:
         fail(f"{file} has no rows to plot")
     title = f"{ds.meta.get('provider', file.name)}: {len(x)} of {ds.n} points"
-    dataset_overview(x, y, list(ds.meta.get("columns", [])), out, title)
+    columns, _ = column_names(ds.meta, x.shape[1], y.reshape(len(y), -1).shape[1])
+    dataset_overview(x, y, columns, out, title)
     typer.echo(f"wrote {out}")
 
 
@@ -89,6 +103,8 @@ def _key_value(item: str, flag: str) -> tuple[str, str]:
     if "=" not in item:
         fail(f"{flag} expects key=value, got {item!r}")
     key, value = item.split("=", 1)
+    if not key.strip():
+        fail(f"{flag} expects key=value, got {item!r} (no key)")
     return key.strip(), value.strip()
 
 
@@ -98,8 +114,10 @@ def import_cmd(
     out: Annotated[Path, typer.Option("--out", "-o", help="HDF5 dataset to write")],
     inputs: Annotated[int, typer.Option(min=1, help="number of leading input columns")],
     meta: Annotated[
-        list[str] | None, typer.Option(help="metadata entries key=value (repeatable)")
+        list[str] | None,
+        typer.Option(help="metadata entry key=value; repeat the flag for several"),
     ] = None,
+    force: Annotated[bool, typer.Option(help="replace an existing dataset")] = False,
 ) -> None:
     """Import a table made elsewhere into a hepemu dataset (inputs first, then targets)."""
     from hepemu.data.dataset import write_dataset
@@ -107,6 +125,7 @@ def import_cmd(
     from hepemu.data.points import InputError
 
     entries = dict(_key_value(item, "--meta") for item in meta or [])
+    check_output(out, force, inputs=[source])
     try:
         table, names = read_table(source)
         x, y = split_columns(table, inputs)
@@ -114,7 +133,7 @@ def import_cmd(
         fail(str(exc))
     info = {"source": str(source), "generator": "imported", **entries}
     if names:
-        info["columns"] = names
+        info["columns"], info["target_columns"] = names[:inputs], names[inputs:]
     digest = write_dataset(out, x, y, info)
     typer.echo(f"wrote {len(x)} rows to {out}")
     typer.echo(f"hash: {digest}")
@@ -124,10 +143,12 @@ def import_cmd(
 def export_cmd(
     file: Annotated[Path, typer.Argument(help="HDF5 dataset")],
     out: Annotated[Path, typer.Option("--out", "-o", help="CSV to write")],
+    force: Annotated[bool, typer.Option(help="replace an existing file")] = False,
 ) -> None:
-    """Export inputs and targets of a dataset to CSV (columns x1..xD, y1..)."""
+    """Export inputs and targets of a dataset to CSV under the dataset's column names."""
     from hepemu.data.importers import export_csv
 
+    check_output(out, force, inputs=[file], suffixes=(".csv",))
     try:
         n = export_csv(file, out)
     except (DatasetError, OSError) as exc:
@@ -153,13 +174,18 @@ def generate_cmd(
     ] = None,
     n: Annotated[int | None, typer.Option(min=1, help="number of sampled points")] = None,
     chunk: Annotated[int | None, typer.Option(min=1, help="points per chunk")] = None,
-    seed: Annotated[int | None, typer.Option(help="seed (fixes every chunk's points)")] = None,
+    seed: Annotated[
+        int | None, typer.Option(min=0, help="seed (fixes every chunk's points)")
+    ] = None,
     out: Annotated[
         Path | None, typer.Option(help="HDF5 file to write (resumes if partial)")
     ] = None,
     option: Annotated[
         list[str] | None,
-        typer.Option(help="provider option key=value, e.g. sqrt_s=91.188 ycut=0.01"),
+        typer.Option(
+            help="provider option key=value; repeat the flag: --option sqrt_s=91.188 "
+            "--option ycut=0.01"
+        ),
     ] = None,
     sampler: Annotated[
         str | None, typer.Option(help="uniform, sobol or lattice (lattice: n must be prime)")
@@ -174,22 +200,26 @@ def generate_cmd(
         str | None,
         typer.Option(help="stop: fail the run; skip: leave out (and save) failing points"),
     ] = None,
+    force: Annotated[
+        bool, typer.Option(help="replace an existing output file that holds other data")
+    ] = False,
+    keep_parts: Annotated[
+        bool, typer.Option(help="keep the finished chunks in OUT.parts/ after assembly")
+    ] = False,
 ) -> None:
-    """Evaluate a truth provider over sampled points in chunks; rerunning resumes."""
-    import tomllib
+    """Evaluate a truth provider over sampled points in chunks; rerunning resumes.
+
+    Rerunning a finished generation is a no-op; an existing file holding anything else is
+    replaced only with --force.
+    """
+    import warnings
 
     from pydantic import ValidationError
 
     from hepemu.cli.progress import generation_progress
-    from hepemu.data.generate import GenerateCard, GenerationError, generate
+    from hepemu.data.generate import GenerateCard, GenerationError, generate, output_status
 
-    settings: dict = {}
-    if card is not None:
-        try:
-            with open(card, "rb") as fh:
-                settings = tomllib.load(fh).get("generate", {})
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            fail(f"cannot read card {card}: {exc}")
+    settings = _read_generate_card(card) if card is not None else {}
     given = {
         "provider": provider,
         "n": n,
@@ -208,21 +238,92 @@ def generate_cmd(
         settings["options"] = {**settings.get("options", {}), **dict(map(_parse_option, option))}
     try:
         cfg = GenerateCard.model_validate(settings)
-        plan = cfg.plan()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            plan = cfg.plan()
         plan.make_provider()
     except ValidationError as exc:
-        fail("invalid generation settings (options or card):\n" + str(exc))
-    except ValueError as exc:
+        fail(f"invalid generation settings: {validation_message(exc)}")
+    except (ValueError, ImportError) as exc:
         fail(str(exc))
+    for w in caught:
+        warn(str(w.message))
+    status = output_status(plan, cfg.out)
+    if status == "directory":
+        fail(f"--out {cfg.out} is a directory; give a file name for the dataset")
+    if status == "other" and not force:
+        fail(f"{cfg.out} exists and holds other data; pass --force to replace it")
+    check_writable_folder(cfg.out.parent)
+    if cfg.executor == "dask" and cfg.scheduler:
+        _check_scheduler(cfg.scheduler)
     try:
         with (
             resumable("finished chunks are kept; rerun the same command to resume"),
             generation_progress(plan.n) as cb,
         ):
             digest = generate(
-                plan, cfg.out, cfg.executor, cfg.workers, cb, cfg.scheduler, cfg.retries
+                plan,
+                cfg.out,
+                cfg.executor,
+                cfg.workers,
+                cb,
+                cfg.scheduler,
+                cfg.retries,
+                force=force,
+                keep_parts=keep_parts,
             )
     except GenerationError as exc:
         fail(str(exc))
-    typer.echo(f"wrote {cfg.out}")
+    except (OSError, TimeoutError) as exc:
+        fail(f"generation stopped: {exc} (finished chunks are kept; rerun to resume)")
+    if status == "finished" and not force:
+        typer.echo(f"{cfg.out} already holds this finished generation: nothing to do")
+    else:
+        typer.echo(f"wrote {cfg.out}")
     typer.echo(f"hash: {digest}")
+
+
+def _read_generate_card(card: Path) -> dict:
+    """The ``[generate]`` table of a TOML card, or one error line."""
+    import tomllib
+
+    if not card.is_file():
+        if "=" in card.name:
+            fail(
+                f"{card} is not a card file; it looks like a provider option: repeat the flag "
+                f"for each one (--option a=1 --option b=2)"
+            )
+        fail(f"card not found: {card}")
+    try:
+        with open(card, "rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        fail(f"cannot read card {card} (not a TOML text file?): {exc}")
+    if "generate" not in data or not isinstance(data["generate"], dict):
+        found = ", ".join(data) or "nothing"
+        fail(f"{card} has no [generate] table (found: {found}); put the settings under [generate]")
+    stray = [k for k in data if k != "generate"]
+    if stray:
+        fail(f"{card}: settings outside the [generate] table would be ignored: {', '.join(stray)}")
+    return dict(data["generate"])
+
+
+def _check_scheduler(address: str, timeout: float = 5.0) -> None:
+    """Fail at once, not after a long wait, when a tcp:// scheduler cannot be reached."""
+    import socket
+    from urllib.parse import urlsplit
+
+    url = urlsplit(address if "://" in address else f"tcp://{address}")
+    if url.scheme != "tcp":
+        return
+    try:
+        host, port = url.hostname, url.port
+    except ValueError:
+        host, port = None, None
+    if not host or not port:
+        fail(f"--scheduler {address!r} is not an address like tcp://HOST:PORT")
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except OSError as exc:
+        fail(f"cannot reach the Dask scheduler at {address}: {exc}")

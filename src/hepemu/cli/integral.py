@@ -11,12 +11,24 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hepemu.cli.common import err, fail, resumable
+from hepemu.cli.common import (
+    check_output,
+    check_writable_folder,
+    err,
+    fail,
+    resumable,
+    validation_message,
+    warn,
+)
 from hepemu.data.points import InputError, read_points, write_points
 from hepemu.models.inn_surrogate import ModelFileError
 from hepemu.physics.integrals.registry import INTEGRALS, get_integral
 
-app = typer.Typer(help="Parametric integrals and integration networks.", no_args_is_help=True)
+app = typer.Typer(
+    help="Parametric integrals and integration networks.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 out = Console()
 
 
@@ -40,34 +52,45 @@ def list_integrals() -> None:
     out.print(m)
 
 
+OUTPUT_COLUMNS = ("I", "I_err")
+GL_ROUNDING = 1e-14  # relative floor of a Gauss–Legendre error estimate (float64 summation)
+FORCE = typer.Option(help="replace an existing output file")
+THREADS = typer.Option(
+    help="torch threads (default: $HEPEMU_THREADS, else the cores that are not busy)", min=1
+)
+
+
 @app.command("eval")
 def eval_cmd(
     model: Annotated[str, typer.Option(help="shipped model name or path to a model file")],
     input: Annotated[Path, typer.Option("--input", "-i", help="CSV with the parameter columns")],
     output: Annotated[Path, typer.Option("--output", "-o", help="CSV to write")],
     strict: Annotated[
-        bool, typer.Option(help="error (not warn) on points outside the region")
+        bool, typer.Option(help="error (not warn) on points outside the trained region")
     ] = False,
     device: Annotated[str, typer.Option(help="cpu, cuda or auto")] = "cpu",
+    threads: Annotated[int | None, THREADS] = None,
+    force: Annotated[bool, FORCE] = False,
 ) -> None:
-    """Integrals I ± I_err at the points of a CSV (columns named as the integral's parameters)."""
+    """Integrals I ± I_err at the points of a CSV (columns named as the integral's parameters).
+
+    I is the replica mean; I_err the replica spread (standard deviation), the model's 1σ
+    error. A single-replica model has no error estimate: I_err is nan (and a warning says so).
+    """
     import torch
 
     from hepemu.registry import load_model
+    from hepemu.threads import set_threads
 
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        fail("--device cuda requested but no CUDA device is available")
+    check_output(output, force, inputs=[input], flag="--output")
+    device = _device(device)
     try:
+        set_threads(threads)
         surrogate = load_model(model, device=device)
-    except ModelFileError as exc:
+    except (ModelFileError, ValueError) as exc:
         fail(str(exc))
     integ = surrogate.integral
-    try:
-        table = read_points(input, integ.param_names)
-    except InputError as exc:
-        fail(str(exc))
+    table = _read(input, integ)
     outside = integ.outside_region(table.params)
     if outside.any():
         rows = np.flatnonzero(outside) + 1
@@ -78,20 +101,51 @@ def eval_cmd(
         )
         if strict:
             fail(msg)
-        err.print(f"[yellow]warning:[/] {msg}; their values are extrapolations")
-    mean, sigma = surrogate.predict(table.params)
-    bad = ~(np.isfinite(mean) & np.isfinite(sigma))
+        warn(f"{msg}; their values are extrapolations")
+    with torch.inference_mode():
+        mean, sigma = surrogate.predict(table.params)
+    bad = ~np.isfinite(mean) | (np.isinf(sigma))
+    if surrogate.n_replicas > 1:
+        bad |= ~np.isfinite(sigma)
     if bad.any():
         rows = ", ".join(map(str, np.flatnonzero(bad)[:10] + 1))
         fail(f"non-finite predictions at rows {rows} (far outside the trained region?)")
+    if surrogate.n_replicas < 2:
+        warn("this model has one replica, so no error estimate: I_err is nan")
     _write(output, table, {"I": mean, "I_err": sigma})
     err.print(f"wrote {len(mean)} integrals to {output}")
+
+
+def _device(device: str) -> str:
+    """``cpu``, ``cuda[:i]`` or ``auto`` → a usable device name, or one error line."""
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device != "cpu" and not device.startswith("cuda"):
+        fail(f"unknown device {device!r}; use cpu, cuda or auto")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        fail(f"device {device!r} requested but no CUDA device is available (use cpu or auto)")
+    return device
+
+
+def _read(path: Path, integ):
+    """The parameter table of ``path``, refusing points where the integral is not valid."""
+    try:
+        table = read_points(path, integ.param_names)
+        integ.check_valid(table.params)
+    except (InputError, ValueError) as exc:
+        fail(str(exc))
+    clash = [c for c in OUTPUT_COLUMNS if c in table.header]
+    if clash:
+        fail(f"{path} already has column(s) {', '.join(clash)}, which the output adds")
+    return table
 
 
 def _write(path: Path, table, columns: dict) -> None:
     try:
         write_points(path, table, columns)
-    except OSError as exc:
+    except (OSError, InputError) as exc:
         fail(f"cannot write {path}: {exc}")
 
 
@@ -105,28 +159,40 @@ def reference_cmd(
         int | None,
         typer.Option(help="GL nodes per axis (default 32) or QMC lattice size (default 100003)"),
     ] = None,
+    force: Annotated[bool, FORCE] = False,
 ) -> None:
-    """Reference integrals by Gauss–Legendre or randomly shifted lattice QMC."""
+    """Reference integrals by Gauss–Legendre or randomly shifted lattice QMC, with errors.
+
+    I_err: for qmc the standard error over 10 random shifts; for gl |GL(n) − GL(n−1)|, the
+    size of the last correction (a conservative estimate for these smooth integrands), but
+    not below 1e-14 relative (double-precision rounding of the sum).
+    """
     from hepemu.physics.integrals.quadrature import integrate_gauss_legendre, integrate_qmc
 
-    limits = {"gl": (1, 200, 32), "qmc": (31, 10**8, 100003)}
+    limits = {"gl": (2, 200, 32), "qmc": (31, 10**8, 100003)}
     if method not in limits:
         fail(f"unknown method {method!r}; use gl or qmc")
     lo, hi, default = limits[method]
     nodes = default if nodes is None else nodes
     if not lo <= nodes <= hi:
         fail(f"--nodes for {method} must be in [{lo}, {hi}], got {nodes}")
+    check_output(output, force, inputs=[input], flag="--output")
     try:
         integ = get_integral(integral)
-        table = read_points(input, integ.param_names)
-    except (ValueError, InputError) as exc:
+    except ValueError as exc:
         fail(str(exc))
+    table = _read(input, integ)
     if method == "gl":
         val = integrate_gauss_legendre(integ, table.params, integ.dim, nodes)
-        errv = np.full_like(val, np.nan)
+        lower = integrate_gauss_legendre(integ, table.params, integ.dim, nodes - 1)
+        errv = np.maximum(np.abs(val - lower), GL_ROUNDING * np.abs(val))
     else:
         res = integrate_qmc(integ, table.params, integ.dim, n=nodes)
         val, errv = res.value, res.error
+    bad = ~(np.isfinite(val) & np.isfinite(errv))
+    if bad.any():
+        rows = ", ".join(map(str, np.flatnonzero(bad)[:10] + 1))
+        fail(f"the {method} rule gave non-finite values at rows {rows}")
     _write(output, table, {"I": val, "I_err": errv})
     err.print(f"wrote {len(val)} reference integrals to {output}")
 
@@ -136,13 +202,15 @@ def train_cmd(
     out_dir: Annotated[Path, typer.Option("--out", help="run directory (resumes if present)")],
     card: Annotated[Path | None, typer.Option(help="TOML run card ([inn] table)")] = None,
     integral: Annotated[str | None, typer.Option(help="override the card's integral")] = None,
-    steps: Annotated[int | None, typer.Option(help="override Adam steps")] = None,
+    steps: Annotated[int | None, typer.Option(min=0, help="override Adam steps")] = None,
     seed: Annotated[int | None, typer.Option(help="override the seed (first replica)")] = None,
     init_from: Annotated[
         Path | None, typer.Option(help="warm start from an earlier run's checkpoint directory")
     ] = None,
     replicas: Annotated[int, typer.Option(min=1, help="independently seeded replicas")] = 1,
-    max_minutes: Annotated[float | None, typer.Option(help="stop each replica after this")] = None,
+    max_minutes: Annotated[
+        float | None, typer.Option(min=0, help="stop each replica after this")
+    ] = None,
     executor: Annotated[
         str, typer.Option(help="serial, processes or dask: replicas train in parallel")
     ] = "serial",
@@ -150,11 +218,18 @@ def train_cmd(
     scheduler: Annotated[
         str | None, typer.Option(help="address of a running Dask scheduler (with dask)")
     ] = None,
+    threads: Annotated[int | None, THREADS] = None,
 ) -> None:
-    """Train INN replicas; rerunning the same command resumes an interrupted run."""
+    """Train INN replicas; rerunning the same command resumes an interrupted run.
+
+    Rerunning a finished run changes nothing; a larger --steps extends it (and says so).
+    """
     from pydantic import ValidationError
 
+    from hepemu.data.executors import check_executor
+    from hepemu.threads import choose_threads
     from hepemu.training.inn_config import INNTrainConfig
+    from hepemu.training.inn_train import resolve_device
 
     try:
         cfg = INNTrainConfig.from_toml(card) if card else INNTrainConfig()
@@ -163,28 +238,73 @@ def train_cmd(
             "steps": steps,
             "seed": seed,
             "init_from": None if init_from is None else str(init_from),
+            "threads": None if executor != "serial" else choose_threads(threads or cfg.threads),
         }
         upd = {k: v for k, v in upd.items() if v is not None}
-        cfg = INNTrainConfig(**{**cfg.model_dump(), **upd})
+        cfg = INNTrainConfig.model_validate({**cfg.model_dump(), **upd})
         get_integral(cfg.integral)
-    except (ValidationError, ValueError, OSError) as exc:
-        fail(f"bad configuration: {exc}")
-    from hepemu.data.executors import check_executor
-
-    try:
+        resolve_device(cfg.device)
         check_executor(executor)
-    except ValueError as exc:
-        fail(str(exc))
+    except ValidationError as exc:
+        fail(f"bad configuration: {validation_message(exc)}")
+    except (ValueError, OSError) as exc:
+        fail(f"bad configuration: {exc}")
+    _check_run_dir(out_dir)
+    if _finished(cfg, out_dir, replicas):
+        return
     max_seconds = None if max_minutes is None else 60 * max_minutes
     try:
         with resumable("checkpoints are kept; rerun the same command to resume"):
             surrogate = _train(cfg, out_dir, replicas, max_seconds, executor, workers, scheduler)
-    except (RuntimeError, FileNotFoundError, ValueError) as exc:
+    except typer.Exit:
+        raise
+    except (RuntimeError, FileNotFoundError, ValueError, OSError) as exc:
         fail(str(exc))
     (out_dir / "config.json").write_text(cfg.model_dump_json(indent=2))
     digest = surrogate.save(out_dir / "model.safetensors")
     err.print(f"saved {out_dir / 'model.safetensors'} (sha256 {digest[:16]}…)")
     err.print(json.dumps(surrogate.info["replicas"], indent=1))
+
+
+def _check_run_dir(out_dir: Path) -> None:
+    """A run directory is new, empty, or one that hepemu made (never a user's folder)."""
+    if out_dir.exists() and not out_dir.is_dir():
+        fail(f"--out {out_dir} is a file; give a directory for the run")
+    if out_dir.is_dir() and any(out_dir.iterdir()):
+        if not (out_dir / "config.json").exists() and not (out_dir / "replica0").is_dir():
+            fail(f"--out {out_dir} holds other files and is not a hepemu run directory")
+    check_writable_folder(out_dir)
+
+
+def _finished(cfg, out_dir: Path, replicas: int) -> bool:
+    """True (after saying so) when ``out_dir`` holds this run, finished; notes an extension."""
+    from hepemu.training.inn_config import INNTrainConfig
+    from hepemu.training.inn_train import checkpoint_steps
+
+    model = out_dir / "model.safetensors"
+    done = [checkpoint_steps(out_dir / f"replica{r}") for r in range(replicas)]
+    if any(d is not None for d in done):
+        reached = min(d[0] for d in done if d is not None)
+        if None not in done and reached < cfg.steps and (out_dir / "config.json").exists():
+            err.print(
+                f"note: extending the run in {out_dir} from {reached} to {cfg.steps} steps "
+                "per replica (the learning-rate schedule is stretched to the new length)"
+            )
+    if not model.exists() or not (out_dir / "config.json").exists():
+        return False
+    runtime = {"threads", "device", "compile", "checkpoint_every_s"}  # do not change results
+    saved = INNTrainConfig.model_validate_json((out_dir / "config.json").read_text())
+    complete = all(d is not None and d[0] >= cfg.steps and d[1] >= cfg.lbfgs_rounds for d in done)
+    same = saved.model_dump(exclude=runtime) == cfg.model_dump(exclude=runtime)
+    if not (complete and same and not (out_dir / f"replica{replicas}").exists()):
+        return False
+    from hepemu.registry import sha256
+
+    err.print(
+        f"{out_dir} holds this run, finished ({replicas} replica(s) × {cfg.steps} steps): "
+        f"nothing to do; model {model} (sha256 {sha256(model)[:16]}…)"
+    )
+    return True
 
 
 def _train(cfg, out_dir, replicas, max_seconds, executor, workers, scheduler):

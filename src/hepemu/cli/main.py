@@ -1,9 +1,21 @@
-"""The ``hepemu`` command line (typer + rich)."""
+"""The ``hepemu`` command line (typer + rich).
+
+``main`` is the one error boundary: a usage error, a failure a command reports, an
+unexpected exception or Ctrl-C each end as one line on stderr and a non-zero exit code
+(``HEPEMU_DEBUG=1`` shows the traceback of an unexpected exception).
+"""
 
 from __future__ import annotations
 
-import typer
+import os
+import sys
+from typing import Annotated, NoReturn
 
+import click
+import typer
+from rich.markup import escape
+
+from hepemu.cli.common import err
 from hepemu.cli.data import app as data_app
 from hepemu.cli.integral import app as integral_app
 from hepemu.cli.run import run_main
@@ -11,20 +23,73 @@ from hepemu.cli.run import run_main
 app = typer.Typer(
     help="hepemu: fast, precise neural-network surrogates for particle-physics calculations.",
     no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 app.add_typer(integral_app, name="integral")
 app.add_typer(data_app, name="data")
 app.command("run")(run_main)
 
+EXIT_INTERRUPTED = 130
+EXIT_FAILED = 1
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from hepemu import __version__
+
+        typer.echo(f"hepemu {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="print the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """hepemu: fast, precise neural-network surrogates for particle-physics calculations."""
+
 
 @app.command()
 def version() -> None:
     """Print the hepemu version."""
-    from hepemu import __version__
+    _print_version(True)
 
-    typer.echo(__version__)
+
+def run_cli(argv: list[str] | None = None) -> int:
+    """Run the command line on ``argv`` and return the exit code; never raises."""
+    try:
+        rv = app(args=argv, prog_name="hepemu", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:  # usage errors: click's own message, exit 2
+        exc.show()
+        return exc.exit_code
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        err.print("[yellow]interrupted[/]")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # output piped into `head`
+        return EXIT_FAILED
+    except Exception as exc:  # noqa: BLE001 - the boundary: one line, not a traceback
+        if os.environ.get("HEPEMU_DEBUG"):
+            raise
+        what = f"{type(exc).__name__}: {exc}".strip().splitlines()
+        err.print(
+            f"[bold red]error:[/] {escape(what[0] if what else type(exc).__name__)} "
+            "(unexpected; rerun with HEPEMU_DEBUG=1 for the traceback and please report it)"
+        )
+        return EXIT_FAILED
+    return rv if isinstance(rv, int) else 0
+
+
+def main() -> NoReturn:
+    """Console-script entry point."""
+    sys.exit(run_cli())
 
 
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    main()

@@ -124,19 +124,19 @@ class Dataset:
             raise DatasetError(f"{path} is not a readable hepemu dataset: {exc}") from None
 
     def read(self, name: str = "inputs", rows: slice | np.ndarray | None = None) -> np.ndarray:
-        """Read ``inputs``, ``targets``, ``weights`` or ``aux/<name>`` (optionally some rows)."""
-        with h5py.File(self.path, "r") as fh:
-            if name not in fh:
-                raise DatasetError(f"{self.path} has no array {name!r}")
-            ds = fh[name]
-            if rows is None:
-                return ds[()]
-            if isinstance(rows, slice):
-                return ds[rows]
-            order = np.argsort(rows)  # h5py needs increasing indices
-            out = np.empty((len(rows), *ds.shape[1:]), dtype=ds.dtype)
-            out[order] = ds[np.asarray(rows)[order]]
-            return out
+        """Read ``inputs``, ``targets``, ``weights`` or ``aux/<name>`` (optionally some rows).
+
+        A damaged file (e.g. a corrupted compressed chunk) raises ``DatasetError``.
+        """
+        try:
+            with h5py.File(self.path, "r") as fh:
+                if name not in fh:
+                    raise DatasetError(f"{self.path} has no array {name!r}")
+                return _read_rows(fh[name], rows)
+        except (OSError, ValueError, KeyError) as exc:
+            raise DatasetError(
+                f"{self.path}: cannot read {name!r} (damaged or truncated file?): {exc}"
+            ) from None
 
     def split(self, part: str) -> np.ndarray:
         """Row indices of ``part`` (train, validation, test) of the stored split."""
@@ -151,8 +151,11 @@ class Dataset:
         """Store a new split (seed and fractions) in the metadata; the data are unchanged."""
         split_indices(0, seed, fractions)  # validates
         self.meta["split"] = {"seed": int(seed), "fractions": [float(f) for f in fractions]}
-        with h5py.File(self.path, "r+") as fh:
-            fh.attrs["meta"] = json.dumps(self.meta)
+        try:
+            with h5py.File(self.path, "r+") as fh:
+                fh.attrs["meta"] = json.dumps(self.meta)
+        except OSError as exc:
+            raise DatasetError(f"{self.path}: cannot store the split: {exc}") from None
 
     def verify(self) -> bool:
         """Recompute the content hash from the stored arrays."""
@@ -160,9 +163,23 @@ class Dataset:
 
     def arrays(self) -> list[str]:
         names: list[str] = []
-        with h5py.File(self.path, "r") as fh:
-            fh.visit(lambda k: names.append(k) if isinstance(fh[k], h5py.Dataset) else None)
+        try:
+            with h5py.File(self.path, "r") as fh:
+                fh.visit(lambda k: names.append(k) if isinstance(fh[k], h5py.Dataset) else None)
+        except (OSError, KeyError) as exc:
+            raise DatasetError(f"{self.path}: cannot list its arrays: {exc}") from None
         return names
+
+
+def _read_rows(ds, rows: slice | np.ndarray | None) -> np.ndarray:
+    if rows is None:
+        return ds[()]
+    if isinstance(rows, slice):
+        return ds[rows]
+    order = np.argsort(rows)  # h5py needs increasing indices
+    out = np.empty((len(rows), *ds.shape[1:]), dtype=ds.dtype)
+    out[order] = ds[np.asarray(rows)[order]]
+    return out
 
 
 def split_indices(

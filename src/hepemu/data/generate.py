@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import traceback
 import warnings
 from collections.abc import Callable
@@ -27,7 +28,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from hepemu.data.dataset import DEFAULT_FRACTIONS, write_dataset
+from hepemu.data.dataset import DEFAULT_FRACTIONS, Dataset, DatasetError, write_dataset
 from hepemu.data.executors import check_executor, map_unordered
 from hepemu.data.samplers import SAMPLERS, check_lattice_size, chunk_of_points
 from hepemu.physics.providers import TruthProvider, get_provider
@@ -250,6 +251,44 @@ def pending_chunks(plan: GenerationPlan, out: Path) -> list[int]:
     return [i for i in range(plan.n_chunks) if not chunk_path(out, i).exists()]
 
 
+def output_status(plan: GenerationPlan, out: str | Path) -> str:
+    """What is at ``out`` now: ``"new"`` (nothing), ``"finished"`` (this plan's finished
+    dataset), ``"other"`` (another dataset or any other file) or ``"directory"``."""
+    out = Path(out)
+    if out.is_dir():
+        return "directory"
+    if not out.exists():
+        return "new"
+    try:
+        meta = Dataset.open(out).meta
+    except DatasetError:
+        return "other"
+    same = meta.get("plan") == json.loads(json.dumps(plan.identity()))
+    return "finished" if same else "other"
+
+
+def _prepare_output(plan: GenerationPlan, out: Path, force: bool) -> str | None:
+    """Check ``out`` before any work; returns the hash of an already finished identical run.
+
+    An existing file is replaced only with ``force``; with ``force``, chunks left by a
+    different plan are deleted rather than refused.
+    """
+    status = output_status(plan, out)
+    if status == "directory":
+        raise GenerationError(f"{out} is a directory; give a file name for the dataset")
+    if status == "finished" and not force:
+        return Dataset.open(out).hash
+    if status in ("finished", "other") and not force:
+        raise GenerationError(f"{out} exists and holds other data; pass --force to replace it")
+    if force:
+        saved = parts_dir(out) / "plan.json"
+        if saved.exists() and json.loads(saved.read_text()) != json.loads(
+            json.dumps(plan.identity())
+        ):
+            shutil.rmtree(parts_dir(out))
+    return None
+
+
 def _check_plan(plan: GenerationPlan, out: Path) -> None:
     path = parts_dir(out) / "plan.json"
     ident = plan.identity()
@@ -278,8 +317,14 @@ def generate(
     progress: Callable[[int, int], None] | None = None,
     scheduler: str | None = None,
     retries: int = 2,
+    force: bool = False,
+    keep_parts: bool = False,
 ) -> str:
     """Generate (or resume) the dataset ``out``; returns its content hash.
+
+    An existing ``out`` is never replaced without ``force``; if it is this plan's finished
+    dataset, nothing is done (its hash is returned). Once the assembled file is verified
+    against its hash, ``<out>.parts/`` is removed unless ``keep_parts``.
 
     ``executor`` is ``serial``, ``processes`` (local worker processes) or ``dask`` (a Dask
     LocalCluster of ``workers`` processes, or the running cluster at ``scheduler``; the
@@ -289,6 +334,13 @@ def generate(
     check_executor(executor)
     provider = plan.make_provider()  # fail early on a bad name or options
     out = Path(out).resolve()
+    finished = _prepare_output(plan, out, force)
+    if finished is not None:
+        if not keep_parts:
+            shutil.rmtree(parts_dir(out), ignore_errors=True)
+        if progress is not None:
+            progress(plan.n, plan.n)
+        return finished
     _check_plan(plan, out)
     todo = pending_chunks(plan, out)
     done = plan.n - sum(plan.chunk_size(i) for i in todo)
@@ -304,7 +356,12 @@ def generate(
             progress(done, plan.n)
     if failures:
         raise GenerationError(_failure_message(plan, out, failures))
-    return _assemble(plan, provider, out)
+    digest = _assemble(plan, provider, out)
+    if not Dataset.open(out).verify():
+        raise GenerationError(f"{out} does not match its hash after writing; chunks are kept")
+    if not keep_parts:
+        shutil.rmtree(parts_dir(out), ignore_errors=True)
+    return digest
 
 
 def _failure_message(plan, out, failures: list[ChunkResult]) -> str:
@@ -344,7 +401,9 @@ def _assemble(plan: GenerationPlan, provider: TruthProvider, out: Path) -> str:
     meta = {
         "provider": plan.provider,
         "provider_options": dict(plan.options),
+        "plan": plan.identity(),
         "columns": provider.columns(),
+        "target_columns": [getattr(provider, "target_name", "target")],
         **provider.metadata(),
         "sampler": SAMPLER_NOTES[plan.sampler],
         "seed": plan.seed,

@@ -15,6 +15,7 @@ import numpy as np
 
 from hepemu.data.dataset import Dataset
 from hepemu.data.points import InputError
+from hepemu.fileio import atomic_replace
 
 
 def _open_text(path: Path):
@@ -22,14 +23,28 @@ def _open_text(path: Path):
 
 
 def _read_csv(path: Path) -> tuple[np.ndarray, list[str] | None]:
-    with _open_text(path) as fh:
-        first = fh.readline()
-    cells = [c.strip() for c in first.split(",")]
-    has_header = any(c and not _is_number(c) for c in cells)
     try:
-        data = np.loadtxt(path, delimiter=",", skiprows=1 if has_header else 0, ndmin=2)
-    except ValueError as exc:
+        with _open_text(path) as fh:
+            first = fh.readline().lstrip("\ufeff")
+            if "\0" in first:
+                raise InputError(f"{path} is not a CSV text file (it contains NUL bytes)")
+        cells = [c.strip() for c in first.split(",")]
+        has_header = any(c and not _is_number(c) for c in cells)
+        data = np.loadtxt(
+            path,
+            delimiter=",",
+            skiprows=1 if has_header else 0,
+            ndmin=2,
+            encoding="utf-8-sig",
+        )
+    except (ValueError, OSError, EOFError) as exc:  # UnicodeDecodeError, bad gzip, ragged rows
         raise InputError(f"{path}: not a numeric CSV table: {exc}") from None
+    if has_header and len(cells) != data.shape[1] and len(data):
+        raise InputError(f"{path}: {len(cells)} column names but {data.shape[1]} columns")
+    if has_header:
+        dup = sorted({c for c in cells if cells.count(c) > 1})
+        if dup:
+            raise InputError(f"{path}: duplicated column(s) {', '.join(dup)} in the header")
     return data, (cells if has_header else None)
 
 
@@ -77,21 +92,39 @@ def read_table(source: str | Path) -> tuple[np.ndarray, list[str] | None]:
     if not source.exists():
         raise InputError(f"no such file or directory: {source}")
     name = source.name
-    if name.endswith(".npy"):
-        arr = np.load(source, allow_pickle=False)
-        return np.atleast_2d(arr.T).T if arr.ndim == 1 else arr, None
-    if name.endswith(".npz"):
-        with np.load(source, allow_pickle=False) as z:
-            for xi, yi in (("inputs", "targets"), ("x", "y")):
-                if xi in z and yi in z:
-                    x, y = z[xi], z[yi]
-                    return np.column_stack([x, y.reshape(len(y), -1)]), None
-        raise InputError(f"{source}: expected arrays inputs/targets or x/y")
+    if name.endswith(".npy") or name.endswith(".npz"):
+        try:
+            return _read_numpy(source)
+        except (ValueError, OSError, EOFError) as exc:  # object arrays, truncated files
+            raise InputError(f"{source}: not a numeric NumPy table: {exc}") from None
     if name.endswith(".csv") or name.endswith(".csv.gz"):
         return _read_csv(source)
     if name.endswith(".parquet"):
         return _read_parquet(source)
     raise InputError(f"{source}: unsupported format (csv, csv.gz, parquet, part-* dir, npy, npz)")
+
+
+def _numeric(arr: np.ndarray, source: Path, what: str) -> np.ndarray:
+    if arr.dtype.kind not in "biuf":
+        raise InputError(f"{source}: {what} has dtype {arr.dtype}, not a numeric type")
+    return arr.astype(float, copy=False)
+
+
+def _read_numpy(source: Path) -> tuple[np.ndarray, None]:
+    if source.name.endswith(".npy"):
+        arr = _numeric(np.load(source, allow_pickle=False), source, "the array")
+        if arr.ndim not in (1, 2):
+            raise InputError(f"{source}: expected a 1-D or 2-D table, got shape {arr.shape}")
+        return (arr[:, None] if arr.ndim == 1 else arr), None
+    with np.load(source, allow_pickle=False) as z:
+        for xi, yi in (("inputs", "targets"), ("x", "y")):
+            if xi in z and yi in z:
+                x = _numeric(z[xi], source, xi)
+                y = _numeric(z[yi], source, yi)
+                if len(x) != len(y):
+                    raise InputError(f"{source}: {xi} has {len(x)} rows but {yi} {len(y)}")
+                return np.column_stack([x.reshape(len(x), -1), y.reshape(len(y), -1)]), None
+    raise InputError(f"{source}: expected arrays inputs/targets or x/y")
 
 
 def split_columns(table: np.ndarray, n_inputs: int) -> tuple[np.ndarray, np.ndarray]:
@@ -107,18 +140,40 @@ def split_columns(table: np.ndarray, n_inputs: int) -> tuple[np.ndarray, np.ndar
     return table[:, :n_inputs], (y[:, 0] if y.shape[1] == 1 else y)
 
 
+def column_names(meta: dict, n_inputs: int, n_targets: int) -> tuple[list[str], list[str]]:
+    """Input and target column names stored in a dataset's metadata (``x1``…, ``y1``… if none).
+
+    ``columns`` names the inputs (generated data) or inputs and targets (imported tables);
+    ``target_columns`` names the targets.
+    """
+    cols = list(meta.get("columns") or [])
+    targets = list(meta.get("target_columns") or [])
+    if len(cols) == n_inputs + n_targets and not targets:
+        cols, targets = cols[:n_inputs], cols[n_inputs:]
+    if len(cols) != n_inputs:
+        cols = [f"x{i + 1}" for i in range(n_inputs)]
+    if len(targets) != n_targets:
+        targets = ["y"] if n_targets == 1 else [f"y{i + 1}" for i in range(n_targets)]
+    return cols, targets
+
+
 def export_csv(dataset: str | Path, out: str | Path) -> int:
-    """Write inputs and targets of a dataset as CSV (x1..xD, y1..); returns the row count."""
+    """Write inputs and targets of a dataset as CSV under the dataset's own column names
+    (full double precision, LF line ends, written atomically); returns the row count."""
     ds = Dataset.open(dataset)
     x, y = ds.read("inputs"), ds.read("targets")
     y2 = y.reshape(len(y), -1)
-    header = [f"x{i + 1}" for i in range(x.shape[1])] + [f"y{i + 1}" for i in range(y2.shape[1])]
+    names, targets = column_names(ds.meta, x.shape[1], y2.shape[1])
+    out = Path(out)
+    tmp = out.with_name(out.name + ".tmp")
     np.savetxt(
-        out,
+        tmp,
         np.column_stack([x, y2]),
         delimiter=",",
-        header=",".join(header),
+        header=",".join(names + targets),
         comments="",
         fmt="%.17g",
+        newline="\n",
     )
+    atomic_replace(tmp, out)
     return len(x)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from hepemu.fileio import atomic_replace
+
 
 class InputError(ValueError):
     """Bad user input: missing columns, unparsable or non-finite values."""
@@ -25,7 +27,9 @@ class PointTable:
 def read_points(path: str | Path, columns: tuple[str, ...]) -> PointTable:
     """Read a CSV with a header row containing ``columns``; errors name the offending row.
 
-    Row numbers in messages count data rows from 1 (the header is row 0).
+    Row numbers in messages count data rows from 1 (the header is row 0). A UTF-8 byte-order
+    mark is allowed; duplicated or empty column names, and rows with more or fewer fields
+    than the header, are errors (never silently dropped or shifted).
     """
     path = Path(path)
     if not path.is_file():
@@ -36,28 +40,45 @@ def read_points(path: str | Path, columns: tuple[str, ...]) -> PointTable:
         raise InputError(f"{path} is not a readable CSV text file: {exc}") from None
 
 
+def _check_header(path: Path, header: list[str], columns: tuple[str, ...]) -> list[int]:
+    """Indices of ``columns`` in ``header``; refuses empty, duplicated or missing names."""
+    if any(not h for h in header):
+        raise InputError(f"{path}: the header has an empty column name: {','.join(header)}")
+    dup = sorted({h for h in header if header.count(h) > 1})
+    if dup:
+        raise InputError(f"{path}: duplicated column(s) {', '.join(dup)} in the header")
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise InputError(
+            f"{path}: missing column(s) {', '.join(missing)}; header has {', '.join(header)}"
+        )
+    return [header.index(c) for c in columns]
+
+
 def _read_points(path: Path, columns: tuple[str, ...]) -> PointTable:
-    with open(path, newline="", encoding="utf-8") as fh:
-        reader = csv.reader(fh)
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        if "\0" in fh.read(4096):
+            raise InputError(f"{path} is not a CSV text file (it contains NUL bytes)")
+        fh.seek(0)
+        reader = csv.reader(fh, strict=True)
         try:
             header = [h.strip() for h in next(reader)]
         except StopIteration:
             raise InputError(
                 f"{path} is empty; expected a header with {', '.join(columns)}"
             ) from None
-        missing = [c for c in columns if c not in header]
-        if missing:
-            raise InputError(
-                f"{path}: missing column(s) {', '.join(missing)}; header has {', '.join(header)}"
-            )
-        idx = [header.index(c) for c in columns]
+        idx = _check_header(path, header, columns)
         rows, values = [], []
         for i, row in enumerate(reader, start=1):
             if not row or all(not c.strip() for c in row):
                 continue
+            if len(row) != len(header):
+                raise InputError(
+                    f"{path}: row {i} has {len(row)} fields but the header has {len(header)}: {row}"
+                )
             try:
                 vals = [float(row[j]) for j in idx]
-            except (ValueError, IndexError):
+            except ValueError:
                 raise InputError(
                     f"{path}: row {i} has a missing or non-numeric value: {row}"
                 ) from None
@@ -71,12 +92,22 @@ def _read_points(path: Path, columns: tuple[str, ...]) -> PointTable:
 
 
 def write_points(path: str | Path, table: PointTable, extra: dict[str, np.ndarray]) -> None:
-    """Write the input rows plus extra columns (full double precision) to CSV."""
+    """Write the input rows plus extra columns (full double precision) to CSV, LF line ends.
+
+    Written to a temporary file and moved into place, so a failure leaves no partial file.
+    """
     path = Path(path)
+    clash = [c for c in extra if c in table.header]
+    if clash:
+        raise InputError(
+            f"the input already has column(s) {', '.join(clash)}; rename them before evaluating"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as fh:
-        w = csv.writer(fh)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
         w.writerow(table.header + list(extra))
         cols = list(extra.values())
         for i, row in enumerate(table.rows):
             w.writerow(row + [repr(float(c[i])) for c in cols])
+    atomic_replace(tmp, path)

@@ -3,7 +3,9 @@
 Preprocessing (thesis sec. 2.3): parameters scaled to [−1,1]; the integrand optionally
 Korobov-transformed and divided by a cheap per-point normalisation, either its value at the
 centre of the cube (thesis eq. 2.16) or a 3^k-node Gauss–Legendre estimate of the integral.
-Files are safetensors (tensors) + JSON header: loading executes no code.
+Files are safetensors (tensors) + JSON header: loading executes no code. The header holds a
+SHA-256 digest of every tensor (name, dtype, shape, bytes), checked on load, so a damaged
+file is refused rather than silently giving other numbers.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
+from hepemu.fileio import atomic_replace
 from hepemu.models.inn import INN
 from hepemu.physics.integrals.base import ParametricIntegral
 from hepemu.physics.integrals.quadrature import gauss_legendre_nodes
@@ -29,6 +32,16 @@ NORMALISATIONS = ("gl3", "centre", "none")
 
 class ModelFileError(RuntimeError):
     """A model file is missing, corrupted or not a hepemu INN model."""
+
+
+def tensor_digest(tensors: dict[str, torch.Tensor]) -> str:
+    """SHA-256 over the names, dtypes, shapes and raw bytes of ``tensors`` (sorted by name)."""
+    h = hashlib.sha256()
+    for name in sorted(tensors):
+        t = tensors[name].detach().cpu().contiguous()
+        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
+        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
 
 
 def normalisation(integral: ParametricIntegral, s, scheme: str):
@@ -125,12 +138,18 @@ class INNSurrogate:
         return out * norm[None, :]
 
     def predict(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Replica mean and standard error of the mean (0 for a single replica)."""
+        """Replica mean and replica spread (sample standard deviation) as its 1σ error.
+
+        The spread, not the standard error of the mean, is the error estimate: replicas share
+        most of their error, and the spread is what covers the truth at ~68 % of points
+        (``benchmarks/inn_error_calibration.py``). A single replica has no error estimate:
+        σ is NaN.
+        """
         reps = self.replica_integrals(s)
         mean = reps.mean(axis=0)
         if self.n_replicas < 2:
-            return mean, np.zeros_like(mean)
-        return mean, reps.std(axis=0, ddof=1) / np.sqrt(self.n_replicas)
+            return mean, np.full_like(mean, np.nan)
+        return mean, reps.std(axis=0, ddof=1)
 
     def to(self, device: str | torch.device, dtype: torch.dtype | None = None) -> INNSurrogate:
         for r in self.replicas:
@@ -153,11 +172,12 @@ class INNSurrogate:
             "normalisation": self.normalisation,
             "korobov_order": str(self.korobov_order),
             "info": json.dumps(self.info),
+            "tensor_sha256": tensor_digest(tensors),
         }
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(path.suffix + ".tmp")
         save_file(tensors, str(tmp), metadata=header)
-        tmp.replace(path)
+        atomic_replace(tmp, path)
         return hashlib.sha256(path.read_bytes()).hexdigest()
 
     @classmethod
@@ -177,6 +197,17 @@ class INNSurrogate:
         if header.get("format") != FORMAT:
             raise ModelFileError(
                 f"{path} is not a hepemu INN model (format={header.get('format')})"
+            )
+        expected = header.get("tensor_sha256")
+        if expected is None:
+            raise ModelFileError(
+                f"{path} stores no tensor digest (written before hepemu checked model files), "
+                "so its weights cannot be verified; retrain it or re-save it with "
+                "hepemu.models.inn_surrogate.resave_unverified"
+            )
+        if tensor_digest(tensors) != expected:
+            raise ModelFileError(
+                f"{path} is corrupted: its weights do not match the digest in its header"
             )
         try:
             integral = get_integral(header["integral"])
@@ -204,6 +235,18 @@ class INNSurrogate:
             return surrogate.to(device)
         except (RuntimeError, AssertionError) as exc:
             raise ModelFileError(f"cannot move the model to device {device!r}: {exc}") from None
+
+
+def resave_unverified(path: str | Path, out: str | Path) -> str:
+    """Re-save a model file from before tensor digests, adding one (trusting its weights)."""
+    tensors = load_file(str(path), device="cpu")
+    with safe_open(str(path), framework="pt") as fh:
+        header = dict(fh.metadata() or {})
+    header["tensor_sha256"] = tensor_digest(tensors)
+    tmp = Path(str(out) + ".tmp")
+    save_file(tensors, str(tmp), metadata=header)
+    atomic_replace(tmp, out)
+    return hashlib.sha256(Path(out).read_bytes()).hexdigest()
 
 
 def merge_surrogates(parts: list[INNSurrogate]) -> INNSurrogate:

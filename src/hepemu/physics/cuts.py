@@ -64,6 +64,10 @@ class InvariantCut(Cut):
 
     y_min: float
 
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.y_min < 1.0:
+            raise ValueError(f"y_min must be in [0, 1), got {self.y_min}")
+
     def __call__(self, p: np.ndarray) -> np.ndarray:
         total = p.sum(axis=1)
         s = dot(total, total)
@@ -96,6 +100,12 @@ class DurhamJetCut(Cut):
 
     n_jets: int
     y_cut: float
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.y_cut < 1.0:
+            raise ValueError(f"ycut must be in (0, 1), got {self.y_cut}")
+        if self.n_jets < 1:
+            raise ValueError(f"n_jets must be >= 1, got {self.n_jets}")
 
     def __call__(self, p: np.ndarray) -> np.ndarray:
         try:

@@ -44,6 +44,7 @@ class TruthProvider(Protocol):
 class IntegralProvider:
     """The integrand f(s; x) of a parametric integral, inputs (s, x) on region × [0,1]^k."""
 
+    target_name = "f"  # the truth column's name in datasets (not a field)
     integral: ParametricIntegral
 
     @property
@@ -84,6 +85,7 @@ class IntegralValueProvider:
     for direct regressors of I(s), and an expensive provider (n^k integrand calls per point).
     """
 
+    target_name = "I"  # the truth column's name in datasets (not a field)
     integral: ParametricIntegral
     nodes: int = 24  # 24³: median relative error 2e-10, worst 7e-8 (against 48³)
 
@@ -132,6 +134,7 @@ class PhaseSpaceProvider:
     RAMBO weight (constant for massless partons) is in ``metadata``.
     """
 
+    target_name = "msq"  # the truth column's name in datasets (not a field)
     process: str
     sqrt_s: float = 91.188
     cut: Cut | None = None
@@ -192,6 +195,7 @@ class PhaseSpaceProvider:
 class FunctionProvider:
     """Wrap a user's vectorised function ``fn(x) -> y`` on a box of ``ranges``."""
 
+    target_name = "y"  # the truth column's name in datasets (not a field)
     name: str
     fn: Callable[[np.ndarray], np.ndarray]
     ranges: tuple[tuple[float, float], ...]
@@ -215,12 +219,28 @@ class FunctionProvider:
         return {"description": self.description, "region": [list(r) for r in self.ranges]}
 
 
+def _pop_number(options: dict[str, Any], key: str, default: Any = None, kind: type = float):
+    """Remove option ``key`` and convert it with ``kind``; the error names the option."""
+    value = options.pop(key, default)
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"option {key} must be {'an integer' if kind is int else 'a number'}, got {value!r}"
+        ) from None
+    if kind is int and isinstance(value, float) and value != number:
+        raise ValueError(f"option {key} must be an integer, got {value!r}")
+    if kind is float and not np.isfinite(number):
+        raise ValueError(f"option {key} must be finite, got {value!r}")
+    return number
+
+
 def _cut_from_options(options: dict[str, Any], n_out: int) -> Cut | None:
     cut: Cut | None = None
     if "y_min" in options:
-        cut = InvariantCut(float(options.pop("y_min")))
+        cut = InvariantCut(_pop_number(options, "y_min"))
     if "ycut" in options:
-        jets = DurhamJetCut(n_out, float(options.pop("ycut")))
+        jets = DurhamJetCut(n_out, _pop_number(options, "ycut"))
         cut = jets if cut is None else cut & jets
     return cut
 
@@ -239,13 +259,13 @@ def get_provider(name: str, options: dict[str, Any] | None = None) -> TruthProvi
     if name in INTEGRALS:
         provider: TruthProvider = IntegralProvider(INTEGRALS[name])
     elif name.endswith("/integral") and name.removesuffix("/integral") in INTEGRALS:
-        nodes = int(opts.pop("nodes", 24))
+        nodes = _pop_number(opts, "nodes", 24, int)
         provider = IntegralValueProvider(INTEGRALS[name.removesuffix("/integral")], nodes)
     elif name in PROCESSES:
         n_out = PROCESSES[name][0]
         cut = _cut_from_options(opts, n_out)
-        coup = {k: float(opts.pop(k)) for k in ("alpha", "alpha_s", "charge") if k in opts}
-        sqrt_s = float(opts.pop("sqrt_s", 91.188))
+        coup = {k: _pop_number(opts, k) for k in ("alpha", "alpha_s", "charge") if k in opts}
+        sqrt_s = _pop_number(opts, "sqrt_s", 91.188)
         provider = PhaseSpaceProvider(name, sqrt_s, cut, EECouplings(**coup))
     elif ":" in name:
         provider = _import_provider(name, opts)
@@ -267,7 +287,10 @@ def _import_provider(spec: str, opts: dict[str, Any]) -> TruthProvider:
     except (ImportError, AttributeError) as exc:
         raise ValueError(f"cannot load provider {spec!r}: {exc}") from None
     if isinstance(obj, type) or (not isinstance(obj, TruthProvider) and callable(obj)):
-        obj = obj(**opts)  # a provider class or a factory function, called with the options
+        try:  # a provider class or a factory function, called with the options
+            obj = obj(**opts)
+        except TypeError as exc:
+            raise ValueError(f"provider {spec!r} rejected its options {opts}: {exc}") from None
     elif opts:
         raise ValueError(f"provider {spec!r} is an object and takes no options")
     if not isinstance(obj, TruthProvider):

@@ -57,6 +57,16 @@ class INNTrainConfig(BaseModel):
             raise ValueError(f"unknown activation {v!r}; choose from {sorted(ACTIVATIONS)}")
         return v
 
+    @field_validator("device")
+    @classmethod
+    def _known_device(cls, v: str) -> str:
+        head, _, index = v.partition(":")
+        if head not in ("auto", "cpu", "cuda") or (
+            index and (head != "cuda" or not index.isdigit())
+        ):
+            raise ValueError(f"unknown device {v!r}; use auto, cpu, cuda or cuda:N")
+        return v
+
     @field_validator("hidden")
     @classmethod
     def _positive_widths(cls, v: list[int]) -> list[int]:
@@ -66,6 +76,25 @@ class INNTrainConfig(BaseModel):
 
     @classmethod
     def from_toml(cls, path: str | Path) -> INNTrainConfig:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-        return cls(**data.get("inn", data))
+        """Read the ``[inn]`` table of a TOML card (``ValueError`` with one line if unusable)."""
+        path = Path(path)
+        if not path.is_file():
+            raise ValueError(f"card not found: {path}")
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ValueError(f"{path} is not a readable TOML card: {exc}") from None
+        if "inn" not in data:
+            found = ", ".join(data) or "nothing"
+            raise ValueError(
+                f"{path} has no [inn] table (found: {found}); put the settings under [inn]"
+            )
+        stray = [k for k in data if k != "inn"]
+        if stray:
+            raise ValueError(
+                f"{path}: settings outside the [inn] table would be ignored: {', '.join(stray)}"
+            )
+        if not isinstance(data["inn"], dict):
+            raise ValueError(f"{path}: inn must be a table ([inn]), not a value")
+        return cls.model_validate(data["inn"])

@@ -33,9 +33,18 @@ RESUMABLE_CHANGES = {"steps", "lbfgs_rounds", "device", "threads", "compile", "c
 
 
 def resolve_device(name: str) -> torch.device:
+    """``auto``, ``cpu`` or ``cuda[:i]`` → a usable device (``ValueError`` if it is not)."""
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
+    try:
+        dev = torch.device(name)
+    except RuntimeError:
+        raise ValueError(f"unknown device {name!r}; use cpu, cuda or auto") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {name!r} requested but no CUDA device is available")
+    if dev.type not in ("cpu", "cuda"):
+        raise ValueError(f"unsupported device {name!r}; use cpu, cuda or auto")
+    return dev
 
 
 def torch_dtype(cfg: INNTrainConfig) -> torch.dtype:
@@ -325,6 +334,16 @@ class INNTrainer:
         net = INN(**self.net.config()).to(self.device, self.dtype)
         net.load_state_dict(self.best_state)
         return net.eval()
+
+
+def checkpoint_steps(out_dir: str | Path) -> tuple[int, int] | None:
+    """(Adam steps, L-BFGS rounds) done by the replica checkpoint in ``out_dir``, if any."""
+    path = Path(out_dir) / "checkpoint.pt"
+    if not path.exists():
+        return None
+    blob = torch.load(path, map_location="cpu", weights_only=True)
+    state = json.loads(blob["state"])
+    return int(state["step"]), int(state.get("lbfgs_done", 0))
 
 
 def replica_config(cfg: INNTrainConfig, r: int) -> INNTrainConfig:

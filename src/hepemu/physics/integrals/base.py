@@ -31,6 +31,12 @@ class ParametricIntegral:
         One line on what the integral is, with its source.
     fixed
         Constants fixed for the family (e.g. ``{"mt2": 1.0}``).
+    valid_ranges
+        ``(low, high)`` of each parameter where this representation of the integral is valid
+        (e.g. the Euclidean region, where the integrand has no poles on the cube); outside
+        it no value is returned. ``None``: valid everywhere.
+    valid_note
+        Why the representation is valid only there (shown in errors).
     """
 
     name: str
@@ -40,6 +46,8 @@ class ParametricIntegral:
     integrand: Integrand
     description: str = ""
     fixed: dict[str, float] = field(default_factory=dict)
+    valid_ranges: tuple[tuple[float, float], ...] | None = None
+    valid_note: str = ""
 
     @property
     def n_params(self) -> int:
@@ -77,3 +85,26 @@ class ParametricIntegral:
         """Boolean mask of rows of ``s`` outside the parameter box."""
         s = np.asarray(s, dtype=float)
         return np.any((s < self.lows - tol) | (s > self.highs + tol), axis=1)
+
+    def invalid_points(self, s: np.ndarray) -> np.ndarray:
+        """Boolean mask of rows of ``s`` where this representation of the integral is not valid."""
+        s = np.asarray(s, dtype=float)
+        if self.valid_ranges is None:
+            return np.zeros(len(s), dtype=bool)
+        lo = np.array([r[0] for r in self.valid_ranges], dtype=float)
+        hi = np.array([r[1] for r in self.valid_ranges], dtype=float)
+        return np.any((s < lo) | (s > hi), axis=1)
+
+    def check_valid(self, s: np.ndarray) -> None:
+        """Raise ``ValueError`` naming the rows (from 1) where the integral is not valid."""
+        bad = np.flatnonzero(self.invalid_points(s))
+        if len(bad):
+            rows = ", ".join(map(str, bad[:10] + 1)) + (" …" if len(bad) > 10 else "")
+            where = ", ".join(
+                f"{n} in [{a:g}, {b:g}]"
+                for n, (a, b) in zip(self.param_names, self.valid_ranges or (), strict=True)
+            )
+            raise ValueError(
+                f"{len(bad)} point(s) outside the region where {self.name} is valid ({where}"
+                f"{'; ' + self.valid_note if self.valid_note else ''}): rows {rows}"
+            )

@@ -7,6 +7,7 @@ Written with arithmetic operators only, so it evaluates NumPy arrays and torch t
 
 from __future__ import annotations
 
+import numpy as np
 import sympy as sp
 
 from hepemu.physics.integrals.base import ParametricIntegral
@@ -15,6 +16,12 @@ from hepemu.physics.integrals.feynman import FeynmanIntegral
 REGION = ((-30.0, -3.0), (-30.0, -3.0), (-30.0, -3.0))
 PARAMS = ("s12", "s14", "mH2")
 MT2 = 1.0
+# Euclidean region: with s12, s14, mH² ≤ 0 every term of F is ≥ 0, so F ≥ mt²U² > 0 on the cube
+EUCLIDEAN = ((-np.inf, 0.0), (-np.inf, 0.0), (-np.inf, 0.0))
+EUCLIDEAN_NOTE = (
+    "the Euclidean region, where F > 0 on the whole cube; above it the integrand has poles "
+    "on the integration domain and needs a contour deformation"
+)
 
 
 def box_F(s, x4x):
@@ -49,6 +56,8 @@ GGHH_BOX_SECTOR = ParametricIntegral(
     integrand=sector4_integrand,
     description="gg→HH one-loop top box, primary sector x4=1 (thesis eq. 1.2), mt²=1",
     fixed={"mt2": MT2},
+    valid_ranges=EUCLIDEAN,
+    valid_note=EUCLIDEAN_NOTE,
 )
 
 GGHH_BOX_FULL = ParametricIntegral(
@@ -59,6 +68,8 @@ GGHH_BOX_FULL = ParametricIntegral(
     integrand=full_box_integrand,
     description="gg→HH one-loop top box, sum of the four primary sectors, mt²=1",
     fixed={"mt2": MT2},
+    valid_ranges=EUCLIDEAN,
+    valid_note=EUCLIDEAN_NOTE,
 )
 
 
