@@ -1,8 +1,20 @@
-"""Rich progress bars for training and data generation."""
+"""Progress of training and data generation on stderr.
+
+On a terminal: rich progress bars. Otherwise (a batch job's log file, a pipe): plain lines,
+each flushed at once, at the first update, every ``HEPEMU_PROGRESS_INTERVAL`` seconds
+(default 20) and at the end, e.g. ``generate: 120000/200000 points (60.0%), 4.1e4 points/s,
+elapsed 3 s, ETA 2 s``; a killed job's log thus shows how far it got.
+"""
 
 from __future__ import annotations
 
+import math
+import os
+import threading
+import time
+from collections.abc import Callable
 from contextlib import contextmanager
+from typing import IO
 
 from rich.progress import (
     BarColumn,
@@ -17,10 +29,126 @@ from rich.text import Text
 
 from hepemu.cli.common import err
 
+INTERVAL_ENV = "HEPEMU_PROGRESS_INTERVAL"
+DEFAULT_INTERVAL_S = 20.0
+
+
+def progress_interval() -> float:
+    """Seconds between plain progress lines: ``$HEPEMU_PROGRESS_INTERVAL`` or 20."""
+    try:
+        value = float(os.environ.get(INTERVAL_ENV, ""))
+    except ValueError:
+        return DEFAULT_INTERVAL_S
+    return value if math.isfinite(value) and value > 0 else DEFAULT_INTERVAL_S
+
+
+def _plain_stream() -> IO[str] | None:
+    """stderr when it is not a terminal (plain lines go there), else ``None`` (rich bars)."""
+    stream = err.file
+    try:
+        return None if stream.isatty() else stream
+    except (AttributeError, ValueError):  # no isatty, or a closed file
+        return stream
+
+
+def _num(x: float) -> str:
+    """3 significant digits, exponent without ``+`` and zeros: ``4.1e4``."""
+    s = f"{x:.3g}"
+    if "e" in s:
+        mant, exp = s.split("e")
+        s = f"{mant}e{int(exp)}"
+    return s
+
+
+def _duration(s: float) -> str:
+    if s < 100:
+        return f"{s:.0f} s"
+    if s < 6000:
+        return f"{s / 60:.1f} min"
+    return f"{s / 3600:.1f} h"
+
+
+class _PlainLines:
+    """Write ``render()`` as one flushed line now and then: at the first ``update()``,
+    every ``interval`` seconds from a background thread, and at ``close()``."""
+
+    def __init__(self, stream: IO[str], render: Callable[[float], str], interval: float):
+        self.stream, self.render, self.interval = stream, render, interval
+        self.t0 = time.monotonic()
+        self.lock = threading.RLock()  # held while the state changes and while a line is made
+        self._updated = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._tick, name="hepemu-progress", daemon=True)
+
+    def __enter__(self) -> _PlainLines:
+        self._thread.start()
+        return self
+
+    def __exit__(self, exc_type, *_) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.emit(" (stopped)" if exc_type is not None else "")
+
+    def updated(self) -> None:
+        """Call after changing the state (holding ``lock``): the first change prints a line."""
+        if not self._updated:
+            self._updated = True
+            self.emit()
+
+    def emit(self, suffix: str = "") -> None:
+        with self.lock:
+            line = self.render(time.monotonic() - self.t0) + suffix
+            try:
+                self.stream.write(line + "\n")
+                self.stream.flush()
+            except (OSError, ValueError):  # a closed or broken log must not stop the work
+                pass
+
+    def _tick(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.emit()
+
+
+def _plain(render: Callable[[float], str]) -> _PlainLines | None:
+    stream = _plain_stream()
+    return None if stream is None else _PlainLines(stream, render, progress_interval())
+
 
 @contextmanager
 def training_progress(total_steps: int):
     """Yield a callback ``cb(state)`` that advances a bar showing steps and best digits."""
+    total = max(total_steps, 1)
+    st = {"step": 0, "best": -math.inf, "best_step": 0, "lbfgs": 0, "train_s": 0.0}
+
+    def render(elapsed: float) -> str:
+        step = st["step"]
+        line = f"train: step {step}/{total}"
+        if st["lbfgs"]:
+            line += f", L-BFGS round {st['lbfgs']}"
+        if math.isfinite(st["best"]):
+            line += f", best {st['best']:.2f} digits @ {st['best_step']}"
+        line += f", elapsed {_duration(elapsed)}"
+        if 0 < step < total and st["train_s"] > 0:  # the replica's rate, resumed time included
+            line += f", ETA {_duration((total - step) * st['train_s'] / step)}"
+        return line
+
+    plain = _plain(render)
+    if plain is not None:
+        with plain:
+
+            def cb(state) -> None:
+                with plain.lock:
+                    st.update(
+                        step=state.step,
+                        best=state.best_digits,
+                        best_step=state.best_step,
+                        lbfgs=getattr(state, "lbfgs_done", 0),
+                        train_s=getattr(state, "elapsed_s", 0.0),
+                    )
+                    plain.updated()
+
+            yield cb
+        return
     with Progress(
         TextColumn("[bold]train"),
         BarColumn(),
@@ -28,13 +156,14 @@ def training_progress(total_steps: int):
         TextColumn("{task.fields[info]}"),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
+        console=err,
         transient=False,
     ) as prog:
-        task = prog.add_task("train", total=max(total_steps, 1), info="")
+        task = prog.add_task("train", total=total, info="")
 
         def cb(state) -> None:
             if state.step == 0 or state.step < prog.tasks[0].completed:
-                prog.reset(task, total=max(total_steps, 1))
+                prog.reset(task, total=total)
             prog.update(
                 task,
                 completed=state.step,
@@ -55,6 +184,34 @@ class RateColumn(ProgressColumn):
 @contextmanager
 def generation_progress(total_points: int):
     """Yield ``cb(points_done, total)`` for a bar with points, rate and ETA (on stderr)."""
+    st = {"done": 0, "total": total_points, "d0": 0, "t": None}
+
+    def render(elapsed: float) -> str:
+        done, total = st["done"], st["total"]
+        pct = 100.0 * done / total if total else 100.0
+        line = f"generate: {done}/{total} points ({pct:.1f}%)"
+        rate = None
+        if st["t"] is not None and done > st["d0"]:  # resumed points do not count
+            rate = (done - st["d0"]) / max(st["t_last"] - st["t"], 1e-9)
+            line += f", {_num(rate)} points/s"
+        line += f", elapsed {_duration(elapsed)}"
+        if rate and done < total:
+            line += f", ETA {_duration((total - done) / rate)}"
+        return line
+
+    plain = _plain(render)
+    if plain is not None:
+        with plain:
+
+            def cb(done: int, total: int) -> None:
+                with plain.lock:
+                    if st["t"] is None:
+                        st["t"], st["d0"] = time.monotonic(), done
+                    st.update(done=done, total=total, t_last=time.monotonic())
+                    plain.updated()
+
+            yield cb
+        return
     with Progress(
         TextColumn("[bold]generate"),
         BarColumn(),
@@ -82,6 +239,26 @@ def generation_progress(total_points: int):
 @contextmanager
 def replica_progress(n_replicas: int):
     """Yield ``cb(r, info)`` for a bar over replicas trained in parallel (on stderr)."""
+    st: dict = {"done": 0, "last": ""}
+
+    def render(elapsed: float) -> str:
+        line = f"replicas: {st['done']}/{n_replicas} done"
+        if st["last"]:
+            line += f", {st['last']}"
+        return line + f", elapsed {_duration(elapsed)}"
+
+    plain = _plain(render)
+    if plain is not None:
+        with plain:
+
+            def cb(r: int, info: dict) -> None:
+                with plain.lock:
+                    st["done"] += 1
+                    st["last"] = f"replica {r}: {info['best_digits']:.2f} digits"
+                    plain.emit()  # replicas finish rarely: a line for each
+
+            yield cb
+        return
     with Progress(
         TextColumn("[bold]replicas"),
         BarColumn(),
