@@ -124,7 +124,7 @@ def digits_of(est: np.ndarray, ref: np.ndarray) -> float:
 # column maps (x1, x2, x3, x4) of the primary sectors, as in gghh.full_box_integrand
 SECTOR_X4 = ((0, 1, 2, None),)  # the shipped integral: sector x4 = 1
 ALL_SECTORS = ((None, 0, 1, 2), (0, None, 1, 2), (0, 1, None, 2), (0, 1, 2, None))
-BLOCK = 262_144  # evaluations per block, as in the library
+BLOCK = 65_536  # evaluations per block, as in the library
 
 
 def linear_coefficients(x: np.ndarray, sectors) -> list[tuple[np.ndarray, np.ndarray]]:
