@@ -25,7 +25,7 @@ run_pairs stage1
 run_pairs stage2
 models=()
 for seed in "${seeds[@]}"; do models+=("$polish/r$seed/model.safetensors"); done
-hepemu integral combine "${models[@]}" -o src/hepemu/pretrained/gghh-box-1l.safetensors
+hepemu integral combine "${models[@]}" -o src/hepemu/pretrained/gghh-box-1l.safetensors --force
 python3 -c "from hepemu.registry import register; print(register('gghh-box-1l', \
 'src/hepemu/pretrained/gghh-box-1l.safetensors', \
 'gg→HH one-loop box, sector x4=1: ${#seeds[@]} GELU 3x64 float32 INN replicas (anchored, \

@@ -332,10 +332,12 @@ def _train(cfg, out_dir, replicas, max_seconds, executor, workers, scheduler):
 def combine_cmd(
     models: Annotated[list[Path], typer.Argument(help="model files to merge (same integral)")],
     output: Annotated[Path, typer.Option("--output", "-o", help="merged model file")],
+    force: Annotated[bool, FORCE] = False,
 ) -> None:
     """Merge replica sets trained separately (e.g. in parallel) into one model file."""
     from hepemu.models.inn_surrogate import INNSurrogate, merge_surrogates
 
+    check_output(output, force, inputs=models, suffixes=(".safetensors",), flag="--output")
     try:
         merged = merge_surrogates([INNSurrogate.load(m) for m in models])
     except (ModelFileError, ValueError) as exc:

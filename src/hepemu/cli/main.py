@@ -11,7 +11,6 @@ import os
 import sys
 from typing import Annotated, NoReturn
 
-import click
 import typer
 from rich.markup import escape
 
@@ -64,14 +63,13 @@ def run_cli(argv: list[str] | None = None) -> int:
     """Run the command line on ``argv`` and return the exit code; never raises."""
     try:
         rv = app(args=argv, prog_name="hepemu", standalone_mode=False)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return exc.exit_code
-    except click.ClickException as exc:  # usage errors: click's own message, exit 2
-        exc.show()
-        return exc.exit_code
-    except (KeyboardInterrupt, click.exceptions.Abort):
+    except (KeyboardInterrupt, typer.Abort):
         err.print("[yellow]interrupted[/]")
         return EXIT_INTERRUPTED
+    except typer.TyperException as exc:  # usage errors (bad option values, unknown options)
+        return _usage_error(exc)
     except BrokenPipeError:  # output piped into `head`
         return EXIT_FAILED
     except Exception as exc:  # noqa: BLE001 - the boundary: one line, not a traceback
@@ -84,6 +82,18 @@ def run_cli(argv: list[str] | None = None) -> int:
         )
         return EXIT_FAILED
     return rv if isinstance(rv, int) else 0
+
+
+def _usage_error(exc: Exception) -> int:
+    """One line for a usage error (bad or missing option, unknown command), exit code 2."""
+    if type(exc).__name__ == "NoArgsIsHelpError":  # a bare group: its help, as click does
+        exc.show()  # type: ignore[attr-defined]
+        return 0
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    ctx = getattr(exc, "ctx", None)
+    hint = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
+    err.print(f"[bold red]error:[/] {escape(message)}{escape(hint)}")
+    return int(getattr(exc, "exit_code", 2))
 
 
 def main() -> NoReturn:
