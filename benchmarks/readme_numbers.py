@@ -267,7 +267,8 @@ def pysecdec_part(inn: dict) -> list[str]:
     ap = box.get("at_pysecdec_digits", {})
     gl, gll = ap.get("gl", {}), ap.get("gl_linear", {})
     text = (
-        f"**pySecDec — not the same integral.** pySecDec 1.6.6 integrates the *whole* box "
+        f"**pySecDec — not the same integral.** pySecDec {psd.get('version', '')} integrates "
+        "the *whole* box "
         "(all four primary sectors, with its own sector decomposition); the shipped INN learns "
         "*one* primary sector (x4 = 1, `src/hepemu/physics/integrals/gghh.py`). pySecDec's "
         f"QMC at epsrel {psd['epsrel']:g} with a {psd['minn']}-point minimum lattice, "
