@@ -199,6 +199,19 @@ def test_damaged_model_weights_are_refused(capsys, tmp_path, model_file, points)
             says="corrupted")
 
 
+def test_edited_model_settings_are_refused(capsys, tmp_path, model_file, points):
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
+
+    with safe_open(str(model_file), framework="pt") as fh:
+        header = dict(fh.metadata())
+    header["korobov_order"] = "0"  # another preprocessing: every answer would change
+    bad = tmp_path / "edited.safetensors"
+    save_file(load_file(str(model_file)), str(bad), metadata=header)
+    refused(capsys, "integral", "eval", "--model", bad, "-i", points, "-o", tmp_path / "o.csv",
+            says="corrupted")
+
+
 def test_reference_above_threshold_is_an_error(capsys, tmp_path):
     inp = write_csv(tmp_path / "a.csv", [[-10, -5, -4], [10, -5, -4]])
     for method in ("gl", "qmc"):

@@ -34,9 +34,15 @@ class ModelFileError(RuntimeError):
     """A model file is missing, corrupted or not a hepemu INN model."""
 
 
-def tensor_digest(tensors: dict[str, torch.Tensor]) -> str:
-    """SHA-256 over the names, dtypes, shapes and raw bytes of ``tensors`` (sorted by name)."""
+# header entries that change a model's answers: covered by its digest with the tensors
+DIGESTED_HEADER = ("format", "integral", "n_replicas", "model", "normalisation", "korobov_order")
+
+
+def tensor_digest(tensors: dict[str, torch.Tensor], header: dict[str, str]) -> str:
+    """SHA-256 over the answer-changing header entries and the names, dtypes, shapes and raw
+    bytes of ``tensors`` (sorted by name)."""
     h = hashlib.sha256()
+    h.update(json.dumps({k: header.get(k) for k in DIGESTED_HEADER}, sort_keys=True).encode())
     for name in sorted(tensors):
         t = tensors[name].detach().cpu().contiguous()
         h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
@@ -172,8 +178,8 @@ class INNSurrogate:
             "normalisation": self.normalisation,
             "korobov_order": str(self.korobov_order),
             "info": json.dumps(self.info),
-            "tensor_sha256": tensor_digest(tensors),
         }
+        header["tensor_sha256"] = tensor_digest(tensors, header)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(path.suffix + ".tmp")
         save_file(tensors, str(tmp), metadata=header)
@@ -205,9 +211,10 @@ class INNSurrogate:
                 "so its weights cannot be verified; retrain it or re-save it with "
                 "hepemu.models.inn_surrogate.resave_unverified"
             )
-        if tensor_digest(tensors) != expected:
+        if tensor_digest(tensors, header) != expected:
             raise ModelFileError(
-                f"{path} is corrupted: its weights do not match the digest in its header"
+                f"{path} is corrupted: its weights or settings do not match the digest in its "
+                "header"
             )
         try:
             integral = get_integral(header["integral"])
@@ -242,7 +249,7 @@ def resave_unverified(path: str | Path, out: str | Path) -> str:
     tensors = load_file(str(path), device="cpu")
     with safe_open(str(path), framework="pt") as fh:
         header = dict(fh.metadata() or {})
-    header["tensor_sha256"] = tensor_digest(tensors)
+    header["tensor_sha256"] = tensor_digest(tensors, header)
     tmp = Path(str(out) + ".tmp")
     save_file(tensors, str(tmp), metadata=header)
     atomic_replace(tmp, out)

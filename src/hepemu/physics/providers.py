@@ -219,7 +219,12 @@ class FunctionProvider:
         return {"description": self.description, "region": [list(r) for r in self.ranges]}
 
 
-def _pop_number(options: dict[str, Any], key: str, default: Any = None, kind: type = float):
+MAX_NODES = 100  # Gauss–Legendre nodes per axis of the integral-value provider (100³ per point)
+
+
+def _pop_number(
+    options: dict[str, Any], key: str, default: Any = None, kind: type = float, positive=False
+):
     """Remove option ``key`` and convert it with ``kind``; the error names the option."""
     value = options.pop(key, default)
     try:
@@ -232,6 +237,8 @@ def _pop_number(options: dict[str, Any], key: str, default: Any = None, kind: ty
         raise ValueError(f"option {key} must be an integer, got {value!r}")
     if kind is float and not np.isfinite(number):
         raise ValueError(f"option {key} must be finite, got {value!r}")
+    if positive and not number > 0:
+        raise ValueError(f"option {key} must be positive, got {value!r}")
     return number
 
 
@@ -260,12 +267,18 @@ def get_provider(name: str, options: dict[str, Any] | None = None) -> TruthProvi
         provider: TruthProvider = IntegralProvider(INTEGRALS[name])
     elif name.endswith("/integral") and name.removesuffix("/integral") in INTEGRALS:
         nodes = _pop_number(opts, "nodes", 24, int)
+        if not 1 <= nodes <= MAX_NODES:
+            raise ValueError(f"option nodes must be in [1, {MAX_NODES}], got {nodes}")
         provider = IntegralValueProvider(INTEGRALS[name.removesuffix("/integral")], nodes)
     elif name in PROCESSES:
         n_out = PROCESSES[name][0]
         cut = _cut_from_options(opts, n_out)
-        coup = {k: _pop_number(opts, k) for k in ("alpha", "alpha_s", "charge") if k in opts}
-        sqrt_s = _pop_number(opts, "sqrt_s", 91.188)
+        coup = {
+            k: _pop_number(opts, k, positive=k != "charge")
+            for k in ("alpha", "alpha_s", "charge")
+            if k in opts
+        }
+        sqrt_s = _pop_number(opts, "sqrt_s", 91.188, positive=True)
         provider = PhaseSpaceProvider(name, sqrt_s, cut, EECouplings(**coup))
     elif ":" in name:
         provider = _import_provider(name, opts)
