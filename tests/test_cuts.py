@@ -13,16 +13,61 @@ def events(rng):
     return p
 
 
-def test_invariant_cut_matches_definition(events):
-    cut = InvariantCut(0.05)
-    mask = cut(events)
-    s = 91.2**2
-    ref = np.ones(len(events), bool)
-    for i in range(4):
-        for j in range(i + 1, 4):
-            ref &= s_ij(events, i, j) / s > 0.05
-    np.testing.assert_array_equal(mask, ref)
-    assert 0 < mask.sum() < len(events)
+R15 = np.sqrt(15.0)
+R3 = np.sqrt(3.0)
+A = np.sqrt(11.25)
+# hand-made massless events, with every pair's s_ij/s worked out by hand
+HAND_EVENTS = np.array(
+    [
+        # √s = 3, "Mercedes": E = 1 at 120°, s_ij = 2(1 − cos 120°) = 3 → y_ij = 1/3 each
+        [[1.0, 1.0, 0.0, 0.0], [1.0, -0.5, R3 / 2, 0.0], [1.0, -0.5, -R3 / 2, 0.0]],
+        # √s = 10, E = 4, 4, 2: s12 = 2(16 + 15 − 1) = 60, s13 = s23 = 2(8 + 2) = 20
+        # → y12, y13, y23 = 0.6, 0.2, 0.2
+        [[4.0, R15, 0.0, -1.0], [4.0, -R15, 0.0, -1.0], [2.0, 0.0, 0.0, 2.0]],
+        # the same event boosted along z with β = 0.6 (γ = 1.25): total (12.5, 0, 0, 7.5),
+        # s = 100 still, same y_ij — the cut must use s = P², not E²
+        [[4.25, R15, 0.0, 1.75], [4.25, -R15, 0.0, 1.75], [4.0, 0.0, 0.0, 4.0]],
+        # √s = 2, particles 2 and 3 collinear: y12 = 0.5, y13 = 0.5, y23 = 0
+        [[1.0, 1.0, 0.0, 0.0], [0.5, -0.5, 0.0, 0.0], [0.5, -0.5, 0.0, 0.0]],
+        # √s = 10, E = 3.5, 4.5, 2 (a = √11.25): s12 = 2(15.75 + 11.25 + 3) = 60,
+        # s13 = 2(7 − 2) = 10, s23 = 2(9 + 6) = 30 → y12, y13, y23 = 0.6, 0.1, 0.3: only the
+        # non-adjacent pair (1, 3) is soft
+        [[3.5, -A, 0.0, 1.0], [4.5, A, 0.0, -3.0], [2.0, 0.0, 0.0, 2.0]],
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    "y_min,expected",
+    [
+        (0.05, [True, True, True, False, True]),
+        (0.15, [True, True, True, False, False]),  # y13 = 0.1 of the last event fails
+        (0.19, [True, True, True, False, False]),
+        (0.21, [True, False, False, False, False]),  # 0.2 pairs now fail
+        (0.33, [True, False, False, False, False]),
+        (0.34, [False, False, False, False, False]),  # 1/3 fails too
+        (0.0, [True, True, True, False, True]),  # y23 = 0 is not > 0
+    ],
+)
+def test_invariant_cut_on_hand_made_events(y_min, expected):
+    np.testing.assert_array_equal(InvariantCut(y_min)(HAND_EVENTS), expected)
+
+
+def test_invariant_cut_on_a_four_parton_event():
+    # √s = 4, E = 1 along ±x and ±y: back-to-back pairs s = 2(1 + 1) = 4 → y = 1/4;
+    # perpendicular pairs s = 2 → y = 1/8
+    p = np.array([[[1.0, 1, 0, 0], [1.0, -1, 0, 0], [1.0, 0, 1, 0], [1.0, 0, -1, 0]]])
+    assert InvariantCut(0.12)(p)[0] and not InvariantCut(0.13)(p)[0]
+    np.testing.assert_allclose(s_ij(p, 0, 1) / 16.0, [0.25])  # s_ij itself, by hand too
+    np.testing.assert_allclose(s_ij(p, 0, 2) / 16.0, [0.125])
+
+
+def test_invariant_cut_is_monotone_in_y_min(events):
+    masks = [InvariantCut(y)(events) for y in (0.0, 0.01, 0.05, 0.1)]
+    assert masks[0].all()  # massless: every s_ij > 0
+    for loose, tight in zip(masks, masks[1:], strict=False):
+        assert np.all(loose[tight])
+    assert 0 < masks[2].sum() < len(events)
 
 
 def test_combinators(events):

@@ -3,7 +3,7 @@
 import h5py
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -159,3 +159,109 @@ def test_plot_command_writes_png_and_refuses_empty(tmp_path, box_data):
         app, ["data", "plot", str(tmp_path / "e.h5"), "-o", str(tmp_path / "e.png")]
     )
     assert res.exit_code == 2 and "no rows" in res.output
+
+
+# --- the content hash covers every value, the shapes and the dtypes (and nothing else) ------
+
+_finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.integers(1, 6),
+    cols=st.integers(1, 4),
+    data=st.data(),
+    in_targets=st.booleans(),
+)
+def test_hash_changes_with_any_single_input_or_target_value(rows, cols, data, in_targets):
+    x = np.array(data.draw(st.lists(_finite, min_size=rows * cols, max_size=rows * cols)))
+    x = x.reshape(rows, cols)
+    y = np.array(data.draw(st.lists(_finite, min_size=rows, max_size=rows)))
+    before = content_hash(x, y)
+    target = y if in_targets else x
+    flat = target.reshape(-1)  # a view: editing it edits x or y
+    i = data.draw(st.integers(0, flat.size - 1), label="index")
+    new = data.draw(_finite, label="new value")
+    assume(np.float64(new).tobytes() != flat[i].tobytes())  # 0.0 → −0.0 counts as a change
+    flat[i] = new
+    assert content_hash(x, y) != before
+
+
+def test_hash_changes_with_one_ulp_or_sign_of_zero_anywhere(rng):
+    x = rng.standard_normal((20, 3))
+    y = rng.standard_normal(20)
+    ref = content_hash(x, y)
+    for arr in (x, y):
+        for i in range(arr.size):
+            flat = arr.reshape(-1)
+            old = flat[i]
+            flat[i] = np.nextafter(old, np.inf)
+            assert content_hash(x, y) != ref, (arr.shape, i)
+            flat[i] = old
+    assert content_hash(x, y) == ref
+    z = np.zeros((2, 2))
+    assert content_hash(z, np.zeros(2)) != content_hash(z, np.array([0.0, -0.0]))
+
+
+@pytest.mark.parametrize(
+    "shape_a,shape_b",
+    [((6, 2), (4, 3)), ((12, 1), (6, 2)), ((3, 4), (12,))],
+)
+def test_hash_depends_on_input_shape_not_only_bytes(shape_a, shape_b):
+    flat = np.arange(12, dtype=np.float64) * 0.5
+    y = np.ones(6)
+    a, b = flat.reshape(shape_a), flat.reshape(shape_b)
+    assert a.tobytes() == b.tobytes()
+    assert content_hash(a, y) != content_hash(b, y)
+
+
+def test_hash_depends_on_target_shape_and_the_inputs_targets_boundary():
+    x = np.array([[1.0], [2.0]])
+    y = np.array([3.0, 4.0])
+    assert content_hash(x, y) != content_hash(x, y.reshape(2, 1))
+    # the same bytes in total, but one column moved from the targets to the inputs
+    a_in, a_tg = np.array([[1.0], [2.0]]), np.array([[3.0, 4.0], [5.0, 6.0]])
+    b_in, b_tg = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[5.0], [6.0]])
+    assert a_in.tobytes() + a_tg.tobytes() == b_in.tobytes() + b_tg.tobytes()
+    assert content_hash(a_in, a_tg) != content_hash(b_in, b_tg)
+
+
+def test_hash_depends_on_dtype():
+    x = np.array([[0.5, 1.0], [2.0, 3.0]])
+    y = np.array([1.0, 2.0])
+    ref = content_hash(x, y)
+    # the same bytes read as another type
+    assert content_hash(x.view(np.int64), y) != ref
+    assert content_hash(x, y.view(np.uint64)) != ref
+    assert content_hash(x.view(np.float32), y) != ref  # (2, 4) float32: same bytes again
+    # the same values stored in another type
+    assert content_hash(x.astype(np.float32), y) != ref
+    assert content_hash(x, y.astype(np.float32)) != ref
+    assert content_hash(x, y.astype(np.int64)) != ref
+
+
+def test_hash_is_independent_of_memory_layout_and_byte_order(rng):
+    x = rng.standard_normal((7, 3))
+    y = rng.standard_normal(7)
+    ref = content_hash(x, y)
+    assert content_hash(np.asfortranarray(x), y) == ref
+    assert content_hash(x.astype(">f8"), y.astype(">f8")) == ref  # big-endian, same values
+    wide = np.empty((7, 6))
+    wide[:, ::2] = x
+    assert content_hash(wide[:, ::2], np.repeat(y, 2)[::2]) == ref  # strided views
+
+
+def test_hash_is_independent_of_chunking_and_compression(tmp_path, monkeypatch, box_data):
+    import hepemu.data.dataset as dataset_module
+
+    inputs, targets = box_data
+    ref = content_hash(inputs, targets)
+    a = write_dataset(tmp_path / "a.h5", inputs, targets, META, compression_level=0)
+    monkeypatch.setattr(dataset_module, "CHUNK_ROWS", 7)
+    b = write_dataset(tmp_path / "b.h5", inputs, targets, META, compression_level=9)
+    with h5py.File(tmp_path / "a.h5") as fa, h5py.File(tmp_path / "b.h5") as fb:
+        assert fa["inputs"].chunks != fb["inputs"].chunks and fb["inputs"].chunks[0] == 7
+    assert a == b == ref
+    for name in ("a.h5", "b.h5"):
+        ds = Dataset.open(tmp_path / name)
+        assert ds.hash == ref and ds.verify()

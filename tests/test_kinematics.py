@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import integrate
 
 from hepemu.physics.kinematics import (
     invariant_mass2,
@@ -97,3 +98,72 @@ def test_straight_lines_map_to_smooth_physical_trajectories(n, seed):
     coarse = np.abs(np.diff(p[:, ::8], axis=1)).max()
     fine = np.abs(np.diff(p, axis=1)).max()
     assert fine < 0.75 * coarse
+
+
+# --- massive phase-space volumes from an independent route: the Dalitz plot ----------------
+# Convention of kinematics.py, dΦ_n = Π d³p/((2π)³ 2E) (2π)⁴ δ⁴(P − Σp), i.e. (2π)⁴ × the PDG
+# dΦ_n; then PDG "Kinematics" review, three-body Dalitz plot (dΓ = |M|² dm12² dm23²/(32 (2π)³
+# M³)) gives Φ3 = 1/(2π)⁵ · π²/(4s) ∫∫ ds12 ds23 = (Dalitz area)/(16 s (2π)³).
+
+
+def _kallen(a, b, c):
+    return a * a + b * b + c * c - 2 * a * b - 2 * a * c - 2 * b * c
+
+
+def _phi2(s, m1, m2):
+    """Two-body volume λ^½(s, m1², m2²)/(8π s)."""
+    return math.sqrt(_kallen(s, m1**2, m2**2)) / (8 * math.pi * s)
+
+
+def _phi3_dalitz(s, m1, m2, m3):
+    """Φ3 by numerical integration of the Dalitz region: ds23 between the PDG limits
+    (E2* + E3*)² − (p2* ± p3*)² in the (12) rest frame, then ds12 by adaptive quadrature."""
+
+    def s23_range(s12):
+        m12 = math.sqrt(s12)
+        e2 = (s12 - m1**2 + m2**2) / (2 * m12)
+        e3 = (s - s12 - m3**2) / (2 * m12)
+        p2 = math.sqrt(max(e2**2 - m2**2, 0.0))
+        p3 = math.sqrt(max(e3**2 - m3**2, 0.0))
+        return (e2 + e3) ** 2 - (p2 + p3) ** 2, (e2 + e3) ** 2 - (p2 - p3) ** 2
+
+    def width(s12):
+        lo, hi = s23_range(s12)
+        return hi - lo
+
+    lo, hi = (m1 + m2) ** 2, (math.sqrt(s) - m3) ** 2
+    area, _ = integrate.quad(width, lo, hi, epsabs=0, epsrel=1e-12, limit=200)
+    return area / (2 * math.pi) ** 5 * math.pi**2 / (4 * s)
+
+
+def _phi4_recursive(s, m1, m2, m3, m4):
+    """Φ4 = ∫ dM²/(2π) Φ2(M²; m1, m2) Φ3(s; M, m3, m4) (phase-space factorisation)."""
+
+    def f(mm):
+        return _phi2(mm, m1, m2) * _phi3_dalitz(s, math.sqrt(mm), m3, m4) / (2 * math.pi)
+
+    lo, hi = (m1 + m2) ** 2, (math.sqrt(s) - m3 - m4) ** 2
+    return integrate.quad(f, lo, hi, epsabs=0, epsrel=1e-10, limit=200)[0]
+
+
+def test_reference_volumes_reduce_to_massless_formula():
+    # the reference integrals above, checked against the closed massless form
+    assert _phi3_dalitz(100.0, 0, 0, 0) == pytest.approx(100.0 / (32 * (2 * math.pi) ** 3))
+    assert _phi3_dalitz(100.0, 0, 0, 0) == pytest.approx(massless_volume(3, 10.0), rel=1e-10)
+    assert _phi4_recursive(100.0, 0, 0, 0, 0) == pytest.approx(massless_volume(4, 10.0), rel=1e-8)
+
+
+@pytest.mark.parametrize(
+    "masses", [(1.0, 2.0, 3.0), (0.0, 0.0, 4.0), (4.5, 0.5, 0.2), (0.5, 1.5, 2.5, 3.0)]
+)
+def test_mean_massive_rambo_weight_is_the_phase_space_volume(masses):
+    # E_u[w(u)] over uniform u is the massive phase-space volume: compare with the Dalitz-plot
+    # integral (n = 3) and its recursion (n = 4) within 4 Monte Carlo standard errors.
+    sqrt_s, n = 10.0, len(masses)
+    u = np.random.default_rng(17 + n).uniform(1e-12, 1, (100_000, 4 * n))
+    _, w = rambo_from_unit(u, sqrt_s, list(masses))
+    ref = _phi3_dalitz(sqrt_s**2, *masses) if n == 3 else _phi4_recursive(sqrt_s**2, *masses)
+    se = w.std(ddof=1) / math.sqrt(len(w))
+    assert se < 0.005 * ref  # precise enough to see any wrong power of the mass factor
+    assert ref < 0.9 * massless_volume(n, sqrt_s)  # the masses matter
+    assert abs(w.mean() - ref) < 4 * se, (w.mean() / ref, se / ref)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 from hepemu.physics.integrals.gghh import GGHH_BOX_FULL, GGHH_BOX_SECTOR
 from hepemu.physics.integrals.quadrature import (
@@ -101,3 +102,31 @@ def test_korobov_weight_is_derivative(order):
     np.testing.assert_allclose((xp - xm) / (2 * h), w, rtol=1e-7)
     if order == 1:
         np.testing.assert_allclose(korobov(t, 1)[0], t * t * (3 - 2 * t), rtol=1e-14)
+
+
+def _smooth_2d(s, x):
+    """A cheap smooth non-periodic integrand on [0,1]^2 (one parameter)."""
+    return 1.0 / (1.0 + s[:, 0] * x[:, 0] + x[:, 1] ** 2 + 0.5 * x[:, 0] * x[:, 1])
+
+
+def test_qmc_error_is_calibrated_over_independent_shifts():
+    # integrate_qmc quotes the standard error of the mean of n_shifts shift estimates, so
+    # (value − truth)/error follows Student's t with n_shifts − 1 degrees of freedom: with 10
+    # shifts it lies within ±1 in 65.7% of runs (68.3% for a normal) and within ±2 in 92.3%.
+    # Over 1000 independent seeds both fractions must match within 4 binomial standard
+    # deviations (+0.01 for the non-Gaussian shape of few-shift lattice estimates). An error
+    # √8 too large would cover ≈98% / ≈100%, one √8 too small ≈27% / ≈52%.
+    s = np.array([[0.7]])
+    ref = integrate_gauss_legendre(_smooth_2d, s, 2, 40)[0]  # converged to ~1e-16
+    assert ref == pytest.approx(integrate_gauss_legendre(_smooth_2d, s, 2, 60)[0], rel=1e-14)
+    n_shifts, trials = 10, 1000
+    dev, err = np.empty(trials), np.empty(trials)
+    for seed in range(trials):
+        r = integrate_qmc(_smooth_2d, s, 2, n=53, n_shifts=n_shifts, korobov_order=1, seed=seed)
+        dev[seed], err[seed] = abs(r.value[0] - ref), r.error[0]
+    assert np.median(err) > 1e-8  # far above rounding and the reference's own error
+    for k in (1, 2):
+        expected = 2 * stats.t.cdf(k, n_shifts - 1) - 1
+        tol = 4 * np.sqrt(expected * (1 - expected) / trials) + 0.01
+        covered = np.mean(dev <= k * err)
+        assert abs(covered - expected) < tol, (k, covered, expected)

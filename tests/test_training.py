@@ -106,8 +106,30 @@ def test_replicas_differ_and_give_error(tmp_path):
     reps = sur.replica_integrals(s)
     assert np.all(np.std(reps, axis=0) > 0)
     mean, sig = sur.predict(s)
-    np.testing.assert_allclose(mean, reps.mean(0))
-    np.testing.assert_allclose(sig, reps.std(0, ddof=1) / np.sqrt(3))
+    assert np.all((reps.min(0) < mean) & (mean < reps.max(0))) and np.all(sig > 0)
+
+
+def test_replica_error_is_the_replica_spread(tmp_path, monkeypatch):
+    cfg = INNTrainConfig(steps=1, **SMALL)
+    sur = train_replicas(cfg, tmp_path, n_replicas=3)
+    # hand-made replica values (3 replicas × 3 points): means 2, 10, −5 (median −4); sample
+    # standard deviations (n − 1 = 2 degrees of freedom) 1, 0, √((9 + 1 + 16)/2) = √13 — the
+    # quoted 1σ error is this spread, not the standard error of the mean (1/√3, 0, √(13/3))
+    reps = np.array([[1.0, 10.0, -2.0], [2.0, 10.0, -4.0], [3.0, 10.0, -9.0]])
+    monkeypatch.setattr(sur, "replica_integrals", lambda s: reps)
+    mean, sig = sur.predict(np.zeros((3, 3)))
+    np.testing.assert_allclose(mean, [2.0, 10.0, -5.0], rtol=1e-15)
+    np.testing.assert_allclose(sig, [1.0, 0.0, 3.605551275463989], rtol=1e-15, atol=1e-15)
+    # 2 replicas: values 1 and 4 → mean 2.5, sample standard deviation 3/√2
+    pair = INNSurrogate(sur.integral, sur.replicas[:2])
+    monkeypatch.setattr(pair, "replica_integrals", lambda s: np.array([[1.0], [4.0]]))
+    mean, sig = pair.predict(np.zeros((1, 3)))
+    np.testing.assert_allclose([mean[0], sig[0]], [2.5, 2.1213203435596424], rtol=1e-15)
+    single = INNSurrogate(sur.integral, sur.replicas[:1])
+    monkeypatch.setattr(single, "replica_integrals", lambda s: np.array([[5.0, -6.0]]))
+    mean, sig = single.predict(np.zeros((2, 3)))
+    np.testing.assert_array_equal(mean, [5.0, -6.0])
+    assert np.all(np.isnan(sig))  # one replica: no error estimate
 
 
 def test_parallel_replicas_equal_serial_ones(tmp_path):
