@@ -162,3 +162,12 @@ def test_report_write_is_atomic_and_checks_figures(tmp_path):
     path = rep.write()
     assert path.read_text().startswith("# t")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["missing.png", "report.md"]
+
+
+def test_an_existing_report_is_not_replaced_without_force(quick_run):
+    out, _ = quick_run
+    before = (out / "report.md").read_bytes()
+    proc = _hepemu("run", "--quick", "--out", str(out), timeout=60)
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert proc.returncode != 0 and len(lines) == 1 and "--force" in lines[0], proc.stderr
+    assert (out / "report.md").read_bytes() == before

@@ -100,3 +100,24 @@ def check_writable_folder(folder: Path, flag: str = "--out") -> None:
         fail(f"{flag}: {probe} is a file, so {folder} cannot be created")
     if not os.access(probe, os.W_OK | os.X_OK):
         fail(f"{flag}: no permission to write in {probe}")
+
+
+def check_scheduler(address: str, timeout: float = 5.0) -> None:
+    """Fail at once, not after a long wait, when a tcp:// scheduler cannot be reached."""
+    import socket
+    from urllib.parse import urlsplit
+
+    url = urlsplit(address if "://" in address else f"tcp://{address}")
+    if url.scheme != "tcp":
+        return
+    try:
+        host, port = url.hostname, url.port
+    except ValueError:
+        host, port = None, None
+    if not host or not port:
+        fail(f"--scheduler {address!r} is not an address like tcp://HOST:PORT")
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except OSError as exc:
+        fail(f"cannot reach the Dask scheduler at {address}: {exc}")

@@ -11,6 +11,7 @@ import typer
 from hepemu.cli.common import (
     PLOT_SUFFIXES,
     check_output,
+    check_scheduler,
     check_writable_folder,
     fail,
     resumable,
@@ -94,7 +95,7 @@ def plot_cmd(
         fail(f"{file} has no rows to plot")
     title = f"{ds.meta.get('provider', file.name)}: {len(x)} of {ds.n} points"
     columns, _ = column_names(ds.meta, x.shape[1], y.reshape(len(y), -1).shape[1])
-    dataset_overview(x, y, columns, out, title)
+    dataset_overview(x, y, columns, out, title, meta=ds.meta)
     typer.echo(f"wrote {out}")
 
 
@@ -255,7 +256,7 @@ def generate_cmd(
         fail(f"{cfg.out} exists and holds other data; pass --force to replace it")
     check_writable_folder(cfg.out.parent)
     if cfg.executor == "dask" and cfg.scheduler:
-        _check_scheduler(cfg.scheduler)
+        check_scheduler(cfg.scheduler)
     try:
         with (
             resumable("finished chunks are kept; rerun the same command to resume"),
@@ -306,24 +307,3 @@ def _read_generate_card(card: Path) -> dict:
     if stray:
         fail(f"{card}: settings outside the [generate] table would be ignored: {', '.join(stray)}")
     return dict(data["generate"])
-
-
-def _check_scheduler(address: str, timeout: float = 5.0) -> None:
-    """Fail at once, not after a long wait, when a tcp:// scheduler cannot be reached."""
-    import socket
-    from urllib.parse import urlsplit
-
-    url = urlsplit(address if "://" in address else f"tcp://{address}")
-    if url.scheme != "tcp":
-        return
-    try:
-        host, port = url.hostname, url.port
-    except ValueError:
-        host, port = None, None
-    if not host or not port:
-        fail(f"--scheduler {address!r} is not an address like tcp://HOST:PORT")
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            pass
-    except OSError as exc:
-        fail(f"cannot reach the Dask scheduler at {address}: {exc}")

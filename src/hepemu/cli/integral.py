@@ -13,6 +13,7 @@ from rich.table import Table
 
 from hepemu.cli.common import (
     check_output,
+    check_scheduler,
     check_writable_folder,
     err,
     fail,
@@ -250,6 +251,8 @@ def train_cmd(
     except (ValueError, OSError) as exc:
         fail(f"bad configuration: {exc}")
     _check_run_dir(out_dir)
+    if executor == "dask" and scheduler:
+        check_scheduler(scheduler)
     if _finished(cfg, out_dir, replicas):
         return
     max_seconds = None if max_minutes is None else 60 * max_minutes

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-import click
 import numpy as np
 import typer
 from rich.console import Console
@@ -95,12 +94,14 @@ def _cores_available() -> int:
 
 
 def _default_threads() -> int:
-    """Torch threads: one per CPU core this process may use (at most 16).
+    """Torch threads: the CPU cores this process may use that are not busy (at most 16).
 
-    More threads than cores only oversubscribe them; torch's own default can count cores
-    this process may not use (containers, CPU affinity).
+    More threads than free cores collapse throughput on a shared machine (OpenMP threads
+    spin-wait for a core another process holds); see ``hepemu.threads``.
     """
-    return max(1, min(16, _cores_available()))
+    from hepemu.threads import choose_threads
+
+    return max(1, min(16, choose_threads()))
 
 
 def _cpu_name() -> str:
@@ -166,9 +167,7 @@ _PASS_THROUGH = (
     KeyboardInterrupt,
     typer.Exit,
     typer.Abort,
-    typer.BadParameter,
-    click.exceptions.Exit,
-    click.ClickException,
+    typer.TyperException,  # usage errors (typer vendors click's exception classes)
 )
 
 
@@ -212,9 +211,14 @@ def run_main(
     threads: Annotated[
         int | None,
         typer.Option(
-            min=1, max=256, help="torch threads [default: the CPU cores available, at most 16]"
+            min=1,
+            max=256,
+            help="torch threads [default: $HEPEMU_THREADS, else the cores not busy, at most 16]",
         ),
     ] = None,
+    force: Annotated[
+        bool, typer.Option(help="replace the report already in the --out folder")
+    ] = False,
     quick: Annotated[
         bool,
         typer.Option(
@@ -229,6 +233,10 @@ def run_main(
     n_points = points if points is not None else prof.points
     minutes = train_minutes if train_minutes is not None else prof.train_minutes
     _check_out(out)
+    if (out / "report.md").exists() and not force:
+        from hepemu.cli.common import fail
+
+        fail(f"{out} holds a report already; pass --force to replace it, or choose --out")
 
     import torch
 
@@ -332,10 +340,21 @@ def run_main(
     with steps("throughput: INN vs tensor Gauss–Legendre", f"({n_bench} integrals)"):
         s_bench = refset.s[:n_bench]
         reps = prof.bench_repeats
-        t_inn = median_time(lambda: surrogate.predict(s_bench), reps) / n_bench
-        t_gl = median_time(lambda: integrate_gauss_legendre(integ, s_bench, integ.dim, 12), reps)
-        t_gl /= n_bench
-        gl12 = gl_digits(integ, refset, 12)
+        # equal footing: the smallest GL rule at least as precise as the INN, both on 1 thread
+        gl_n = next(
+            (n for n in range(4, 17) if gl_digits(integ, refset, n) >= summary.mean_digits), 16
+        )
+        gl_d = gl_digits(integ, refset, gl_n)
+        n_threads_job = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            t_inn = median_time(lambda: surrogate.predict(s_bench), reps) / n_bench
+            t_gl = median_time(
+                lambda: integrate_gauss_legendre(integ, s_bench, integ.dim, gl_n), reps
+            )
+            t_gl /= n_bench
+        finally:
+            torch.set_num_threads(n_threads_job)
 
     # -- 3. demo training ---------------------------------------------------------------------
     with steps("short fresh training", f"({minutes:g} min, {n_threads} threads)"):
@@ -374,7 +393,7 @@ def run_main(
         f"All numbers in this report were measured by this run (`hepemu run"
         f"{' --quick' if quick else ''}`, profile *{prof.name}*), started {started}: "
         f"{_cpu_name()}, {cores} CPU cores available, **{machine['torch_threads']} torch "
-        f"threads** ({'set with --threads' if threads is not None else 'one per available core'}"
+        f"threads** ({'set with --threads' if threads is not None else 'the free cores'}"
         f"), torch {torch.__version__} (the shipped model is evaluated on the CPU), "
         f"Python {platform.python_version()}, hepemu {__version__}; 1-minute load average "
         f"{machine['load_average_start']} at the start and {machine['load_average_end']} at the "
@@ -484,16 +503,24 @@ def run_main(
     )
 
     rep.section(
-        f"Throughput on this machine ({machine['torch_threads']} torch threads, median of "
+        f"Throughput on this machine at equal digits (1 thread each, median of "
         f"{prof.bench_repeats}, {n_bench} integrals)",
         md_table(
             ["method", "integrals/s", "mean digits"],
             [
                 [f"INN (shipped, {n_rep} replicas)", sci(1.0 / t_inn), digits(summary.mean_digits)],
-                ["tensor Gauss–Legendre 12³", sci(1.0 / t_gl), digits(gl12)],
+                [f"tensor Gauss–Legendre {gl_n}³", sci(1.0 / t_gl), digits(gl_d)],
             ],
         )
-        + f"\n\nINN speed-up over Gauss–Legendre 12³: {t_gl / t_inn:.1f}×.",
+        + f"\n\nGauss–Legendre {gl_n}³ is the smallest tensor rule at least as precise as the "
+        "INN on these points. "
+        + (
+            f"The INN is {t_gl / t_inn:.1f}× faster."
+            if t_gl > t_inn
+            else f"Gauss–Legendre is {t_inn / t_gl:.1f}× faster than the INN here."
+        )
+        + " A rule written for this box that uses F's linearity in the invariants is faster "
+        "still (the README's Results, `benchmarks/inn_gghh.py`).",
     )
 
     st = trainer.state
@@ -538,8 +565,9 @@ def run_main(
                 "demo_training_digits": st.best_digits,
                 "demo_training_steps": st.step,
                 "inn_integrals_per_s": 1.0 / t_inn,
-                "gl12_integrals_per_s": 1.0 / t_gl,
-                "gl12_digits": gl12,
+                "gl_nodes": gl_n,
+                "gl_integrals_per_s": 1.0 / t_gl,
+                "gl_digits": gl_d,
                 "datasets": data_rows,
             },
             indent=2,
