@@ -203,18 +203,26 @@ def rate_row(label: str, setting, fn, ref: np.ndarray, repeats: int, **extra) ->
     return row, est
 
 
-def ladder(label, settings, make_fn, ref, repeats, stop_digits, check=None) -> list[dict]:
-    """Rows for increasing sizes; stops two sizes after the digits first pass stop_digits."""
-    rows, past = [], 0
+def ladder(
+    label, settings, make_fn, ref, repeats, stop_digits, check=None, extra_of=None
+) -> tuple[list[dict], dict]:
+    """Rows for increasing sizes and their estimates; stops once two sizes reach stop_digits.
+
+    ``check``: estimates of another method by size, compared with ours (max relative
+    difference); ``extra_of(size)``: more entries for a size's row.
+    """
+    rows, ests, past = [], {}, 0
     for setting in settings:
-        row, est = rate_row(label, setting, make_fn(setting), ref, repeats)
+        extra = extra_of(setting) if extra_of is not None else {}
+        row, est = rate_row(label, setting, make_fn(setting), ref, repeats, **extra)
         if check is not None:
             row["max_rel_diff_vs_library"] = float(np.max(np.abs(est / check[setting] - 1)))
         rows.append(row)
+        ests[setting] = est
         past += row["digits"] >= stop_digits
         if past >= 2:
             break
-    return rows
+    return rows, ests
 
 
 def at_digits(rows: list[dict], target: float) -> dict:
@@ -276,17 +284,16 @@ def throughput(args, refset, integral, surrogate) -> dict:
     stop = max(targets.values()) + 0.3
 
     console.print("[bold]Gauss–Legendre[/], sector x4 = 1")
-    gl_lib, lib_est = [], {}
-    for n in orders(args.gl_orders):
-        row, est = rate_row(
-            "GL library", n, lambda n=n: integrate_gauss_legendre(integral, s, 3, n), ref, r
-        )
-        gl_lib.append(row)
-        lib_est[n] = est
-        if sum(x["digits"] >= stop for x in gl_lib) >= 2:
-            break
+    gl_lib, lib_est = ladder(
+        "GL library",
+        orders(args.gl_orders),
+        lambda n: lambda: integrate_gauss_legendre(integral, s, 3, n),
+        ref,
+        r,
+        stop,
+    )
     cache: dict = {}
-    gl_lin = ladder(
+    gl_lin, _ = ladder(
         "GL linear",
         [row["setting"] for row in gl_lib],
         lambda n: lambda: linear_gl(s, n, SECTOR_X4, cache),
@@ -297,22 +304,21 @@ def throughput(args, refset, integral, surrogate) -> dict:
     )
 
     console.print(f"[bold]lattice QMC[/] (Korobov 3, {args.qmc_shifts} shifts), sector x4 = 1")
-    qmc_lib, qmc_est = [], {}
-    for n in qmc_sizes(args.qmc_max):
-        row, est = rate_row(
-            "QMC library",
-            n,
-            lambda n=n: integrate_qmc(integral, s, 3, n=n, n_shifts=args.qmc_shifts, seed=1).value,
-            ref,
-            r,
-            shifts=args.qmc_shifts,
-            evaluations_per_point=n * args.qmc_shifts,
-        )
-        qmc_lib.append(row)
-        qmc_est[n] = est
-        if sum(x["digits"] >= stop for x in qmc_lib) >= 2:
-            break
-    qmc_lin = ladder(
+    qmc_lib, qmc_est = ladder(
+        "QMC library",
+        qmc_sizes(args.qmc_max),
+        lambda n: (
+            lambda: integrate_qmc(integral, s, 3, n=n, n_shifts=args.qmc_shifts, seed=1).value
+        ),
+        ref,
+        r,
+        stop,
+        extra_of=lambda n: {
+            "shifts": args.qmc_shifts,
+            "evaluations_per_point": n * args.qmc_shifts,
+        },
+    )
+    qmc_lin, _ = ladder(
         "QMC linear",
         [row["setting"] for row in qmc_lib],
         lambda n: lambda: linear_qmc(s, n, args.qmc_shifts, 1, SECTOR_X4),
@@ -336,17 +342,16 @@ def whole_box(args, s: np.ndarray, pysecdec: dict) -> dict:
     target = pysecdec.get("digits")
     stop = target if target is not None else 6.0
     r = args.repeats
-    lib, est_lib = [], {}
-    for n in orders(args.box_gl_orders):
-        row, est = rate_row(
-            "box GL lib", n, lambda n=n: integrate_gauss_legendre(GGHH_BOX_FULL, s, 3, n), ref, r
-        )
-        lib.append(row)
-        est_lib[n] = est
-        if sum(x["digits"] >= stop for x in lib) >= 2:
-            break
+    lib, est_lib = ladder(
+        "box GL lib",
+        orders(args.box_gl_orders),
+        lambda n: lambda: integrate_gauss_legendre(GGHH_BOX_FULL, s, 3, n),
+        ref,
+        r,
+        stop,
+    )
     cache: dict = {}
-    lin = ladder(
+    lin, _ = ladder(
         "box GL lin",
         [row["setting"] for row in lib],
         lambda n: lambda: linear_gl(s, n, ALL_SECTORS, cache),
