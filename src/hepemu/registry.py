@@ -7,7 +7,7 @@ import json
 from importlib import resources
 from pathlib import Path
 
-from hepemu.models.inn_surrogate import INNSurrogate, ModelFileError
+from hepemu.models.envelope import ModelFileError
 
 MANIFEST = "manifest.json"
 
@@ -50,9 +50,11 @@ def resolve_model_path(name_or_path: str) -> Path:
     raise ModelFileError(f"no model named {name_or_path!r} (shipped: {known}) and no such file")
 
 
-def load_model(name_or_path: str, device: str = "cpu") -> INNSurrogate:
-    """Load a shipped model by name, or any hepemu model file by path."""
-    return INNSurrogate.load(resolve_model_path(name_or_path), device=device)
+def load_model(name_or_path: str, device: str = "cpu"):
+    """Load a shipped model by name, or any hepemu model file by path (any kind)."""
+    from hepemu.models.loading import load_surrogate
+
+    return load_surrogate(resolve_model_path(name_or_path), device=device)
 
 
 def register(name: str, path: str | Path, description: str) -> dict:

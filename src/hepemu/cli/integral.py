@@ -90,6 +90,8 @@ def eval_cmd(
         surrogate = load_model(model, device=device)
     except (ModelFileError, ValueError) as exc:
         fail(str(exc))
+    if not hasattr(surrogate, "integral"):
+        fail(f"{model} is not an integration network; evaluate it with `hepemu predict`")
     integ = surrogate.integral
     table = _read(input, integ)
     outside = integ.outside_region(table.params)

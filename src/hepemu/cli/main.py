@@ -16,6 +16,7 @@ from rich.markup import escape
 
 from hepemu.cli.common import err
 from hepemu.cli.data import app as data_app
+from hepemu.cli.fit import fit_cmd, predict_cmd
 from hepemu.cli.integral import app as integral_app
 from hepemu.cli.run import run_main
 
@@ -28,6 +29,8 @@ app = typer.Typer(
 app.add_typer(integral_app, name="integral")
 app.add_typer(data_app, name="data")
 app.command("run")(run_main)
+app.command("fit")(fit_cmd)
+app.command("predict")(predict_cmd)
 
 EXIT_INTERRUPTED = 130
 EXIT_FAILED = 1

@@ -236,13 +236,18 @@ def generation_progress(total_points: int):
         yield cb
 
 
+def _replica_digits(r: int, info: dict) -> str:
+    return f"replica {r}: {info['best_digits']:.2f} digits"
+
+
 @contextmanager
-def replica_progress(n_replicas: int):
-    """Yield ``cb(r, info)`` for a bar over replicas trained in parallel (on stderr)."""
+def replica_progress(n_replicas: int, label: str = "replicas", describe=_replica_digits):
+    """Yield ``cb(r, info)`` for a bar over replicas (or ensemble members: ``label``) trained
+    in parallel (on stderr); ``describe(r, info)`` is the text shown for a finished one."""
     st: dict = {"done": 0, "last": ""}
 
     def render(elapsed: float) -> str:
-        line = f"replicas: {st['done']}/{n_replicas} done"
+        line = f"{label}: {st['done']}/{n_replicas} done"
         if st["last"]:
             line += f", {st['last']}"
         return line + f", elapsed {_duration(elapsed)}"
@@ -254,23 +259,82 @@ def replica_progress(n_replicas: int):
             def cb(r: int, info: dict) -> None:
                 with plain.lock:
                     st["done"] += 1
-                    st["last"] = f"replica {r}: {info['best_digits']:.2f} digits"
+                    st["last"] = describe(r, info)
                     plain.emit()  # replicas finish rarely: a line for each
 
             yield cb
         return
     with Progress(
-        TextColumn("[bold]replicas"),
+        TextColumn(f"[bold]{label}"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("{task.fields[info]}"),
         TimeElapsedColumn(),
         console=err,
     ) as prog:
-        task = prog.add_task("replicas", total=n_replicas, info="")
+        task = prog.add_task(label, total=n_replicas, info="")
 
         def cb(r: int, info: dict) -> None:
             prog.advance(task)
-            prog.update(task, info=f"replica {r}: {info['best_digits']:.2f} digits")
+            prog.update(task, info=describe(r, info))
+
+        yield cb
+
+
+@contextmanager
+def fit_progress(total_epochs: int):
+    """Yield ``cb(state)`` (a ``FitState``) for a bar over epochs with the best validation
+    RMSE; plain lines when stderr is not a terminal."""
+    total = max(total_epochs, 1)
+    st = {"epoch": 0, "best": math.inf, "best_epoch": -1, "train_s": 0.0}
+
+    def info() -> str:
+        if not math.isfinite(st["best"]):
+            return ""
+        return f"best validation RMSE {st['best']:.3g} @ epoch {st['best_epoch']}"
+
+    def render(elapsed: float) -> str:
+        line = f"fit: epoch {st['epoch']}/{total}"
+        line += f", {info()}" if info() else ""
+        line += f", elapsed {_duration(elapsed)}"
+        if 0 < st["epoch"] < total and st["train_s"] > 0:
+            line += (
+                f", at most {_duration((total - st['epoch']) * st['train_s'] / st['epoch'])} more"
+            )
+        return line
+
+    def update(state) -> None:
+        st.update(
+            epoch=state.epoch,
+            best=state.best_rmse,
+            best_epoch=state.best_epoch,
+            train_s=state.elapsed_s,
+        )
+
+    plain = _plain(render)
+    if plain is not None:
+        with plain:
+
+            def cb(state) -> None:
+                with plain.lock:
+                    update(state)
+                    plain.updated()
+
+            yield cb
+        return
+    with Progress(
+        TextColumn("[bold]fit"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} epochs"),
+        TextColumn("{task.fields[info]}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    ) as prog:
+        task = prog.add_task("fit", total=total, info="")
+
+        def cb(state) -> None:
+            update(state)
+            prog.update(task, completed=state.epoch, info=info())
 
         yield cb

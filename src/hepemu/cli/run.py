@@ -268,6 +268,8 @@ def run_main(
         surrogate = load_model(model)
     except ModelFileError as exc:
         fail(str(exc))
+    if not hasattr(surrogate, "integral"):
+        fail(f"{model} is not an integration network; the main job evaluates one")
     # a failed run must not leave an old report next to this run's figures
     for stale in ("report.md", "summary.json"):
         (out / stale).unlink(missing_ok=True)

@@ -20,6 +20,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from hepemu.fileio import atomic_replace
+from hepemu.models.envelope import ModelFileError  # one error class for every model file
 from hepemu.models.inn import INN
 from hepemu.physics.integrals.base import ParametricIntegral
 from hepemu.physics.integrals.quadrature import gauss_legendre_nodes
@@ -30,8 +31,6 @@ FORMAT = "hepemu-inn/1"
 NORMALISATIONS = ("gl3", "centre", "none")
 
 
-class ModelFileError(RuntimeError):
-    """A model file is missing, corrupted or not a hepemu INN model."""
 
 
 # header entries that change a model's answers: covered by its digest with the tensors
@@ -123,6 +122,13 @@ class INNSurrogate:
     @property
     def n_replicas(self) -> int:
         return len(self.replicas)
+
+    @property
+    def input_columns(self) -> list[str]:
+        """The parameters ``s`` the integral depends on (the surrogate's inputs)."""
+        return list(self.integral.param_names)
+
+    target = "I"
 
     def _dtype_device(self):
         p = next(self.replicas[0].parameters())

@@ -1,0 +1,244 @@
+"""``hepemu fit`` and ``hepemu predict``: dataset-trained surrogates of any kind."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+
+from hepemu.cli.common import (
+    check_output,
+    check_scheduler,
+    check_writable_folder,
+    err,
+    fail,
+    resumable,
+    validation_message,
+    warn,
+)
+
+THREADS = typer.Option(
+    help="torch threads (default: $HEPEMU_THREADS, else the cores that are not busy)", min=1
+)
+
+
+def fit_cmd(
+    card: Annotated[
+        Path, typer.Argument(help="TOML card: [data], [model], [preprocessing], [training]")
+    ],
+    out: Annotated[
+        Path | None, typer.Option(help="run directory (default runs/<card name>; resumes)")
+    ] = None,
+    executor: Annotated[
+        str, typer.Option(help="serial, processes or dask: ensemble members in parallel")
+    ] = "serial",
+    workers: Annotated[int, typer.Option(min=1, help="parallel workers")] = 2,
+    scheduler: Annotated[
+        str | None, typer.Option(help="address of a running Dask scheduler (with dask)")
+    ] = None,
+    threads: Annotated[int | None, THREADS] = None,
+) -> None:
+    """Fit a regressor (DNN, sk-DNN, BDT; ensembles) to a dataset; rerunning resumes.
+
+    Writes OUT/model.safetensors (load it with `hepemu predict --model`) and OUT/card.json.
+    A finished run is not repeated; a run directory made from another card is refused.
+    """
+    from pydantic import ValidationError
+
+    from hepemu.data.dataset import Dataset, DatasetError
+    from hepemu.data.executors import check_executor
+    from hepemu.threads import choose_threads
+    from hepemu.training.fit_config import FitCard
+    from hepemu.training.inn_train import resolve_device
+
+    try:
+        cfg = FitCard.from_toml(card)
+        if executor == "serial":
+            cfg.training.threads = choose_threads(threads or cfg.training.threads)
+        resolve_device(cfg.training.device)
+        check_executor(executor)
+        ds = Dataset.open(cfg.data.path)
+        ds.split("train")
+    except ValidationError as exc:
+        fail(f"bad card {card}: {validation_message(exc)}")
+    except (ValueError, DatasetError) as exc:
+        fail(f"bad card {card}: {exc}")
+    out = out if out is not None else Path("runs") / card.stem
+    _check_run_dir(out, cfg)
+    if executor == "dask" and scheduler:
+        check_scheduler(scheduler)
+    model_path = out / "model.safetensors"
+    if model_path.exists() and _same_card(out, cfg):
+        from hepemu.registry import sha256
+
+        err.print(
+            f"{out} holds this fit, finished: nothing to do; model {model_path} "
+            f"(sha256 {sha256(model_path)[:16]}…)"
+        )
+        return
+    try:
+        with resumable("checkpoints are kept; rerun the same command to resume"):
+            model = _fit(cfg, out, executor, workers, scheduler)
+    except typer.Exit:
+        raise
+    except (RuntimeError, ValueError, OSError, DatasetError) as exc:
+        fail(str(exc))
+    unfinished = [m for m in model.info.get("members", []) if not m.get("finished", True)]
+    if unfinished:
+        err.print(
+            f"stopped before the end ({unfinished[0]['stop']}): checkpoints kept in {out}; "
+            "rerun the same command to continue"
+        )
+        raise typer.Exit(3)
+    (out / "card.json").write_text(cfg.model_dump_json(indent=2))
+    digest = model.save(model_path)
+    err.print(f"saved {model_path} (sha256 {digest[:16]}…)")
+    for m in model.info.get("members", []):
+        err.print(json.dumps(m))
+
+
+def _check_run_dir(out: Path, cfg) -> None:
+    if out.exists() and not out.is_dir():
+        fail(f"--out {out} is a file; give a directory for the run")
+    if out.is_dir() and any(out.iterdir()):
+        if not (out / "preprocessing.json").exists() and not (out / "member0").is_dir():
+            fail(f"--out {out} holds other files and is not a hepemu fit directory")
+    check_writable_folder(out)
+
+
+def _same_card(out: Path, cfg) -> bool:
+    from hepemu.training.fit_config import FitCard
+
+    path = out / "card.json"
+    if not path.exists():
+        return False
+    runtime = {"training": {"device", "threads", "max_minutes", "checkpoint_every_s"}}
+    saved = FitCard.model_validate_json(path.read_text())
+    return saved.model_dump(exclude=runtime) == cfg.model_dump(exclude=runtime)
+
+
+def _fit(cfg, out: Path, executor: str, workers: int, scheduler: str | None):
+    from hepemu.cli.progress import fit_progress, replica_progress
+
+    if cfg.model.kind == "bdt":
+        from hepemu.training.fit_trees import fit_trees
+
+        return fit_trees(cfg, out)
+    from hepemu.training.fit import fit_networks
+
+    members = cfg.training.members
+    if executor == "serial" and members == 1:
+        with fit_progress(cfg.training.epochs) as cb:
+            return fit_networks(cfg, out, progress=cb)
+    with replica_progress(
+        members, "members", lambda r, i: f"member {r}: {i['epochs']} epochs, {i['stop']}"
+    ) as done:
+        if executor == "serial":
+            return fit_networks(cfg, out, on_member_done=done)
+        return fit_networks(cfg, out, None, executor, workers, scheduler, on_member_done=done)
+
+
+def predict_cmd(
+    model: Annotated[str, typer.Option(help="shipped model name or path to a model file")],
+    input: Annotated[
+        Path, typer.Option("--input", "-i", help="CSV with the model's input columns, or a dataset")
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="CSV to write")],
+    strict: Annotated[
+        bool, typer.Option(help="error (not warn) on points outside the trained region")
+    ] = False,
+    threads: Annotated[int | None, THREADS] = None,
+    force: Annotated[bool, typer.Option(help="replace an existing output file")] = False,
+) -> None:
+    """Predictions of any surrogate: the input columns plus <target> and <target>_err.
+
+    <target>_err is the model's 1σ error (replica or ensemble spread); nan where the model has
+    none (a single network or tree), with a warning.
+    """
+    import torch
+
+    from hepemu.data.points import InputError, read_points, write_points
+    from hepemu.models.envelope import ModelFileError
+    from hepemu.registry import load_model
+    from hepemu.threads import set_threads
+
+    check_output(output, force, inputs=[input], suffixes=(".csv",), flag="--output")
+    try:
+        set_threads(threads)
+        sur = load_model(model)
+    except (ModelFileError, ValueError) as exc:
+        fail(str(exc))
+    cols, target = list(sur.input_columns), sur.target
+    if input.suffix.lower() in (".h5", ".hdf5"):
+        table = _dataset_table(input, cols)
+    else:
+        try:
+            table = read_points(input, tuple(cols))
+        except InputError as exc:
+            fail(str(exc))
+    clash = [c for c in (target, f"{target}_err") if c in table.header]
+    if clash:
+        fail(f"{input} already has column(s) {', '.join(clash)}, which the output adds")
+    integral = getattr(sur, "integral", None)
+    if integral is not None:
+        try:
+            integral.check_valid(table.params)
+        except ValueError as exc:
+            fail(str(exc))
+    _warn_outside(sur, table.params, strict)
+    with torch.inference_mode():
+        mean, sigma = sur.predict(table.params)
+    if not np.all(np.isfinite(mean)):
+        rows = ", ".join(map(str, np.flatnonzero(~np.isfinite(mean))[:10] + 1))
+        fail(f"non-finite predictions at rows {rows} (far outside the trained region?)")
+    if np.all(np.isnan(sigma)):
+        warn(f"this model has no error estimate (a single member): {target}_err is nan")
+    try:
+        write_points(output, table, {target: mean, f"{target}_err": sigma})
+    except (OSError, InputError) as exc:
+        fail(f"cannot write {output}: {exc}")
+    err.print(f"wrote {len(mean)} predictions to {output}")
+
+
+def _dataset_table(path: Path, cols: list[str]):
+    """A dataset's inputs as a point table (its column names must be the model's)."""
+    from hepemu.data.dataset import Dataset, DatasetError
+    from hepemu.data.points import PointTable
+    from hepemu.training.fit import dataset_columns
+
+    try:
+        ds = Dataset.open(path)
+        names, _ = dataset_columns(ds)
+        x = ds.read("inputs")
+    except DatasetError as exc:
+        fail(str(exc))
+    x = x.reshape(len(x), -1)
+    if names != cols:
+        fail(f"{path} has input columns {', '.join(names)}; the model needs {', '.join(cols)}")
+    rows = [[repr(float(v)) for v in row] for row in x]
+    return PointTable(list(names), rows, x.astype(float))
+
+
+def _warn_outside(sur, x: np.ndarray, strict: bool) -> None:
+    """Warn (or fail with ``strict``) about rows outside the region the model was fitted on."""
+    if hasattr(sur, "integral"):
+        outside = sur.integral.outside_region(x)
+        where = dict(zip(sur.integral.param_names, sur.integral.param_ranges, strict=True))
+    else:
+        ranges = getattr(sur, "info", {}).get("input_ranges")
+        if not ranges:
+            return
+        lo, hi = np.array(ranges, dtype=float).T
+        span = np.maximum(hi - lo, 1e-12)  # 1 % slack: the training rows' extremes, not edges
+        outside = np.any((x < lo - 0.01 * span) | (x > hi + 0.01 * span), axis=1)
+        where = "the training data's input ranges"
+    if outside.any():
+        rows = np.flatnonzero(outside) + 1
+        shown = ", ".join(map(str, rows[:10])) + (" …" if len(rows) > 10 else "")
+        msg = f"{len(rows)} point(s) outside the trained region ({where}): rows {shown}"
+        if strict:
+            fail(msg)
+        warn(f"{msg}; their values are extrapolations")

@@ -1,0 +1,101 @@
+"""One file format for every dataset-trained surrogate: safetensors + JSON header.
+
+The header holds ``format``, ``kind`` (``network``, ``bdt`` …), the input columns, the target,
+the preprocessing and the model's own settings (JSON strings), free-form ``info`` and a
+SHA-256 ``digest`` over every tensor (name, dtype, shape, bytes) and every header entry but
+``info``: a damaged or edited file is refused on load. Non-tensor payloads (an XGBoost model)
+travel as uint8 tensors. Loading executes no code (no pickle).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import load_file, save_file
+
+from hepemu.fileio import atomic_replace
+
+FORMAT = "hepemu-model/1"
+UNDIGESTED = ("info", "digest")
+
+
+class ModelFileError(RuntimeError):
+    """A model file is missing, corrupted, edited or not a hepemu model."""
+
+
+def digest(tensors: dict[str, torch.Tensor], header: dict[str, str]) -> str:
+    """SHA-256 over the header entries (but ``info``/``digest``) and the tensors, sorted."""
+    h = hashlib.sha256()
+    kept = {k: v for k, v in header.items() if k not in UNDIGESTED}
+    h.update(json.dumps(kept, sort_keys=True).encode())
+    for name in sorted(tensors):
+        t = tensors[name].detach().cpu().contiguous()
+        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
+        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
+
+
+def bytes_tensor(blob: bytes) -> torch.Tensor:
+    """A byte string as a uint8 tensor (to carry e.g. an XGBoost model)."""
+    return torch.from_numpy(np.frombuffer(blob, dtype=np.uint8).copy())
+
+
+def save_envelope(path: str | Path, tensors: dict[str, torch.Tensor], header: dict) -> str:
+    """Write tensors + header (every value JSON-encoded; read back with
+    :func:`header_json`) atomically; returns the file's SHA-256."""
+    path = Path(path)
+    head = {k: json.dumps(v) for k, v in header.items()}
+    head["format"] = FORMAT
+    tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
+    head["digest"] = digest(tensors, head)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    save_file(tensors, str(tmp), metadata=head)
+    atomic_replace(tmp, path)
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_format(path: str | Path) -> str | None:
+    """The ``format`` entry of a safetensors file's header (None if unreadable)."""
+    try:
+        with safe_open(str(path), framework="pt") as fh:
+            return (fh.metadata() or {}).get("format")
+    except (SafetensorError, OSError, ValueError, RuntimeError):
+        return None
+
+
+def load_envelope(path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """Tensors and header of a file written by :func:`save_envelope`, digest verified."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"model file not found: {path}")
+    try:
+        with safe_open(str(path), framework="pt") as fh:
+            header = dict(fh.metadata() or {})
+        tensors = load_file(str(path), device="cpu")
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        raise ModelFileError(f"{path} is not a readable safetensors model file: {exc}") from None
+    if header.get("format") != FORMAT:
+        raise ModelFileError(f"{path} is not a hepemu model (format={header.get('format')})")
+    if digest(tensors, header) != header.get("digest"):
+        raise ModelFileError(
+            f"{path} is corrupted: its tensors or settings do not match the digest in its header"
+        )
+    return tensors, header
+
+
+def header_json(header: dict[str, str], key: str, default=None):
+    """A JSON-encoded header entry (``ModelFileError`` naming it if missing or malformed)."""
+    if key not in header:
+        if default is not None:
+            return default
+        raise ModelFileError(f"model header has no {key!r}")
+    try:
+        return json.loads(header[key])
+    except json.JSONDecodeError as exc:
+        raise ModelFileError(f"model header entry {key!r} is not JSON: {exc}") from None

@@ -1,0 +1,100 @@
+"""Fully connected regressors of Bishara, Paul & Dy, "High-precision regressors for particle
+physics" (sec. "Models", Fig. 2; ../shared/papers): DNN and DNN with skip connections.
+
+DNN: Linear layers with Leaky ReLU (others selectable), Glorot-initialised, linear output.
+sk-DNN: blocks y = g(h(x) + W x) with h two Leaky-ReLU layers and a linear one, W trainable
+when the width changes and the identity otherwise (the paper's Fig. 2).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+ACTIVATIONS = {
+    "leaky_relu": lambda: nn.LeakyReLU(0.01),
+    "relu": nn.ReLU,
+    "elu": nn.ELU,
+    "softplus": nn.Softplus,
+    "gelu": nn.GELU,
+    "silu": nn.SiLU,
+    "tanh": nn.Tanh,
+}
+
+
+def activation(name: str) -> nn.Module:
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; choose from {', '.join(ACTIVATIONS)}")
+    return ACTIVATIONS[name]()
+
+
+def glorot(module: nn.Module) -> None:
+    """Glorot-uniform weights and zero biases for every Linear layer (paper: Glorot init)."""
+    for m in module.modules():
+        if isinstance(m, nn.Linear):
+            nn.init.xavier_uniform_(m.weight)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+
+
+class DNN(nn.Module):
+    """Fully connected network ``n_in → hidden… → 1``."""
+
+    def __init__(self, n_in: int, hidden: list[int], act: str = "leaky_relu") -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        width = n_in
+        for h in hidden:
+            layers += [nn.Linear(width, h), activation(act)]
+            width = h
+        layers.append(nn.Linear(width, 1))
+        self.body = nn.Sequential(*layers)
+        glorot(self)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x).squeeze(-1)
+
+
+class SkipBlock(nn.Module):
+    """y = g(h(x) + W x): h = Linear-act-Linear-act-Linear; W = I when widths agree."""
+
+    def __init__(self, n_in: int, width: int, act: str = "leaky_relu") -> None:
+        super().__init__()
+        self.h = nn.Sequential(
+            nn.Linear(n_in, width),
+            activation(act),
+            nn.Linear(width, width),
+            activation(act),
+            nn.Linear(width, width),
+        )
+        self.w = nn.Linear(n_in, width, bias=False) if n_in != width else nn.Identity()
+        self.g = activation(act)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.g(self.h(x) + self.w(x))
+
+
+class SkipDNN(nn.Module):
+    """``blocks`` skip blocks of ``width``, then a linear output."""
+
+    def __init__(self, n_in: int, width: int, blocks: int, act: str = "leaky_relu") -> None:
+        super().__init__()
+        self.blocks = nn.Sequential(
+            *[SkipBlock(n_in if i == 0 else width, width, act) for i in range(blocks)]
+        )
+        self.out = nn.Linear(width, 1)
+        glorot(self)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.out(self.blocks(x)).squeeze(-1)
+
+
+def build_network(n_in: int, spec: dict) -> nn.Module:
+    """A network from its JSON-able spec: {"kind": "dnn", "hidden": [...], "activation": …}
+    or {"kind": "skdnn", "width": w, "blocks": b, "activation": …}."""
+    act = spec.get("activation", "leaky_relu")
+    if spec["kind"] == "dnn":
+        return DNN(n_in, list(spec["hidden"]), act)
+    if spec["kind"] == "skdnn":
+        return SkipDNN(n_in, int(spec["width"]), int(spec["blocks"]), act)
+    raise ValueError(f"unknown network kind {spec['kind']!r}; use dnn or skdnn")

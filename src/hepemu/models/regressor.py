@@ -1,0 +1,118 @@
+"""A dataset-trained network regressor (one network or a deep ensemble) as a surrogate.
+
+``predict(x) -> (mean, sigma)`` on the raw input columns: each member's output is mapped
+back through the saved preprocessing; the mean is the members' mean, sigma their spread
+(sample standard deviation; NaN for a single network: no error estimate).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from hepemu.models.envelope import header_json, load_envelope, save_envelope
+from hepemu.models.networks import build_network
+from hepemu.models.preprocessing import Preprocessing
+
+KIND = "network"
+
+
+class NetworkRegressor:
+    """Members with one network spec, one preprocessing, named input columns and target."""
+
+    def __init__(
+        self,
+        members: list[nn.Module],
+        spec: dict,
+        preprocessing: Preprocessing,
+        input_columns: list[str],
+        target: str,
+        info: dict | None = None,
+    ) -> None:
+        if not members:
+            raise ValueError("need at least one network")
+        self.members = [m.eval() for m in members]
+        self.spec = dict(spec)
+        self.pre = preprocessing
+        self.input_columns = list(input_columns)
+        self.target = target
+        self.info = dict(info or {})
+
+    @property
+    def n_members(self) -> int:
+        return len(self.members)
+
+    def _dtype_device(self):
+        p = next(self.members[0].parameters())
+        return p.dtype, p.device
+
+    @torch.no_grad()
+    def member_predictions(self, x: np.ndarray, batch: int = 65536) -> np.ndarray:
+        """Every member's prediction on the truth scale, shape (members, N)."""
+        x = np.atleast_2d(np.asarray(x, dtype=float))
+        if x.shape[1] != len(self.input_columns):
+            raise ValueError(
+                f"expected {len(self.input_columns)} input columns "
+                f"({', '.join(self.input_columns)}), got {x.shape[1]}"
+            )
+        dtype, device = self._dtype_device()
+        z = np.empty((self.n_members, len(x)))
+        enc = self.pre.encode_x(x)
+        for start in range(0, len(x), batch):
+            xt = torch.as_tensor(enc[start : start + batch], dtype=dtype, device=device)
+            for m, net in enumerate(self.members):
+                z[m, start : start + batch] = net(xt).double().cpu().numpy()
+        return self.pre.decode_y(x, z)
+
+    def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Ensemble mean and spread (NaN for one member)."""
+        preds = self.member_predictions(x)
+        mean = preds.mean(axis=0)
+        if self.n_members < 2:
+            return mean, np.full_like(mean, np.nan)
+        return mean, preds.std(axis=0, ddof=1)
+
+    def to(self, device) -> NetworkRegressor:
+        for m in self.members:
+            m.to(device)
+        return self
+
+    def save(self, path: str | Path) -> str:
+        tensors = {
+            f"member{i}.{k}": v
+            for i, m in enumerate(self.members)
+            for k, v in m.state_dict().items()
+        }
+        header = {
+            "kind": KIND,
+            "input_columns": self.input_columns,
+            "target": self.target,
+            "n_members": self.n_members,
+            "model": self.spec,
+            "preprocessing": self.pre.to_dict(),
+            "info": self.info,
+        }
+        return save_envelope(path, tensors, header)
+
+    @classmethod
+    def from_envelope(cls, tensors: dict, header: dict) -> NetworkRegressor:
+        spec = header_json(header, "model")
+        cols = header_json(header, "input_columns")
+        members = []
+        for i in range(int(header_json(header, "n_members"))):
+            prefix = f"member{i}."
+            state = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
+            net = build_network(len(cols), spec).to(next(iter(state.values())).dtype)
+            net.load_state_dict(state)
+            members.append(net)
+        pre = Preprocessing.from_dict(header_json(header, "preprocessing"))
+        info = header_json(header, "info", {})
+        return cls(members, spec, pre, cols, header_json(header, "target"), info)
+
+    @classmethod
+    def load(cls, path: str | Path) -> NetworkRegressor:
+        tensors, header = load_envelope(path)
+        return cls.from_envelope(tensors, header)

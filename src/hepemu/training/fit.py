@@ -1,0 +1,374 @@
+"""One trainer for every dataset-trained torch regressor (DNN, sk-DNN; ensembles of them).
+
+Mini-batches come from the dataset's stored train split — held in memory (on the training
+device) when it fits ``memory_limit_mb``, else streamed from the HDF5 file in shuffled
+blocks (``hepemu.data.streaming``). Adam with exponential cooling lr → lr_min over
+``decay_epochs`` (Bishara, Paul & Dy, "Learning rate"), MSE on the preprocessed target, early
+stopping on the validation RMSE with ``patience`` epochs and restore of the best weights
+(ibid., "Training epochs and validation"). Checkpoints are written atomically (every
+``checkpoint_every_s`` seconds, at the end and on interruption), so a killed run resumes
+where its last checkpoint left it, mid-epoch included. Ensemble members are independent
+tasks for the executors (serial, processes, Dask).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from hepemu.data.dataset import Dataset
+from hepemu.data.executors import map_unordered
+from hepemu.data.streaming import iter_batches
+from hepemu.models.networks import build_network
+from hepemu.models.preprocessing import Preprocessing
+from hepemu.models.regressor import NetworkRegressor
+from hepemu.training.fit_config import FitCard
+from hepemu.training.inn_train import resolve_device
+
+PREPROCESSING_ROWS = 1_000_000  # rows of the train split the statistics are fitted on
+
+
+def dataset_columns(ds: Dataset) -> tuple[list[str], str]:
+    """Input column names and the target name of a dataset (generated or imported)."""
+    d = _width(ds)
+    cols = list(ds.meta.get("columns") or [])
+    targets = list(ds.meta.get("target_columns") or [])
+    if len(cols) == d + 1 and not targets:
+        cols, targets = cols[:d], cols[d:]
+    if len(cols) != d:
+        cols = [f"x{i + 1}" for i in range(d)]
+    return cols, (targets[0] if targets else "y")
+
+
+def _width(ds: Dataset) -> int:
+    import h5py
+
+    with h5py.File(ds.path, "r") as fh:
+        shape = fh["inputs"].shape
+    return int(shape[1]) if len(shape) == 2 else 1
+
+
+def fit_preprocessing(card: FitCard, ds: Dataset) -> Preprocessing:
+    """Preprocessing of the card, its statistics fitted on (up to 10⁶ rows of) the train split."""
+    p = card.preprocessing
+    pre = Preprocessing(
+        target_transform=p.target_transform,
+        standardise_target=p.standardise_target,
+        reference=p.reference,
+        canonicalise=list(p.canonicalise),
+        provider=str(ds.meta.get("provider", "")),
+    )
+    rows = ds.split("train")
+    if len(rows) < 2:
+        raise ValueError(f"{ds.path}: the train split has {len(rows)} rows; need at least 2")
+    if len(rows) > PREPROCESSING_ROWS:
+        rows = np.sort(np.random.default_rng(0).choice(rows, PREPROCESSING_ROWS, replace=False))
+    return pre.fit(ds.read("inputs", rows), ds.read("targets", rows))
+
+
+@dataclass
+class FitState:
+    epoch: int = 0
+    batch_in_epoch: int = 0
+    step: int = 0
+    best_rmse: float = math.inf
+    best_epoch: int = -1
+    stale_epochs: int = 0
+    elapsed_s: float = 0.0
+    finished: bool = False
+    stop_reason: str = ""
+    history: list = field(default_factory=list)
+
+
+class MemberTrainer:
+    """Trains one network of a card; resumable from ``out_dir/checkpoint.pt``."""
+
+    def __init__(self, card: FitCard, pre: Preprocessing, out_dir: str | Path, seed: int) -> None:
+        self.card, self.pre, self.seed = card, pre, seed
+        self.out_dir = Path(out_dir)
+        t = card.training
+        self.device = resolve_device(t.device)
+        self.dtype = torch.float64 if card.model.dtype == "float64" else torch.float32
+        if t.threads:
+            torch.set_num_threads(t.threads)
+        self.ds = Dataset.open(card.data.path)
+        self.columns, self.target = dataset_columns(self.ds)
+        torch.manual_seed(seed)
+        self.net = build_network(len(self.columns), card.model.network_spec())
+        self.net = self.net.to(device=self.device, dtype=self.dtype)
+        self.opt = torch.optim.Adam(self.net.parameters(), lr=t.lr)
+        self.state = FitState()
+        self.best = {k: v.detach().clone() for k, v in self.net.state_dict().items()}
+        self.train_rows = self.ds.split("train")
+        self._load_validation()
+        row_bytes = 8 * (len(self.columns) + 1)
+        self.in_memory = len(self.train_rows) * row_bytes <= t.memory_limit_mb * 2**20
+        self._train_x = self._train_z = None
+
+    # -- data -----------------------------------------------------------------------------
+    def _tensor(self, a: np.ndarray) -> torch.Tensor:
+        return torch.as_tensor(a, dtype=self.dtype, device=self.device)
+
+    def _encode(self, x: np.ndarray, y: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        return self._tensor(self.pre.encode_x(x)), self._tensor(self.pre.encode_y(x, y))
+
+    def _load_validation(self) -> None:
+        rows = self.ds.split("validation")
+        cap = self.card.data.max_validation_rows
+        if len(rows) > cap:
+            rows = np.sort(np.random.default_rng(1).choice(rows, cap, replace=False))
+        if len(rows) == 0:
+            raise ValueError(f"{self.ds.path}: the validation split is empty")
+        self.val_x, self.val_z = self._encode(
+            self.ds.read("inputs", rows), self.ds.read("targets", rows)
+        )
+
+    def _batches_per_epoch(self) -> int:
+        t = self.card.training
+        return t.steps_per_epoch or max(1, -(-len(self.train_rows) // t.batch_size))
+
+    def _epoch_batches(self, epoch: int, skip: int):
+        """The batches of ``epoch`` (deterministic in (seed, epoch)), the first ``skip``
+        left out (resumption mid-epoch)."""
+        t = self.card.training
+        n_batches = self._batches_per_epoch()
+        if self.in_memory:
+            if self._train_x is None:
+                self._train_x, self._train_z = self._encode(
+                    self.ds.read("inputs", self.train_rows),
+                    self.ds.read("targets", self.train_rows),
+                )
+            n = len(self._train_x)
+            g = torch.Generator().manual_seed(self.seed * 100_003 + epoch)
+            perm = torch.cat(
+                [torch.randperm(n, generator=g) for _ in range(-(-n_batches * t.batch_size // n))]
+            ).to(self.device)
+            for b in range(skip, n_batches):
+                idx = perm[b * t.batch_size : (b + 1) * t.batch_size]
+                yield self._train_x[idx], self._train_z[idx]
+            return
+        done = 0
+        sweep = 0
+        while done < n_batches:
+            stream = iter_batches(
+                self.ds.path,
+                t.batch_size,
+                seed=self.seed,
+                epoch=epoch * 1000 + sweep,
+                rows=self.train_rows,
+            )
+            for x, y in stream:
+                if done >= n_batches:
+                    return
+                if done >= skip:
+                    yield self._encode(x, y)
+                done += 1
+            sweep += 1
+
+    # -- schedule -------------------------------------------------------------------------
+    def lr_at(self, epoch: int) -> float:
+        """Exponential cooling lr·(lr_min/lr)^(epoch/decay_epochs), floored at lr_min."""
+        t = self.card.training
+        decay = t.decay_epochs or t.epochs
+        return max(t.lr_min, t.lr * (t.lr_min / t.lr) ** min(1.0, epoch / decay))
+
+    @torch.no_grad()
+    def validation_rmse(self) -> float:
+        sq = torch.zeros((), dtype=torch.float64, device=self.device)
+        for start in range(0, len(self.val_x), 65536):
+            d = self.net(self.val_x[start : start + 65536]) - self.val_z[start : start + 65536]
+            sq += (d.double() ** 2).sum()
+        return float(torch.sqrt(sq / len(self.val_x)))
+
+    # -- checkpoints ----------------------------------------------------------------------
+    @property
+    def ckpt_path(self) -> Path:
+        return self.out_dir / "checkpoint.pt"
+
+    def save_checkpoint(self) -> None:
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        blob = {
+            "net": self.net.state_dict(),
+            "best": self.best,
+            "opt": self.opt.state_dict(),
+            "state": json.dumps(asdict(self.state)),
+            "card": self.card.model_dump_json(),
+            "seed": self.seed,
+        }
+        tmp = self.ckpt_path.with_suffix(".tmp")
+        torch.save(blob, tmp)
+        tmp.replace(self.ckpt_path)
+
+    def try_resume(self) -> bool:
+        """Restore the checkpoint of the same card and seed, if there is one."""
+        if not self.ckpt_path.exists():
+            return False
+        blob = torch.load(self.ckpt_path, map_location="cpu", weights_only=True)
+        saved = FitCard.model_validate_json(blob["card"])
+        runtime = {"training": {"device", "threads", "max_minutes", "checkpoint_every_s"}}
+        if (
+            saved.model_dump(exclude=runtime) != self.card.model_dump(exclude=runtime)
+            or int(blob["seed"]) != self.seed
+        ):
+            raise RuntimeError(
+                f"checkpoint in {self.out_dir} was made with a different card or seed; "
+                "use another output directory"
+            )
+        self.net.load_state_dict(blob["net"])
+        self.best = {k: v.to(self.device) for k, v in blob["best"].items()}
+        self.opt.load_state_dict(blob["opt"])
+        self.state = FitState(**json.loads(blob["state"]))
+        return True
+
+    # -- the loop -------------------------------------------------------------------------
+    def train(self, progress=None) -> FitState:
+        """Train to the end (epochs, early stop or ``max_minutes``); resumable."""
+        try:
+            return self._train(progress)
+        finally:
+            self.save_checkpoint()
+
+    def _train(self, progress) -> FitState:
+        t, st = self.card.training, self.state
+        t0, t_ckpt, elapsed0 = time.perf_counter(), time.perf_counter(), st.elapsed_s
+        limit = None if t.max_minutes is None else 60.0 * t.max_minutes
+        while not st.finished and st.epoch < t.epochs:
+            for group in self.opt.param_groups:
+                group["lr"] = self.lr_at(st.epoch)
+            for xb, zb in self._epoch_batches(st.epoch, st.batch_in_epoch):
+                self.opt.zero_grad(set_to_none=True)
+                loss = torch.mean((self.net(xb) - zb) ** 2)
+                loss.backward()
+                self.opt.step()
+                st.step += 1
+                st.batch_in_epoch += 1
+                st.elapsed_s = elapsed0 + time.perf_counter() - t0
+                if time.perf_counter() - t_ckpt > t.checkpoint_every_s:
+                    self.save_checkpoint()
+                    t_ckpt = time.perf_counter()
+                if limit is not None and st.elapsed_s - elapsed0 > limit:
+                    break
+            else:
+                self._end_epoch(progress)
+                continue
+            st.stop_reason = f"time limit ({t.max_minutes:g} min; rerun to continue)"
+            break
+        if st.epoch >= t.epochs and not st.finished:
+            st.finished, st.stop_reason = True, f"{t.epochs} epochs"
+        if st.finished:  # the run ends on its best validation weights
+            self.net.load_state_dict(self.best)
+        return st
+
+    def _end_epoch(self, progress) -> None:
+        st, t = self.state, self.card.training
+        rmse = self.validation_rmse()
+        st.history.append(
+            {"epoch": st.epoch, "step": st.step, "val_rmse": rmse, "lr": self.lr_at(st.epoch)}
+        )
+        if rmse < st.best_rmse:
+            st.best_rmse, st.best_epoch, st.stale_epochs = rmse, st.epoch, 0
+            self.best = {k: v.detach().clone() for k, v in self.net.state_dict().items()}
+        else:
+            st.stale_epochs += 1
+        st.epoch += 1
+        st.batch_in_epoch = 0
+        if st.stale_epochs >= t.patience:
+            st.finished = True
+            st.stop_reason = f"early stop: no better validation RMSE for {t.patience} epochs"
+        if progress is not None:
+            progress(st)
+
+
+def load_member(card: FitCard, n_inputs: int, out_dir: str | Path) -> torch.nn.Module:
+    """The best-validation network stored in a member's checkpoint (on the CPU)."""
+    path = Path(out_dir) / "checkpoint.pt"
+    if not path.exists():
+        raise FileNotFoundError(f"no checkpoint in {out_dir}")
+    blob = torch.load(path, map_location="cpu", weights_only=True)
+    net = build_network(n_inputs, card.model.network_spec())
+    net = net.to(torch.float64 if card.model.dtype == "float64" else torch.float32)
+    net.load_state_dict(blob["best"])
+    return net.eval()
+
+
+def train_member(card_json: str, pre_json: str, out_dir: str, seed: int, progress=None) -> dict:
+    """Train (or resume) one member in ``out_dir``; a task for the executors."""
+    card = FitCard.model_validate_json(card_json)
+    trainer = MemberTrainer(card, Preprocessing.from_dict(json.loads(pre_json)), out_dir, seed)
+    trainer.try_resume()
+    st = trainer.train(progress)
+    return {
+        "seed": seed,
+        "epochs": st.epoch,
+        "steps": st.step,
+        "best_val_rmse": st.best_rmse,
+        "best_epoch": st.best_epoch,
+        "stop": st.stop_reason,
+        "train_s": st.elapsed_s,
+        "finished": st.finished,
+    }
+
+
+def _indexed_member(*args) -> tuple[int, dict]:
+    *rest, r = args
+    return r, train_member(*rest)
+
+
+def fit_networks(
+    card: FitCard,
+    out_dir: str | Path,
+    progress=None,
+    executor: str = "serial",
+    workers: int = 2,
+    scheduler: str | None = None,
+    on_member_done=None,
+) -> NetworkRegressor:
+    """Train the card's ensemble (members in parallel with ``processes``/``dask``)."""
+    out_dir = Path(out_dir)
+    ds = Dataset.open(card.data.path)
+    pre_path = out_dir / "preprocessing.json"
+    if pre_path.exists():  # a resumed run keeps the statistics its members were trained with
+        pre = Preprocessing.from_dict(json.loads(pre_path.read_text()))
+    else:
+        pre = fit_preprocessing(card, ds)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        pre_path.write_text(json.dumps(pre.to_dict(), indent=1))
+    members = card.training.members
+    seeds = [card.training.seed + 7919 * r for r in range(members)]
+    dirs = [str(out_dir / f"member{r}") for r in range(members)]
+    args = [
+        (card.model_dump_json(), json.dumps(pre.to_dict()), dirs[r], seeds[r])
+        for r in range(members)
+    ]
+    infos: list[dict] = [{} for _ in range(members)]
+    if executor == "serial":
+        for r in range(members):
+            infos[r] = train_member(*args[r], progress=progress)
+            if on_member_done is not None:
+                on_member_done(r, infos[r])
+    else:
+        tasks = [(*args[r], None, r) for r in range(members)]
+        for r, info in map_unordered(_indexed_member, tasks, executor, workers, scheduler):
+            infos[r] = info
+            if on_member_done is not None:
+                on_member_done(r, info)
+    cols, target = dataset_columns(ds)
+    nets = [load_member(card, len(cols), d) for d in dirs]
+    train = ds.read("inputs", ds.split("train")).reshape(-1, len(cols))
+    info = {
+        "input_ranges": np.stack([train.min(axis=0), train.max(axis=0)], axis=1).tolist(),
+        "card": json.loads(card.model_dump_json()),
+        "dataset": {
+            "path": str(card.data.path),
+            "hash": ds.hash,
+            "provider": ds.meta.get("provider"),
+        },
+        "members": infos,
+    }
+    return NetworkRegressor(nets, card.model.network_spec(), pre, cols, target, info)

@@ -1,0 +1,126 @@
+"""Validated card of a dataset-trained regressor (``hepemu fit CARD.toml``).
+
+[data]            path = "F.h5"                      # a hepemu dataset with a stored split
+[model]           kind = "skdnn"  width = 64  blocks = 4   (or kind = "dnn", hidden = [...];
+                  kind = "bdt", max_depth, learning_rate, …)
+[preprocessing]   target_transform = "log"  reference = "gl3"  canonicalise = [...]
+[training]        epochs, batch_size, lr, lr_min, decay_epochs, patience, members, …
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from hepemu.models.networks import ACTIVATIONS
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DataSection(_Strict):
+    path: Path
+    max_validation_rows: int = Field(200_000, ge=100)
+
+
+class ModelSection(_Strict):
+    kind: Literal["dnn", "skdnn", "bdt"] = "skdnn"
+    hidden: list[int] = Field(default_factory=lambda: [128, 128, 128])
+    width: int = Field(64, ge=1)
+    blocks: int = Field(4, ge=1)
+    activation: str = "leaky_relu"
+    dtype: Literal["float32", "float64"] = "float32"
+    # trees (XGBoost)
+    max_depth: int = Field(12, ge=1, le=64)
+    learning_rate: float = Field(0.05, gt=0, le=1)
+    n_estimators: int = Field(5000, ge=1)
+    early_stopping_rounds: int = Field(50, ge=1)
+
+    @field_validator("activation")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        if v not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {v!r}; choose from {', '.join(ACTIVATIONS)}")
+        return v
+
+    @field_validator("hidden")
+    @classmethod
+    def _widths(cls, v: list[int]) -> list[int]:
+        if not v or any(h < 1 for h in v):
+            raise ValueError("hidden must be a non-empty list of positive widths")
+        return v
+
+    def network_spec(self) -> dict:
+        if self.kind == "dnn":
+            return {"kind": "dnn", "hidden": self.hidden, "activation": self.activation}
+        return {
+            "kind": "skdnn",
+            "width": self.width,
+            "blocks": self.blocks,
+            "activation": self.activation,
+        }
+
+
+class PreprocessingSection(_Strict):
+    target_transform: Literal["none", "log", "arcsinh"] = "log"
+    standardise_target: bool = True
+    reference: str | None = None
+    canonicalise: list[str] = Field(default_factory=list)
+
+
+class TrainingSection(_Strict):
+    epochs: int = Field(200, ge=1)
+    steps_per_epoch: int | None = Field(None, ge=1)  # default: one pass over the train rows
+    batch_size: int = Field(512, ge=1)
+    lr: float = Field(1e-3, gt=0)
+    lr_min: float = Field(1e-6, gt=0)
+    decay_epochs: int | None = Field(None, ge=1)  # lr reaches lr_min here (default: epochs)
+    patience: int = Field(30, ge=1)
+    members: int = Field(1, ge=1)
+    seed: int = Field(0, ge=0)
+    device: str = "auto"
+    threads: int = Field(0, ge=0)
+    max_minutes: float | None = Field(None, gt=0)
+    checkpoint_every_s: float = Field(60.0, gt=0)
+    memory_limit_mb: float = Field(2048, gt=0)  # larger train sets are streamed from disk
+
+    @field_validator("device")
+    @classmethod
+    def _device(cls, v: str) -> str:
+        head, _, index = v.partition(":")
+        if head not in ("auto", "cpu", "cuda") or (
+            index and (head != "cuda" or not index.isdigit())
+        ):
+            raise ValueError(f"unknown device {v!r}; use auto, cpu, cuda or cuda:N")
+        return v
+
+
+class FitCard(_Strict):
+    data: DataSection
+    model: ModelSection = Field(default_factory=ModelSection)
+    preprocessing: PreprocessingSection = Field(default_factory=PreprocessingSection)
+    training: TrainingSection = Field(default_factory=TrainingSection)
+
+    @model_validator(mode="after")
+    def _lr_order(self) -> FitCard:
+        if self.training.lr_min > self.training.lr:
+            raise ValueError("training.lr_min must not exceed training.lr")
+        return self
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> FitCard:
+        """Read and validate a card (``ValueError`` with one line if unreadable); a relative
+        ``data.path`` is relative to the working directory, as in ``data generate`` cards."""
+        path = Path(path)
+        if not path.is_file():
+            raise ValueError(f"card not found: {path}")
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ValueError(f"{path} is not a readable TOML card: {exc}") from None
+        return cls.model_validate(data)
