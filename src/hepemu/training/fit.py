@@ -34,6 +34,15 @@ from hepemu.training.inn_train import resolve_device
 PREPROCESSING_ROWS = 1_000_000  # rows of the train split the statistics are fitted on
 
 
+# card entries that may change between a run and its resumption (they change no result)
+RUNTIME_FIELDS = {"training": {"device", "threads", "max_minutes", "checkpoint_every_s"}}
+
+
+def same_fit(a: FitCard, b: FitCard) -> bool:
+    """Whether two cards describe the same fit (``RUNTIME_FIELDS`` aside)."""
+    return a.model_dump(exclude=RUNTIME_FIELDS) == b.model_dump(exclude=RUNTIME_FIELDS)
+
+
 def dataset_columns(ds: Dataset) -> tuple[list[str], str]:
     """Input column names and the target name of a dataset (generated or imported)."""
     d = _width(ds)
@@ -70,6 +79,32 @@ def fit_preprocessing(card: FitCard, ds: Dataset) -> Preprocessing:
     if len(rows) > PREPROCESSING_ROWS:
         rows = np.sort(np.random.default_rng(0).choice(rows, PREPROCESSING_ROWS, replace=False))
     return pre.fit(ds.read("inputs", rows), ds.read("targets", rows))
+
+
+def run_preprocessing(card: FitCard, ds: Dataset, out_dir: Path) -> Preprocessing:
+    """The run's preprocessing: ``out_dir/preprocessing.json`` if a resumed run stored one
+    (it keeps the statistics it was trained with), else fitted now and stored there."""
+    pre_path = out_dir / "preprocessing.json"
+    if pre_path.exists():
+        return Preprocessing.from_dict(json.loads(pre_path.read_text()))
+    pre = fit_preprocessing(card, ds)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pre_path.write_text(json.dumps(pre.to_dict(), indent=1))
+    return pre
+
+
+def run_info(card: FitCard, ds: Dataset, train_x: np.ndarray) -> dict:
+    """The ``info`` every fitted model carries: input ranges of the train rows (raw inputs,
+    shape (N, d)), the resolved card and the dataset's path, hash and provider."""
+    return {
+        "input_ranges": np.stack([train_x.min(axis=0), train_x.max(axis=0)], axis=1).tolist(),
+        "card": json.loads(card.model_dump_json()),
+        "dataset": {
+            "path": str(card.data.path),
+            "hash": ds.hash,
+            "provider": ds.meta.get("provider"),
+        },
+    }
 
 
 @dataclass
@@ -211,11 +246,7 @@ class MemberTrainer:
             return False
         blob = torch.load(self.ckpt_path, map_location="cpu", weights_only=True)
         saved = FitCard.model_validate_json(blob["card"])
-        runtime = {"training": {"device", "threads", "max_minutes", "checkpoint_every_s"}}
-        if (
-            saved.model_dump(exclude=runtime) != self.card.model_dump(exclude=runtime)
-            or int(blob["seed"]) != self.seed
-        ):
+        if not same_fit(saved, self.card) or int(blob["seed"]) != self.seed:
             raise RuntimeError(
                 f"checkpoint in {self.out_dir} was made with a different card or seed; "
                 "use another output directory"
@@ -332,13 +363,7 @@ def fit_networks(
     """Train the card's ensemble (members in parallel with ``processes``/``dask``)."""
     out_dir = Path(out_dir)
     ds = Dataset.open(card.data.path)
-    pre_path = out_dir / "preprocessing.json"
-    if pre_path.exists():  # a resumed run keeps the statistics its members were trained with
-        pre = Preprocessing.from_dict(json.loads(pre_path.read_text()))
-    else:
-        pre = fit_preprocessing(card, ds)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        pre_path.write_text(json.dumps(pre.to_dict(), indent=1))
+    pre = run_preprocessing(card, ds, out_dir)
     members = card.training.members
     seeds = [card.training.seed + 7919 * r for r in range(members)]
     dirs = [str(out_dir / f"member{r}") for r in range(members)]
@@ -361,14 +386,5 @@ def fit_networks(
     cols, target = dataset_columns(ds)
     nets = [load_member(card, len(cols), d) for d in dirs]
     train = ds.read("inputs", ds.split("train")).reshape(-1, len(cols))
-    info = {
-        "input_ranges": np.stack([train.min(axis=0), train.max(axis=0)], axis=1).tolist(),
-        "card": json.loads(card.model_dump_json()),
-        "dataset": {
-            "path": str(card.data.path),
-            "hash": ds.hash,
-            "provider": ds.meta.get("provider"),
-        },
-        "members": infos,
-    }
+    info = {**run_info(card, ds, train), "members": infos}
     return NetworkRegressor(nets, card.model.network_spec(), pre, cols, target, info)
