@@ -19,6 +19,8 @@ from hepemu.physics.cuts import Cut, DurhamJetCut, InvariantCut
 from hepemu.physics.integrals.base import ParametricIntegral
 from hepemu.physics.integrals.registry import INTEGRALS
 from hepemu.physics.kinematics import massless_volume, rambo_from_unit
+from hepemu.physics.tree import amplicol
+from hepemu.physics.tree.amplicol import NAMED_PROCESSES
 from hepemu.physics.tree.ee_jets import EECouplings, beams, ee_qq, ee_qqg
 
 
@@ -120,6 +122,15 @@ class IntegralValueProvider:
         }
 
 
+def _beams_and_rambo(u: np.ndarray, sqrt_s: float, cut: Cut | None):
+    """Beams (+z, −z) and massless RAMBO final states from u, flattened; the cut's mask."""
+    u = np.clip(u, 1e-300, 1.0)  # RAMBO takes logs of u
+    p_out, _ = rambo_from_unit(u, sqrt_s)
+    keep = cut(p_out) if cut is not None else np.ones(len(u), dtype=bool)
+    p = np.concatenate([beams(len(u), sqrt_s), p_out], axis=1)
+    return p.reshape(len(u), -1), keep
+
+
 PROCESSES: dict[str, tuple[int, Callable, str]] = {
     "ee-qq": (2, ee_qq, "e+ e- -> gamma* -> q qbar, tree level"),
     "ee-qqg": (3, ee_qqg, "e+ e- -> gamma* -> q qbar g, tree level"),
@@ -166,11 +177,7 @@ class PhaseSpaceProvider:
         return np.asarray(inputs, dtype=float).reshape(len(inputs), 2 + self.n_out, 4)
 
     def from_unit(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        u = np.clip(u, 1e-300, 1.0)  # RAMBO takes logs of u
-        p_out, _ = rambo_from_unit(u, self.sqrt_s)
-        keep = self.cut(p_out) if self.cut is not None else np.ones(len(u), dtype=bool)
-        p = np.concatenate([beams(len(u), self.sqrt_s), p_out], axis=1)
-        return p.reshape(len(u), -1), keep
+        return _beams_and_rambo(u, self.sqrt_s, self.cut)
 
     def __call__(self, inputs: np.ndarray) -> np.ndarray:
         return PROCESSES[self.process][1](self.momenta(inputs), self.couplings)
@@ -188,6 +195,101 @@ class PhaseSpaceProvider:
             "phase_space": "RAMBO (massless)",
             "phase_space_weight": massless_volume(self.n_out, self.sqrt_s),
             "generator": "hepemu.physics.tree.ee_jets",
+        }
+
+
+AMPLICOL_PREFIX = "amplicol:"
+
+
+@dataclass(frozen=True)
+class AmplicolProvider:
+    """A pyamplicol tree-level |M|² on massless RAMBO phase space with cuts.
+
+    ``process`` is a pyamplicol expression (``e+ e- > d d~ g``) with two massless incoming
+    legs along ±z (the first along +z) and massless final-state legs; inputs are all momenta
+    flattened (E, px, py, pz per leg, in the expression's order). The artifact is built on
+    first use and cached (:mod:`hepemu.physics.tree.amplicol`); constructing the provider
+    is cheap and it pickles by value, so every worker loads the runtime once.
+    """
+
+    target_name = "msq"  # the truth column's name in datasets (not a field)
+    process: str
+    name: str = ""
+    sqrt_s: float = 1000.0
+    cut: Cut | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "process", amplicol.normalize_expression(self.process))
+        if not self.name:
+            object.__setattr__(self, "name", AMPLICOL_PREFIX + self.process)
+        initial = self.process.split(">")[0].split()
+        if len(initial) != 2:
+            raise ValueError(f"{self.process!r}: need two incoming particles")
+        if self.n_out < 2:
+            raise ValueError(f"{self.process!r}: need at least two outgoing particles")
+        if not self.sqrt_s > 0:
+            raise ValueError(f"sqrt_s must be positive, got {self.sqrt_s}")
+
+    @property
+    def n_out(self) -> int:
+        return len(self.process.split(">")[1].split())
+
+    @property
+    def unit_dim(self) -> int:
+        return 4 * self.n_out
+
+    def columns(self) -> list[str]:
+        legs = amplicol.leg_names(self.process)
+        return [f"{c}_{leg}" for leg in legs for c in ("E", "px", "py", "pz")]
+
+    def momenta(self, inputs: np.ndarray) -> np.ndarray:
+        return np.asarray(inputs, dtype=float).reshape(len(inputs), 2 + self.n_out, 4)
+
+    def from_unit(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return _beams_and_rambo(u, self.sqrt_s, self.cut)
+
+    def runtime(self) -> tuple[Any, dict[str, Any]]:
+        """The pyamplicol runtime and physics record (built and cached on first use)."""
+        runtime, physics = amplicol.load_runtime(self.process)
+        if heavy := amplicol.massive_legs(physics):
+            raise ValueError(
+                f"{self.process!r} has massive external particles ({', '.join(heavy)}); "
+                "this provider's RAMBO phase space is massless"
+            )
+        return runtime, physics
+
+    def __call__(self, inputs: np.ndarray) -> np.ndarray:
+        return amplicol.evaluate(self.runtime()[0], self.momenta(inputs))
+
+    def metadata(self) -> dict[str, Any]:
+        summary = amplicol.physics_summary(self.runtime()[1])
+        norm = summary["normalization"]
+        n_legs = 2 + self.n_out
+        return {
+            "description": f"{self.process}, tree level, pyamplicol built-in SM (all "
+            "tree diagrams at the lowest order in both couplings: γ*/Z for e+e- -> jets)",
+            "process": self.process,
+            "legs": summary["legs"],
+            "units": f"|M|^2 in GeV^{2 * (4 - n_legs)}, momenta in GeV",
+            "conventions": "averaged over initial spins and colours (divided by "
+            f"{norm['initial_spin_colour_average']}), summed over final spins and colours "
+            "(full colour, helicity sum), divided by the identical-final-state factor "
+            f"{norm['identical_final_state_factor']} (prod n_k!); massless quarks and "
+            "leptons; the first incoming particle along +z; couplings g_s^2 = 4 pi "
+            "alpha_s, e^2 = 4 pi alpha_ew; no other constant (pyamplicol's value as is; "
+            "for e+ e- > d d~ g it equals hepemu.physics.tree.ee_jets.ee_qqg with Z "
+            "exchange at these parameters)",
+            "normalization": norm,
+            "couplings": summary["couplings"],
+            "model": amplicol.MODEL,
+            "color": summary["color_accuracy"],
+            "sqrt_s": self.sqrt_s,
+            "cuts": repr(self.cut),
+            "phase_space": "RAMBO (massless)",
+            "phase_space_weight": massless_volume(self.n_out, self.sqrt_s),
+            "generator": "pyamplicol",
+            "generator_version": amplicol.pyamplicol_version(),
+            "generator_cache_key": amplicol.cache_key(self.process),
         }
 
 
@@ -258,9 +360,10 @@ def get_provider(name: str, options: dict[str, Any] | None = None) -> TruthProvi
     Names: the registered integrals (``gghh-box-1l`` …: the integrand f(s; x)), their
     values (``gghh-box-1l/integral``, option ``nodes`` of the Gauss–Legendre rule), the
     processes ``ee-qq`` and ``ee-qqg`` (options ``sqrt_s``, ``alpha``, ``alpha_s``,
-    ``charge``, cuts ``ycut`` (Durham, exactly n jets) and ``y_min`` (all s_ij/s)), or
-    ``package.module:attribute`` naming a provider object or a function of the options
-    returning one.
+    ``charge``, cuts ``ycut`` (Durham, exactly n jets) and ``y_min`` (all s_ij/s)), the
+    pyamplicol processes ``ee3j``, ``ee4j``, ``ee5j`` and ``amplicol:<expression>`` (options
+    ``sqrt_s`` (1000), ``ycut``, ``y_min``), or ``package.module:attribute`` naming a
+    provider object or a function of the options returning one.
     """
     opts = dict(options or {})
     if name in INTEGRALS:
@@ -280,13 +383,20 @@ def get_provider(name: str, options: dict[str, Any] | None = None) -> TruthProvi
         }
         sqrt_s = _pop_number(opts, "sqrt_s", 91.188, positive=True)
         provider = PhaseSpaceProvider(name, sqrt_s, cut, EECouplings(**coup))
+    elif name in NAMED_PROCESSES or name.startswith(AMPLICOL_PREFIX):
+        process = NAMED_PROCESSES.get(name) or name.removeprefix(AMPLICOL_PREFIX)
+        provider = AmplicolProvider(process, name if name in NAMED_PROCESSES else "")
+        cut = _cut_from_options(opts, provider.n_out)
+        sqrt_s = _pop_number(opts, "sqrt_s", 1000.0, positive=True)
+        provider = AmplicolProvider(provider.process, provider.name, sqrt_s, cut)
     elif ":" in name:
         provider = _import_provider(name, opts)
         opts = {}
     else:
-        known = [*INTEGRALS, *(f"{k}/integral" for k in INTEGRALS), *PROCESSES]
+        known = [*INTEGRALS, *(f"{k}/integral" for k in INTEGRALS), *PROCESSES, *NAMED_PROCESSES]
         raise ValueError(
-            f"unknown provider {name!r}; known: {', '.join(known)}, or module:attribute"
+            f"unknown provider {name!r}; known: {', '.join(known)}, amplicol:<process> "
+            "(e.g. 'amplicol:e+ e- > u u~ g'), or module:attribute"
         )
     if opts:
         raise ValueError(f"provider {name!r} does not take option(s) {', '.join(opts)}")
