@@ -58,7 +58,8 @@ def fit_cmd(
         cfg = FitCard.from_toml(card)
         if executor == "serial":
             cfg.training.threads = choose_threads(threads or cfg.training.threads)
-        resolve_device(cfg.training.device)
+        if cfg.model.kind != "bdt":  # trees choose their device with XGBoost (fit_trees)
+            resolve_device(cfg.training.device)
         check_executor(executor)
         ds = Dataset.open(cfg.data.path)
         ds.split("train")
@@ -110,14 +111,11 @@ def _check_run_dir(out: Path, cfg) -> None:
 
 
 def _same_card(out: Path, cfg) -> bool:
+    from hepemu.training.fit import same_fit
     from hepemu.training.fit_config import FitCard
 
     path = out / "card.json"
-    if not path.exists():
-        return False
-    runtime = {"training": {"device", "threads", "max_minutes", "checkpoint_every_s"}}
-    saved = FitCard.model_validate_json(path.read_text())
-    return saved.model_dump(exclude=runtime) == cfg.model_dump(exclude=runtime)
+    return path.exists() and same_fit(FitCard.model_validate_json(path.read_text()), cfg)
 
 
 def _fit(cfg, out: Path, executor: str, workers: int, scheduler: str | None):

@@ -39,6 +39,7 @@ class ModelSection(_Strict):
     learning_rate: float = Field(0.05, gt=0, le=1)
     n_estimators: int = Field(5000, ge=1)
     early_stopping_rounds: int = Field(50, ge=1)
+    max_bin: int = Field(1024, ge=2)  # histogram bins per input (XGBoost's default: 256)
 
     @field_validator("activation")
     @classmethod

@@ -31,7 +31,6 @@ from hepemu.threads import choose_threads
 from hepemu.training.fit import dataset_columns, run_info, run_preprocessing, same_fit
 from hepemu.training.fit_config import FitCard
 
-MAX_BIN = 1024  # histogram bins per input (XGBoost's default 256 limits smooth fits)
 BOOSTER_FILE = "trees.ubj"
 STATE_FILE = "trees.json"
 
@@ -58,7 +57,7 @@ def tree_params(card: FitCard, device: str) -> dict:
         "tree_method": "hist",
         "max_depth": m.max_depth,
         "learning_rate": m.learning_rate,
-        "max_bin": int(getattr(m, "max_bin", MAX_BIN)),
+        "max_bin": m.max_bin,
         "seed": t.seed,
         "nthread": choose_threads(t.threads),
         "device": device,
