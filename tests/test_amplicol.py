@@ -316,3 +316,18 @@ def test_cache_keys_and_leg_names(monkeypatch, tmp_path):
     monkeypatch.delenv("HEPEMU_CACHE")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert amplicol.cache_root() == tmp_path / "xdg" / "hepemu" / "pyamplicol"
+
+
+def test_failed_build_is_not_retried_in_the_same_process(monkeypatch, tmp_path):
+    calls = []
+
+    def fail(expression, out, log):
+        calls.append(expression)
+        raise amplicol.AmplicolError("unknown particle name(s): ['x']")
+
+    monkeypatch.setattr(amplicol, "_generate", fail)
+    for _ in range(3):  # data generate's retries and bisection call the provider again
+        with pytest.raises(amplicol.AmplicolError, match="unknown particle"):
+            amplicol.load_runtime("e+ e- > x x", tmp_path)
+    assert calls == ["e+ e- > x x"]
+    assert [p.name for p in tmp_path.iterdir()] == [".lock"]  # no half-built entry left

@@ -307,23 +307,32 @@ def _without_symbolica() -> Iterator[None]:
 
 
 _RUNTIMES: dict[tuple[str, str], Any] = {}
+_FAILED: dict[tuple[str, str], str] = {}  # builds that failed in this process: not retried
 
 
 def load_runtime(expression: str, root: Path | None = None) -> tuple[Any, dict[str, Any]]:
     """pyamplicol ``Runtime`` of ``expression`` and its physics record, built and loaded once
-    per process (a cache entry that verifies but does not load is rebuilt once)."""
+    per process (a cache entry that verifies but does not load is rebuilt once; a failed
+    build is not retried in the same process, so retries and bisection of the points by
+    ``data generate`` fail at once)."""
     expression = normalize_expression(expression)
     root = cache_root() if root is None else Path(root)
     key = (str(root), expression)
+    if key in _FAILED:
+        raise AmplicolError(_FAILED[key])
     if key not in _RUNTIMES:
-        entry = ensure_artifact(expression, root)
         try:
-            loaded = _load(entry, expression)
-        except AmplicolError:
+            entry = ensure_artifact(expression, root)
+            try:
+                loaded = _load(entry, expression)
+            except AmplicolError:
+                raise
+            except Exception:  # noqa: BLE001 - a cache entry pyamplicol cannot load is rebuilt
+                entry = ensure_artifact(expression, root, rebuild=True)
+                loaded = _load(entry, expression)
+        except AmplicolError as exc:
+            _FAILED[key] = str(exc)
             raise
-        except Exception:  # noqa: BLE001 - a cache entry pyamplicol cannot load is rebuilt
-            entry = ensure_artifact(expression, root, rebuild=True)
-            loaded = _load(entry, expression)
         _RUNTIMES[key] = loaded
     return _RUNTIMES[key]
 
