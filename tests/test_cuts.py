@@ -117,3 +117,11 @@ def test_durham_jet_counts_match_reference_clustering(events):
     for n in (2, 3, 4):
         np.testing.assert_array_equal(DurhamJetCut(n, y_cut)(events[:300]), ref == n)
     assert len(set(ref)) >= 2  # the check sees events with merged partons
+
+
+def test_combined_cuts_pickle_for_worker_processes():
+    import pickle
+
+    cut = InvariantCut(0.01) & ~DurhamJetCut(3, 0.02) | InvariantCut(0.2)
+    again = pickle.loads(pickle.dumps(cut))
+    assert repr(again) == repr(cut)

@@ -10,6 +10,7 @@ Cuts combine with ``&``, ``|`` and ``~``.
 
 from __future__ import annotations
 
+import operator
 import os
 import sys
 from collections.abc import Callable
@@ -27,10 +28,10 @@ class Cut:
         raise NotImplementedError
 
     def __and__(self, other: Cut) -> Cut:
-        return _Combined(lambda a, b: a & b, self, other, "&")
+        return _Combined(operator.and_, self, other, "&")  # picklable (no lambda)
 
     def __or__(self, other: Cut) -> Cut:
-        return _Combined(lambda a, b: a | b, self, other, "|")
+        return _Combined(operator.or_, self, other, "|")
 
     def __invert__(self) -> Cut:
         return _Not(self)
