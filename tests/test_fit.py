@@ -143,17 +143,20 @@ def test_fit_learns_the_function_and_round_trips_through_its_file(dataset, tmp_p
     assert again.input_columns == ["a", "b", "c"] and again.target == "f"
 
 
-def test_ensemble_spread_is_an_error_bar(dataset, tmp_path):
+def test_ensemble_error_bar_is_calibrated_on_held_out_data(dataset, tmp_path):
     model = fit_networks(card(dataset, epochs=15, members=3), tmp_path / "ens")
     ds = Dataset.open(dataset)
-    rows = ds.split("test")
+    rows = ds.split("test")  # not used in training, early stopping or the calibration
     x, y = ds.read("inputs", rows), ds.read("targets", rows)
     mean, sigma = model.predict(x)
     members = model.member_predictions(x)
     assert members.shape == (3, len(x)) and np.all(sigma > 0)
-    np.testing.assert_allclose(sigma, members.std(axis=0, ddof=1))
-    cover = np.mean(np.abs(mean - y) <= 3 * sigma)
-    assert cover > 0.5  # the spread is of the size of the error, not orders below it
+    np.testing.assert_allclose(sigma, model.sigma_scale * members.std(axis=0, ddof=1))
+    assert model.info["sigma_calibration"]["on"] == "validation split"
+    cover = np.mean(np.abs(mean - y) <= sigma)
+    assert abs(cover - 0.683) < 4 * np.sqrt(0.683 * 0.317 / len(y)) + 0.03, cover
+    model.save(tmp_path / "e.safetensors")
+    assert NetworkRegressor.load(tmp_path / "e.safetensors").sigma_scale == model.sigma_scale
 
 
 def test_interrupted_training_resumes_to_the_same_weights(dataset, tmp_path, monkeypatch):

@@ -2,6 +2,8 @@
 
 ``predict(x) -> (mean, sigma)`` on the raw input columns: each member's output is mapped
 back through the saved preprocessing; the mean is the members' mean, sigma their spread
+times ``sigma_scale``, a factor calibrated on held-out data so that sigma covers the truth at
+68 % of points (members share much of their error, so the raw spread is too small)
 (sample standard deviation; NaN for a single network: no error estimate).
 """
 
@@ -31,6 +33,7 @@ class NetworkRegressor:
         input_columns: list[str],
         target: str,
         info: dict | None = None,
+        sigma_scale: float = 1.0,
     ) -> None:
         if not members:
             raise ValueError("need at least one network")
@@ -40,6 +43,7 @@ class NetworkRegressor:
         self.input_columns = list(input_columns)
         self.target = target
         self.info = dict(info or {})
+        self.sigma_scale = float(sigma_scale)
 
     @property
     def n_members(self) -> int:
@@ -68,12 +72,25 @@ class NetworkRegressor:
         return self.pre.decode_y(x, z)
 
     def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Ensemble mean and spread (NaN for one member)."""
+        """Ensemble mean and calibrated spread (NaN for one member: no error estimate)."""
         preds = self.member_predictions(x)
         mean = preds.mean(axis=0)
         if self.n_members < 2:
             return mean, np.full_like(mean, np.nan)
-        return mean, preds.std(axis=0, ddof=1)
+        return mean, self.sigma_scale * preds.std(axis=0, ddof=1)
+
+    def calibrate(self, x: np.ndarray, y: np.ndarray, level: float = 0.6827) -> float:
+        """Set ``sigma_scale`` so that the spread covers |mean − y| at ``level`` of the
+        held-out points (x, y); returns it (1 for a single member)."""
+        if self.n_members < 2:
+            return 1.0
+        preds = self.member_predictions(x)
+        spread = preds.std(axis=0, ddof=1)
+        ratio = np.abs(preds.mean(axis=0) - np.asarray(y, dtype=float)) / np.maximum(
+            spread, np.finfo(float).tiny
+        )
+        self.sigma_scale = float(np.quantile(ratio, level))
+        return self.sigma_scale
 
     def to(self, device) -> NetworkRegressor:
         for m in self.members:
@@ -93,6 +110,7 @@ class NetworkRegressor:
             "n_members": self.n_members,
             "model": self.spec,
             "preprocessing": self.pre.to_dict(),
+            "sigma_scale": self.sigma_scale,
             "info": self.info,
         }
         return save_envelope(path, tensors, header)
@@ -110,7 +128,8 @@ class NetworkRegressor:
             members.append(net)
         pre = Preprocessing.from_dict(header_json(header, "preprocessing"))
         info = header_json(header, "info", {})
-        return cls(members, spec, pre, cols, header_json(header, "target"), info)
+        scale = float(header_json(header, "sigma_scale", 1.0))
+        return cls(members, spec, pre, cols, header_json(header, "target"), info, scale)
 
     @classmethod
     def load(cls, path: str | Path) -> NetworkRegressor:

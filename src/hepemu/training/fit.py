@@ -387,4 +387,21 @@ def fit_networks(
     nets = [load_member(card, len(cols), d) for d in dirs]
     train = ds.read("inputs", ds.split("train")).reshape(-1, len(cols))
     info = {**run_info(card, ds, train), "members": infos}
-    return NetworkRegressor(nets, card.model.network_spec(), pre, cols, target, info)
+    model = NetworkRegressor(nets, card.model.network_spec(), pre, cols, target, info)
+    if members > 1:
+        calibrate_on_validation(model, ds, card.data.max_validation_rows)
+    return model
+
+
+def calibrate_on_validation(model: NetworkRegressor, ds: Dataset, max_rows: int) -> None:
+    """Calibrate an ensemble's error bar on (up to ``max_rows`` of) the validation split."""
+    rows = ds.split("validation")
+    if len(rows) > max_rows:
+        rows = np.sort(np.random.default_rng(2).choice(rows, max_rows, replace=False))
+    scale = model.calibrate(ds.read("inputs", rows), ds.read("targets", rows))
+    model.info["sigma_calibration"] = {
+        "scale": scale,
+        "level": 0.6827,
+        "rows": int(len(rows)),
+        "on": "validation split",
+    }
