@@ -253,3 +253,40 @@ def test_fit_refuses_bad_cards_in_one_line(tmp_path, capsys, dataset):
         assert run_cli(["fit", str(c), "--out", str(tmp_path / "r")]) == 2
         lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
         assert len(lines) == 1 and says in lines[0], lines
+
+
+def test_fit_survives_sigkill_and_resumes_to_the_same_model(dataset, tmp_path):
+    """A SIGKILLed `hepemu fit` leaves a usable checkpoint; the rerun ends where an
+    uninterrupted run ends (same weights)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    c = tmp_path / "card.toml"
+    c.write_text(
+        f'[data]\npath = "{dataset}"\n[model]\nkind = "dnn"\nhidden = [64, 64]\n'
+        "[training]\nepochs = 30\nbatch_size = 64\nthreads = 1\ncheckpoint_every_s = 0.2\n"
+    )
+    code = "import sys; from hepemu.cli.main import main; sys.argv = sys.argv[1:]; main()"
+    killed = tmp_path / "killed"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, "hepemu", "fit", str(c), "--out", str(killed)],
+        stderr=subprocess.DEVNULL,
+    )
+    ckpt = killed / "member0" / "checkpoint.pt"
+    deadline = time.time() + 60
+    while time.time() < deadline and not ckpt.exists():
+        time.sleep(0.05)
+    time.sleep(1.0)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert ckpt.exists() and not (killed / "model.safetensors").exists()
+    assert run_cli(["fit", str(c), "--out", str(killed)]) == 0
+    assert run_cli(["fit", str(c), "--out", str(tmp_path / "whole")]) == 0
+    a = NetworkRegressor.load(killed / "model.safetensors")
+    b = NetworkRegressor.load(tmp_path / "whole" / "model.safetensors")
+    for (k, v), w in zip(a.members[0].state_dict().items(), b.members[0].state_dict().values(),
+                         strict=True):
+        torch.testing.assert_close(v, w, rtol=0, atol=0, msg=k)
