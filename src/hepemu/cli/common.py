@@ -14,6 +14,10 @@ from rich.markup import escape
 
 err = Console(stderr=True, soft_wrap=True)
 
+THREADS = typer.Option(
+    help="torch threads (default: $HEPEMU_THREADS, else the cores that are not busy)", min=1
+)
+
 # what matplotlib writes (a plot to anything else fails after the work is done)
 PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg", ".eps", ".ps", ".tif", ".tiff", ".webp")
 
@@ -89,6 +93,16 @@ def check_output(
         fail(f"{path} exists; pass --force to replace it")
     check_writable_folder(path.parent, flag)
     return path
+
+
+def check_run_dir(out: Path, markers: tuple[str, ...], what: str) -> None:
+    """A run directory is new, empty, or one hepemu made (holding one of ``markers``):
+    never a user's folder."""
+    if out.exists() and not out.is_dir():
+        fail(f"--out {out} is a file; give a directory for the run")
+    if out.is_dir() and any(out.iterdir()) and not any((out / m).exists() for m in markers):
+        fail(f"--out {out} holds other files and is not a hepemu {what} directory")
+    check_writable_folder(out)
 
 
 def check_writable_folder(folder: Path, flag: str = "--out") -> None:

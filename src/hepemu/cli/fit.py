@@ -10,18 +10,15 @@ import numpy as np
 import typer
 
 from hepemu.cli.common import (
+    THREADS,
     check_output,
+    check_run_dir,
     check_scheduler,
-    check_writable_folder,
     err,
     fail,
     resumable,
     validation_message,
     warn,
-)
-
-THREADS = typer.Option(
-    help="torch threads (default: $HEPEMU_THREADS, else the cores that are not busy)", min=1
 )
 
 
@@ -68,7 +65,7 @@ def fit_cmd(
     except (ValueError, DatasetError) as exc:
         fail(f"bad card {card}: {exc}")
     out = out if out is not None else Path("runs") / card.stem
-    _check_run_dir(out, cfg)
+    check_run_dir(out, ("preprocessing.json", "member0", "trees.json"), "fit")
     if executor == "dask" and scheduler:
         check_scheduler(scheduler)
     model_path = out / "model.safetensors"
@@ -99,15 +96,6 @@ def fit_cmd(
     err.print(f"saved {model_path} (sha256 {digest[:16]}…)")
     for m in model.info.get("members", []):
         err.print(json.dumps(m))
-
-
-def _check_run_dir(out: Path, cfg) -> None:
-    if out.exists() and not out.is_dir():
-        fail(f"--out {out} is a file; give a directory for the run")
-    if out.is_dir() and any(out.iterdir()):
-        if not (out / "preprocessing.json").exists() and not (out / "member0").is_dir():
-            fail(f"--out {out} holds other files and is not a hepemu fit directory")
-    check_writable_folder(out)
 
 
 def _same_card(out: Path, cfg) -> bool:

@@ -12,9 +12,10 @@ from rich.console import Console
 from rich.table import Table
 
 from hepemu.cli.common import (
+    THREADS,
     check_output,
+    check_run_dir,
     check_scheduler,
-    check_writable_folder,
     err,
     fail,
     resumable,
@@ -56,9 +57,6 @@ def list_integrals() -> None:
 OUTPUT_COLUMNS = ("I", "I_err")
 GL_ROUNDING = 1e-14  # relative floor of a Gauss–Legendre error estimate (float64 summation)
 FORCE = typer.Option(help="replace an existing output file")
-THREADS = typer.Option(
-    help="torch threads (default: $HEPEMU_THREADS, else the cores that are not busy)", min=1
-)
 
 
 @app.command("eval")
@@ -252,7 +250,7 @@ def train_cmd(
         fail(f"bad configuration: {validation_message(exc)}")
     except (ValueError, OSError) as exc:
         fail(f"bad configuration: {exc}")
-    _check_run_dir(out_dir)
+    check_run_dir(out_dir, ("config.json", "replica0"), "run")
     if executor == "dask" and scheduler:
         check_scheduler(scheduler)
     if _finished(cfg, out_dir, replicas):
@@ -269,16 +267,6 @@ def train_cmd(
     digest = surrogate.save(out_dir / "model.safetensors")
     err.print(f"saved {out_dir / 'model.safetensors'} (sha256 {digest[:16]}…)")
     err.print(json.dumps(surrogate.info["replicas"], indent=1))
-
-
-def _check_run_dir(out_dir: Path) -> None:
-    """A run directory is new, empty, or one that hepemu made (never a user's folder)."""
-    if out_dir.exists() and not out_dir.is_dir():
-        fail(f"--out {out_dir} is a file; give a directory for the run")
-    if out_dir.is_dir() and any(out_dir.iterdir()):
-        if not (out_dir / "config.json").exists() and not (out_dir / "replica0").is_dir():
-            fail(f"--out {out_dir} holds other files and is not a hepemu run directory")
-    check_writable_folder(out_dir)
 
 
 def _finished(cfg, out_dir: Path, replicas: int) -> bool:

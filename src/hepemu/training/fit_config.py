@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from hepemu.models.networks import ACTIVATIONS
+from hepemu.training.validators import check_device, check_widths
 
 
 class _Strict(BaseModel):
@@ -51,9 +52,7 @@ class ModelSection(_Strict):
     @field_validator("hidden")
     @classmethod
     def _widths(cls, v: list[int]) -> list[int]:
-        if not v or any(h < 1 for h in v):
-            raise ValueError("hidden must be a non-empty list of positive widths")
-        return v
+        return check_widths(v)
 
     def network_spec(self) -> dict:
         if self.kind == "dnn":
@@ -92,12 +91,7 @@ class TrainingSection(_Strict):
     @field_validator("device")
     @classmethod
     def _device(cls, v: str) -> str:
-        head, _, index = v.partition(":")
-        if head not in ("auto", "cpu", "cuda") or (
-            index and (head != "cuda" or not index.isdigit())
-        ):
-            raise ValueError(f"unknown device {v!r}; use auto, cpu, cuda or cuda:N")
-        return v
+        return check_device(v)
 
 
 class FitCard(_Strict):

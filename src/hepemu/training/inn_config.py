@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hepemu.models.activations import ACTIVATIONS
+from hepemu.training.validators import check_device, check_widths
 
 
 class INNTrainConfig(BaseModel):
@@ -60,19 +61,12 @@ class INNTrainConfig(BaseModel):
     @field_validator("device")
     @classmethod
     def _known_device(cls, v: str) -> str:
-        head, _, index = v.partition(":")
-        if head not in ("auto", "cpu", "cuda") or (
-            index and (head != "cuda" or not index.isdigit())
-        ):
-            raise ValueError(f"unknown device {v!r}; use auto, cpu, cuda or cuda:N")
-        return v
+        return check_device(v)
 
     @field_validator("hidden")
     @classmethod
     def _positive_widths(cls, v: list[int]) -> list[int]:
-        if not v or any(h < 1 for h in v):
-            raise ValueError("hidden must be a non-empty list of positive widths")
-        return v
+        return check_widths(v)
 
     @classmethod
     def from_toml(cls, path: str | Path) -> INNTrainConfig:
