@@ -471,7 +471,28 @@ def regressors_part() -> list[str]:
                 f"{r['sigma']:.1e} | {r['digits']:.2f} | {train} | {us} | {mb} |"
             )
         out.append("")
-    return out + regressor_verdict(d)
+    return out + regressor_verdict(d) + long_fits_part()
+
+
+def long_fits_part() -> list[str]:
+    """Longer single fits (regressors_<task>_long.json), when they have been run."""
+    out = []
+    for path in sorted(RESULTS.glob("regressors_*_long.json")):
+        d = json.loads(path.read_text())
+        a = d["args"]
+        for task in a["tasks"].split(","):
+            for name, r in d.get(task, {}).items():
+                if name.startswith("_"):
+                    continue
+                out.append(
+                    f"A longer fit, *{task}* {name}, {a['minutes']:g} CPU-minutes (`python "
+                    f"benchmarks/regressors.py --tasks {task} --models {','.join(a['models'])} "
+                    f"--variants {','.join(a['variants'])} --minutes {a['minutes']:g} "
+                    f"--decay-epochs {a['decay_epochs']} --out {path.relative_to(ROOT)}`): "
+                    f"R_1 = {pct(r['R1'])}, R_0.1 = {pct(r['R0p1'])}, {r['digits']:.2f} digits"
+                    f" — the R_1 ≥ 99 % target is {'met' if r['R1'] >= 0.99 else 'not met'}."
+                )
+    return out + [""] if out else out
 
 
 def regressor_verdict(d: dict) -> list[str]:

@@ -126,7 +126,7 @@ def run_task(task: str, args, workdir: Path) -> dict:
     for name, model in MODELS.items():
         if name not in args.models:
             continue
-        for ref in (None, reference):
+        for ref in [r for v, r in (("raw", None), ("ref", reference)) if v in args.variants]:
             label = f"{name}" + (f" ÷ {ref}" if ref else " (raw)")
             out = workdir / f"{task}-{args.points}-{name}-{ref or 'raw'}-{args.minutes:g}min"
             t0 = time.perf_counter()
@@ -215,6 +215,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tasks", default="3d,5d,8d")
     ap.add_argument("--models", default="DNN,sk-DNN,BDT")
+    ap.add_argument("--variants", default="raw,ref", help="raw target, ÷ reference, or both")
     ap.add_argument("--points", type=int, default=300_000, help="dataset size per task")
     ap.add_argument("--minutes", type=float, default=1.5, help="wall-clock budget per fit")
     ap.add_argument("--decay-epochs", type=int, default=60, help="lr 1e-3 → 1e-6 over these")
@@ -230,6 +231,7 @@ def main() -> None:
     pin_threads(args.threads)
     torch.set_num_threads(args.threads)
     args.models = args.models.split(",")
+    args.variants = args.variants.split(",")
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
