@@ -28,16 +28,33 @@ class ModelFileError(RuntimeError):
     """A model file is missing, corrupted, edited or not a hepemu model."""
 
 
+def hash_tensors(h, tensors: dict[str, torch.Tensor]) -> None:
+    """Feed the names, dtypes, shapes and raw bytes of ``tensors`` (sorted) into hash ``h``."""
+    for name in sorted(tensors):
+        t = tensors[name].detach().cpu().contiguous()
+        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
+        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+
+
 def digest(tensors: dict[str, torch.Tensor], header: dict[str, str]) -> str:
     """SHA-256 over the header entries (but ``info``/``digest``) and the tensors, sorted."""
     h = hashlib.sha256()
     kept = {k: v for k, v in header.items() if k not in UNDIGESTED}
     h.update(json.dumps(kept, sort_keys=True).encode())
-    for name in sorted(tensors):
-        t = tensors[name].detach().cpu().contiguous()
-        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
-        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    hash_tensors(h, tensors)
     return h.hexdigest()
+
+
+def write_safetensors(
+    path: str | Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str]
+) -> str:
+    """Write a safetensors file atomically (umask-respecting); returns the file's SHA-256."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    save_file(tensors, str(tmp), metadata=metadata)
+    atomic_replace(tmp, path)
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def bytes_tensor(blob: bytes) -> torch.Tensor:
@@ -53,11 +70,7 @@ def save_envelope(path: str | Path, tensors: dict[str, torch.Tensor], header: di
     head["format"] = FORMAT
     tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
     head["digest"] = digest(tensors, head)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    save_file(tensors, str(tmp), metadata=head)
-    atomic_replace(tmp, path)
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return write_safetensors(path, tensors, head)
 
 
 def read_format(path: str | Path) -> str | None:

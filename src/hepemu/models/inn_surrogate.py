@@ -17,10 +17,13 @@ from pathlib import Path
 import numpy as np
 import torch
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 
-from hepemu.fileio import atomic_replace
-from hepemu.models.envelope import ModelFileError  # one error class for every model file
+from hepemu.models.envelope import (  # one error class and one writer for every model file
+    ModelFileError,
+    hash_tensors,
+    write_safetensors,
+)
 from hepemu.models.inn import INN
 from hepemu.physics.integrals.base import ParametricIntegral
 from hepemu.physics.integrals.quadrature import gauss_legendre_nodes
@@ -29,8 +32,6 @@ from hepemu.physics.integrals.transforms import korobov
 
 FORMAT = "hepemu-inn/1"
 NORMALISATIONS = ("gl3", "centre", "none")
-
-
 
 
 # header entries that change a model's answers: covered by its digest with the tensors
@@ -42,10 +43,7 @@ def tensor_digest(tensors: dict[str, torch.Tensor], header: dict[str, str]) -> s
     bytes of ``tensors`` (sorted by name)."""
     h = hashlib.sha256()
     h.update(json.dumps({k: header.get(k) for k in DIGESTED_HEADER}, sort_keys=True).encode())
-    for name in sorted(tensors):
-        t = tensors[name].detach().cpu().contiguous()
-        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
-        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    hash_tensors(h, tensors)
     return h.hexdigest()
 
 
@@ -186,11 +184,7 @@ class INNSurrogate:
             "info": json.dumps(self.info),
         }
         header["tensor_sha256"] = tensor_digest(tensors, header)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        save_file(tensors, str(tmp), metadata=header)
-        atomic_replace(tmp, path)
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return write_safetensors(path, tensors, header)
 
     @classmethod
     def load(cls, path: str | Path, device: str = "cpu") -> INNSurrogate:
@@ -256,10 +250,7 @@ def resave_unverified(path: str | Path, out: str | Path) -> str:
     with safe_open(str(path), framework="pt") as fh:
         header = dict(fh.metadata() or {})
     header["tensor_sha256"] = tensor_digest(tensors, header)
-    tmp = Path(str(out) + ".tmp")
-    save_file(tensors, str(tmp), metadata=header)
-    atomic_replace(tmp, out)
-    return hashlib.sha256(Path(out).read_bytes()).hexdigest()
+    return write_safetensors(out, tensors, header)
 
 
 def merge_surrogates(parts: list[INNSurrogate]) -> INNSurrogate:
