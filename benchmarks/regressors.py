@@ -33,16 +33,24 @@ from hepemu.training.fit_config import FitCard
 
 console = Console(width=150)
 
-# task → (provider, options, reference, canonicalise, what)
+# task → (provider, options, reference, canonicalise, what, input features)
 TASKS = {
-    "3d": ("gghh-box-1l/integral", (("nodes", 20),), "gl3", [], "gg→HH box I(s12, s14, mH²)"),
-    "5d": ("ee-qqg", (("y_min", 0.01),), "antenna", ["beam-azimuth"], "e⁺e⁻→qq̄g |M|², √s=91.2"),
+    "3d": ("gghh-box-1l/integral", (("nodes", 20),), "gl3", [], "gg→HH box I(s12, s14, mH²)", None),
+    "5d": (
+        "ee-qqg",
+        (("y_min", 0.01),),
+        "antenna",
+        ["beam-azimuth"],
+        "e⁺e⁻→qq̄g |M|², √s=91.2",
+        None,
+    ),
     "8d": (
         "ee4j",
         (("y_min", 0.001),),
-        "antenna",
-        ["beam-azimuth", "gluon-order"],
-        "e⁺e⁻→dd̄gg |M|² (pyamplicol), √s=1 TeV",
+        "antenna-q2",
+        ["gluon-order"],
+        "e⁺e⁻→dd̄gg |M|² (pyamplicol), √s=1 TeV, inputs log s_ij",
+        "invariants",
     ),
 }
 MODELS = {
@@ -59,7 +67,9 @@ def dataset(task: str, n: int, workdir: Path) -> Path:
     return out
 
 
-def card(path: Path, model: dict, reference: str | None, canon: list, args) -> FitCard:
+def card(
+    path: Path, model: dict, reference: str | None, canon: list, features: str | None, args
+) -> FitCard:
     training = {
         "epochs": 100_000,  # the wall-clock budget ends the run; the schedule cools in time
         "decay_epochs": args.decay_epochs,
@@ -77,6 +87,7 @@ def card(path: Path, model: dict, reference: str | None, canon: list, args) -> F
                 "target_transform": "log",
                 "reference": reference,
                 "canonicalise": canon if reference else [],
+                "features": features,
             },
             "training": training,
         }
@@ -109,7 +120,7 @@ def row_of(metrics, train_s: float) -> dict:
 
 
 def run_task(task: str, args, workdir: Path) -> dict:
-    provider, options, reference, canon, what = TASKS[task]
+    provider, options, reference, canon, what, features = TASKS[task]
     console.print(f"[bold]{task}[/]: {what} — {args.points} points")
     path = dataset(task, args.points, workdir)
     ds = Dataset.open(path)
@@ -130,7 +141,7 @@ def run_task(task: str, args, workdir: Path) -> dict:
             label = f"{name}" + (f" ÷ {ref}" if ref else " (raw)")
             out = workdir / f"{task}-{args.points}-{name}-{ref or 'raw'}-{args.minutes:g}min"
             t0 = time.perf_counter()
-            sur = fit(card(path, model, ref, canon, args), out)
+            sur = fit(card(path, model, ref, canon, features, args), out)
             train_s = time.perf_counter() - t0
             metrics, delta = evaluate_surrogate(sur, x, y, box=box)
             results[label] = row_of(metrics, train_s)

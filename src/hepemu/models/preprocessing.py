@@ -1,6 +1,7 @@
 """Declared, saved preprocessing of a dataset-trained regressor.
 
-Inputs: canonicalised by the declared symmetries (``hepemu.physics.symmetries``), then
+Inputs: canonicalised by the declared symmetries (``hepemu.physics.symmetries``), mapped to
+named features if declared (``hepemu.physics.features``, e.g. log invariants), then
 standardised (constant columns, e.g. fixed beam momenta, map to 0). Target: divided by a
 reference function named for the provider (``hepemu.physics.references``), transformed
 (``log``, ``arcsinh`` or ``none``) and standardised. Everything needed to undo it is stored
@@ -13,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from hepemu.physics.features import get_feature
 from hepemu.physics.references import get_reference
 from hepemu.physics.symmetries import get_canonicaliser
 
@@ -27,6 +29,7 @@ class Preprocessing:
     standardise_target: bool = True
     reference: str | None = None
     canonicalise: list[str] = field(default_factory=list)
+    features: str | None = None
     provider: str = ""
     x_mean: list[float] = field(default_factory=list)
     x_std: list[float] = field(default_factory=list)
@@ -42,18 +45,30 @@ class Preprocessing:
             )
         for name in self.canonicalise:
             get_canonicaliser(name)
+        if self.features is not None:
+            get_feature(self.features)
         if self.reference is not None:
             get_reference(self.reference, self.provider)
 
     # -- inputs -------------------------------------------------------------------------
     def canonical(self, x: np.ndarray) -> np.ndarray:
+        """Inputs mapped into the fundamental domain, then to the declared features."""
         x = np.asarray(x, dtype=float)
         for name in self.canonicalise:
             x = get_canonicaliser(name)(x)
+        if self.features is not None:
+            x = get_feature(self.features)(x)
         return x
 
+    @property
+    def n_features(self) -> int:
+        """Width of the encoded inputs (known once fitted)."""
+        if not self.x_mean:
+            raise ValueError("preprocessing is not fitted: its input width is unknown")
+        return len(self.x_mean)
+
     def encode_x(self, x: np.ndarray) -> np.ndarray:
-        """Canonicalised, standardised inputs."""
+        """Canonicalised, featurised, standardised inputs."""
         return (self.canonical(x) - np.asarray(self.x_mean)) / np.asarray(self.x_std)
 
     # -- target -------------------------------------------------------------------------

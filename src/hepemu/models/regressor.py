@@ -119,14 +119,14 @@ class NetworkRegressor:
     def from_envelope(cls, tensors: dict, header: dict) -> NetworkRegressor:
         spec = header_json(header, "model")
         cols = header_json(header, "input_columns")
+        pre = Preprocessing.from_dict(header_json(header, "preprocessing"))
         members = []
         for i in range(int(header_json(header, "n_members"))):
             prefix = f"member{i}."
             state = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
-            net = build_network(len(cols), spec).to(next(iter(state.values())).dtype)
+            net = build_network(pre.n_features, spec).to(next(iter(state.values())).dtype)
             net.load_state_dict(state)
             members.append(net)
-        pre = Preprocessing.from_dict(header_json(header, "preprocessing"))
         info = header_json(header, "info", {})
         scale = float(header_json(header, "sigma_scale", 1.0))
         return cls(members, spec, pre, cols, header_json(header, "target"), info, scale)

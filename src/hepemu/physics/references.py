@@ -10,6 +10,10 @@ physics", eq. 4: the ratio to a correlated, inexpensive function).
   Σ_σ s_qq̄ / (s_{q σ1} s_{σ1 σ2} ⋯ s_{σn q̄}) over gluon orderings σ — the leading-colour
   soft/collinear poles of |M|² (the Parke–Taylor denominators, Mangano & Parke, Phys. Rep.
   200 (1991) 301), with |M|²'s dimension GeV^(−2n).
+- ``antenna-q2``: the same with Q² = s_{e⁺e⁻} in place of s_qq̄. s_qq̄ vanishes where q ∥ q̄
+  recoil against hard gluons, a region where |M|² stays finite; there ``antenna`` → 0 and the
+  ratio |M|²/antenna grows without bound (ee4j at y_min = 10⁻³: std of log ratio 1.27 with
+  s_qq̄, 0.76 with Q²; 1.86 for |M|² itself).
 """
 
 from __future__ import annotations
@@ -40,6 +44,15 @@ def _pair(p: np.ndarray, i: int, j: int) -> np.ndarray:
 
 def antenna(inputs: np.ndarray) -> np.ndarray:
     """Σ over gluon orderings of s_qq̄ / (s_{q g_σ1} ⋯ s_{g_σn q̄}) (see module docstring)."""
+    return _antenna(inputs, numerator="qqbar")
+
+
+def antenna_q2(inputs: np.ndarray) -> np.ndarray:
+    """Σ over gluon orderings of Q² / (s_{q g_σ1} ⋯ s_{g_σn q̄}) (see module docstring)."""
+    return _antenna(inputs, numerator="q2")
+
+
+def _antenna(inputs: np.ndarray, numerator: str) -> np.ndarray:
     x = np.asarray(inputs, dtype=float)
     legs = x.shape[1] // 4
     n = legs - 4
@@ -56,7 +69,7 @@ def antenna(inputs: np.ndarray) -> np.ndarray:
         for a, b in zip(chain[:-1], chain[1:], strict=True):
             den = den * _pair(p, a, b)
         total += 1.0 / den
-    return total * _pair(p, q, qb)
+    return total * (_pair(p, q, qb) if numerator == "qqbar" else _pair(p, 0, 1))
 
 
 def get_reference(name: str, provider: str) -> Reference:
@@ -65,4 +78,6 @@ def get_reference(name: str, provider: str) -> Reference:
         return _gl3(provider)
     if name == "antenna":
         return antenna
-    raise ValueError(f"unknown reference function {name!r}; known: gl3, antenna")
+    if name == "antenna-q2":
+        return antenna_q2
+    raise ValueError(f"unknown reference function {name!r}; known: gl3, antenna, antenna-q2")

@@ -71,6 +71,7 @@ def fit_preprocessing(card: FitCard, ds: Dataset) -> Preprocessing:
         standardise_target=p.standardise_target,
         reference=p.reference,
         canonicalise=list(p.canonicalise),
+        features=p.features,
         provider=str(ds.meta.get("provider", "")),
     )
     rows = ds.split("train")
@@ -135,14 +136,14 @@ class MemberTrainer:
         self.ds = Dataset.open(card.data.path)
         self.columns, self.target = dataset_columns(self.ds)
         torch.manual_seed(seed)
-        self.net = build_network(len(self.columns), card.model.network_spec())
+        self.net = build_network(pre.n_features, card.model.network_spec())
         self.net = self.net.to(device=self.device, dtype=self.dtype)
         self.opt = torch.optim.Adam(self.net.parameters(), lr=t.lr)
         self.state = FitState()
         self.best = {k: v.detach().clone() for k, v in self.net.state_dict().items()}
         self.train_rows = self.ds.split("train")
         self._load_validation()
-        row_bytes = 8 * (len(self.columns) + 1)
+        row_bytes = 8 * (pre.n_features + 1)
         self.in_memory = len(self.train_rows) * row_bytes <= t.memory_limit_mb * 2**20
         self._train_x = self._train_z = None
 
@@ -384,7 +385,7 @@ def fit_networks(
             if on_member_done is not None:
                 on_member_done(r, info)
     cols, target = dataset_columns(ds)
-    nets = [load_member(card, len(cols), d) for d in dirs]
+    nets = [load_member(card, pre.n_features, d) for d in dirs]
     train = ds.read("inputs", ds.split("train")).reshape(-1, len(cols))
     info = {**run_info(card, ds, train), "members": infos}
     model = NetworkRegressor(nets, card.model.network_spec(), pre, cols, target, info)

@@ -70,6 +70,7 @@ class PreprocessingSection(_Strict):
     standardise_target: bool = True
     reference: str | None = None
     canonicalise: list[str] = Field(default_factory=list)
+    features: str | None = None  # e.g. "invariants": log s_ij/Q² (hepemu.physics.features)
 
 
 class TrainingSection(_Strict):

@@ -1,0 +1,53 @@
+"""Named input features: maps of a truth's raw inputs to what a regressor should see.
+
+A matrix element of massless partons is a function of the Lorentz invariants s_ij, and its
+soft/collinear peaks are poles in them; handing a network log s_ij instead of momentum
+components turns those poles into straight lines (Bishara, Paul & Dy, "High-precision
+regressors for particle physics", "Preprocessing": inputs that make the function smooth).
+
+- ``invariants`` (e⁺e⁻ momenta flattened, legs e⁺, e⁻, then n ≥ 2 final-state legs; all
+  massless): log(s_ij/Q²) for every pair of final-state legs (i < j), then s_{b i}/Q² for
+  each beam b and final leg i (angles to the beam: bounded, kept linear); Q² = s_{e⁺e⁻}.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from hepemu.physics.kinematics import s_ij
+
+Feature = Callable[[np.ndarray], np.ndarray]
+
+
+def invariants(x: np.ndarray) -> np.ndarray:
+    """log(s_ij/Q²) over final-state pairs, then s_{beam, i}/Q² (see module docstring)."""
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 2 or x.shape[1] % 4 or x.shape[1] // 4 < 4:
+        raise ValueError(
+            "feature invariants needs flattened momenta of e+ e- and >= 2 final legs, "
+            f"got shape {x.shape}"
+        )
+    p = x.reshape(len(x), -1, 4)
+    legs = p.shape[1]
+    q2 = s_ij(p, 0, 1)
+    ratios = np.stack([s_ij(p, i, j) / q2 for i in range(2, legs) for j in range(i + 1, legs)], 1)
+    bad = np.flatnonzero(~np.all(ratios > 0, axis=1))
+    if bad.size:
+        raise ValueError(
+            f"feature invariants needs s_ij > 0 for every final-state pair; row {bad[0]} "
+            f"(and {bad.size - 1} more) has s_ij <= 0: not massless physical momenta"
+        )
+    final = list(np.log(ratios).T)
+    beam = [s_ij(p, b, i) / q2 for b in (0, 1) for i in range(2, legs)]
+    return np.stack(final + beam, axis=1)
+
+
+FEATURES: dict[str, Feature] = {"invariants": invariants}
+
+
+def get_feature(name: str) -> Feature:
+    if name not in FEATURES:
+        raise ValueError(f"unknown input features {name!r}; known: {', '.join(FEATURES)}")
+    return FEATURES[name]
