@@ -38,21 +38,25 @@ def glorot(module: nn.Module) -> None:
 
 
 class DNN(nn.Module):
-    """Fully connected network ``n_in → hidden… → 1``."""
+    """Fully connected network ``n_in → hidden… → n_out`` (squeezed to (N,) for one output)."""
 
-    def __init__(self, n_in: int, hidden: list[int], act: str = "leaky_relu") -> None:
+    def __init__(
+        self, n_in: int, hidden: list[int], act: str = "leaky_relu", n_out: int = 1
+    ) -> None:
         super().__init__()
         layers: list[nn.Module] = []
         width = n_in
         for h in hidden:
             layers += [nn.Linear(width, h), activation(act)]
             width = h
-        layers.append(nn.Linear(width, 1))
+        layers.append(nn.Linear(width, n_out))
         self.body = nn.Sequential(*layers)
+        self.n_out = n_out
         glorot(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.body(x).squeeze(-1)
+        out = self.body(x)
+        return out.squeeze(-1) if self.n_out == 1 else out
 
 
 class SkipBlock(nn.Module):
@@ -77,24 +81,33 @@ class SkipBlock(nn.Module):
 class SkipDNN(nn.Module):
     """``blocks`` skip blocks of ``width``, then a linear output."""
 
-    def __init__(self, n_in: int, width: int, blocks: int, act: str = "leaky_relu") -> None:
+    def __init__(
+        self, n_in: int, width: int, blocks: int, act: str = "leaky_relu", n_out: int = 1
+    ) -> None:
         super().__init__()
         self.blocks = nn.Sequential(
             *[SkipBlock(n_in if i == 0 else width, width, act) for i in range(blocks)]
         )
-        self.out = nn.Linear(width, 1)
+        self.out = nn.Linear(width, n_out)
+        self.n_out = n_out
         glorot(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.out(self.blocks(x)).squeeze(-1)
+        out = self.out(self.blocks(x))
+        return out.squeeze(-1) if self.n_out == 1 else out
 
 
-def build_network(n_in: int, spec: dict) -> nn.Module:
-    """A network from its JSON-able spec: {"kind": "dnn", "hidden": [...], "activation": …}
-    or {"kind": "skdnn", "width": w, "blocks": b, "activation": …}."""
+def build_network(n_in: int, spec: dict, n_out: int = 1) -> nn.Module:
+    """A network from its JSON-able spec: {"kind": "dnn", "hidden": [...], "activation": …},
+    {"kind": "skdnn", "width": w, "blocks": b, "activation": …} or {"kind": "dipole", …}
+    (the factorisation-aware emulator, ``hepemu.models.dipole_emulator``)."""
     act = spec.get("activation", "leaky_relu")
     if spec["kind"] == "dnn":
-        return DNN(n_in, list(spec["hidden"]), act)
+        return DNN(n_in, list(spec["hidden"]), act, n_out)
     if spec["kind"] == "skdnn":
-        return SkipDNN(n_in, int(spec["width"]), int(spec["blocks"]), act)
-    raise ValueError(f"unknown network kind {spec['kind']!r}; use dnn or skdnn")
+        return SkipDNN(n_in, int(spec["width"]), int(spec["blocks"]), act, n_out)
+    if spec["kind"] == "dipole":
+        from hepemu.models.dipole_emulator import DipoleEmulator
+
+        return DipoleEmulator(n_in, spec)
+    raise ValueError(f"unknown network kind {spec['kind']!r}; use dnn, skdnn or dipole")

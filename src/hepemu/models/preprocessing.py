@@ -33,6 +33,7 @@ class Preprocessing:
     provider: str = ""
     x_mean: list[float] = field(default_factory=list)
     x_std: list[float] = field(default_factory=list)
+    arcsinh_scale: str = "median"  # y_scale: median |y/ref| or, as MT eq. 2.6, its minimum
     y_scale: float = 1.0  # arcsinh(y / y_scale)
     z_mean: float = 0.0
     z_std: float = 1.0
@@ -47,6 +48,8 @@ class Preprocessing:
             get_canonicaliser(name)
         if self.features is not None:
             get_feature(self.features)
+        if self.arcsinh_scale not in ("median", "min"):
+            raise ValueError(f"arcsinh_scale must be median or min, got {self.arcsinh_scale!r}")
         if self.reference is not None:
             get_reference(self.reference, self.provider)
 
@@ -115,8 +118,14 @@ class Preprocessing:
         self.x_std = np.where(std > 0, std, 1.0).tolist()
         r = np.asarray(y, dtype=float) / self._ref(x)
         if self.target_transform == "arcsinh":
-            med = float(np.median(np.abs(r)))
-            self.y_scale = med if med > 0 else 1.0
+            nonzero = np.abs(r[r != 0])
+            if nonzero.size == 0:
+                scale = 1.0
+            elif self.arcsinh_scale == "min":
+                scale = float(nonzero.min())
+            else:
+                scale = float(np.median(nonzero))
+            self.y_scale = scale
         self.z_mean, self.z_std = 0.0, 1.0
         t = self._transform(r)
         if self.standardise_target:

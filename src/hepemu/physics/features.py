@@ -8,6 +8,9 @@ regressors for particle physics", "Preprocessing": inputs that make the function
 - ``invariants`` (e⁺e⁻ momenta flattened, legs e⁺, e⁻, then n ≥ 2 final-state legs; all
   massless): log(s_ij/Q²) for every pair of final-state legs (i < j), then s_{b i}/Q² for
   each beam b and final leg i (angles to the beam: bounded, kept linear); Q² = s_{e⁺e⁻}.
+- ``ee-dipoles`` (e⁺ e⁻ q q̄ g…): the factorisation-aware emulator's inputs — momenta, log
+  recoil factors, log Catani–Seymour dipoles and gluon-pair azimuths
+  (``hepemu.physics.tree.dipoles.EmulatorLayout``).
 """
 
 from __future__ import annotations
@@ -44,7 +47,14 @@ def invariants(x: np.ndarray) -> np.ndarray:
     return np.stack(final + beam, axis=1)
 
 
-FEATURES: dict[str, Feature] = {"invariants": invariants}
+def ee_dipoles(x: np.ndarray) -> np.ndarray:
+    """The dipole emulator's inputs (``hepemu.physics.tree.dipoles.emulator_features``)."""
+    from hepemu.physics.tree.dipoles import emulator_features
+
+    return emulator_features(x)
+
+
+FEATURES: dict[str, Feature] = {"invariants": invariants, "ee-dipoles": ee_dipoles}
 
 
 def get_feature(name: str) -> Feature:

@@ -72,6 +72,7 @@ def fit_preprocessing(card: FitCard, ds: Dataset) -> Preprocessing:
         reference=p.reference,
         canonicalise=list(p.canonicalise),
         features=p.features,
+        arcsinh_scale=p.arcsinh_scale,
         provider=str(ds.meta.get("provider", "")),
     )
     rows = ds.split("train")
@@ -137,6 +138,8 @@ class MemberTrainer:
         self.columns, self.target = dataset_columns(self.ds)
         torch.manual_seed(seed)
         self.net = build_network(pre.n_features, card.model.network_spec())
+        if hasattr(self.net, "set_scales"):  # models that undo the preprocessing themselves
+            self.net.set_scales(pre)
         self.net = self.net.to(device=self.device, dtype=self.dtype)
         self.opt = torch.optim.Adam(self.net.parameters(), lr=t.lr)
         self.state = FitState()
@@ -276,6 +279,8 @@ class MemberTrainer:
             for xb, zb in self._epoch_batches(st.epoch, st.batch_in_epoch):
                 self.opt.zero_grad(set_to_none=True)
                 loss = torch.mean((self.net(xb) - zb) ** 2)
+                if hasattr(self.net, "penalty") and self.net.penalty_weight > 0:
+                    loss = loss + self.net.penalty  # e.g. the dipole emulator's sparsity term
                 loss.backward()
                 self.opt.step()
                 st.step += 1

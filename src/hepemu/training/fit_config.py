@@ -2,8 +2,10 @@
 
 [data]            path = "F.h5"                      # a hepemu dataset with a stored split
 [model]           kind = "skdnn"  width = 64  blocks = 4   (or kind = "dnn", hidden = [...];
-                  kind = "bdt", max_depth, learning_rate, …)
+                  kind = "bdt", max_depth, learning_rate, …;
+                  kind = "dipole", hidden, activation, penalty: the dipole emulator)
 [preprocessing]   target_transform = "log"  reference = "gl3"  canonicalise = [...]
+                  features = "invariants" | "ee-dipoles" (with kind = "dipole")
 [training]        epochs, batch_size, lr, lr_min, decay_epochs, patience, members, …
 """
 
@@ -29,7 +31,7 @@ class DataSection(_Strict):
 
 
 class ModelSection(_Strict):
-    kind: Literal["dnn", "skdnn", "bdt"] = "skdnn"
+    kind: Literal["dnn", "skdnn", "bdt", "dipole"] = "skdnn"
     hidden: list[int] = Field(default_factory=lambda: [128, 128, 128])
     width: int = Field(64, ge=1)
     blocks: int = Field(4, ge=1)
@@ -41,6 +43,7 @@ class ModelSection(_Strict):
     n_estimators: int = Field(5000, ge=1)
     early_stopping_rounds: int = Field(50, ge=1)
     max_bin: int = Field(1024, ge=2)  # histogram bins per input (XGBoost's default: 256)
+    penalty: float = Field(0.0, ge=0)  # dipole emulator: J of the sparsity penalty (MT eq. 2.8)
 
     @field_validator("activation")
     @classmethod
@@ -57,6 +60,13 @@ class ModelSection(_Strict):
     def network_spec(self) -> dict:
         if self.kind == "dnn":
             return {"kind": "dnn", "hidden": self.hidden, "activation": self.activation}
+        if self.kind == "dipole":
+            return {
+                "kind": "dipole",
+                "hidden": self.hidden,
+                "activation": self.activation,
+                "penalty": self.penalty,
+            }
         return {
             "kind": "skdnn",
             "width": self.width,
@@ -71,6 +81,7 @@ class PreprocessingSection(_Strict):
     reference: str | None = None
     canonicalise: list[str] = Field(default_factory=list)
     features: str | None = None  # e.g. "invariants": log s_ij/Q² (hepemu.physics.features)
+    arcsinh_scale: Literal["median", "min"] = "median"  # arcsinh(y/scale); MT eq. 2.6: min
 
 
 class TrainingSection(_Strict):
@@ -105,6 +116,14 @@ class FitCard(_Strict):
     def _lr_order(self) -> FitCard:
         if self.training.lr_min > self.training.lr:
             raise ValueError("training.lr_min must not exceed training.lr")
+        p = self.preprocessing
+        if self.model.kind == "dipole" and (
+            p.features != "ee-dipoles" or p.target_transform != "arcsinh" or p.reference
+        ):
+            raise ValueError(
+                "model.kind = 'dipole' needs [preprocessing] features = 'ee-dipoles', "
+                "target_transform = 'arcsinh' and no reference"
+            )
         return self
 
     @classmethod

@@ -255,3 +255,84 @@ def _resolved(p: np.ndarray, first_leg: int, y_min: float) -> np.ndarray:
     for a, b in combinations(range(first_leg, p.shape[1]), 2):
         ok &= 2.0 * _pdot(p, a, b) >= y_min * q2
     return ok
+
+
+# -- inputs of the dipole emulator ---------------------------------------------------------
+EMULATOR_ALPHA_S = 0.118  # only normalises D; the fitted coefficients absorb it
+
+
+@dataclass(frozen=True)
+class EmulatorLayout:
+    """Column blocks of :func:`emulator_features` for e⁺e⁻ → q q̄ + ``n_gluons`` g."""
+
+    n_gluons: int
+
+    @property
+    def flavours(self) -> list[str]:
+        return ["q", "qbar"] + ["g"] * self.n_gluons
+
+    @property
+    def n_dipoles(self) -> int:
+        return len(relevant_dipoles(self.flavours))
+
+    @property
+    def n_pairs(self) -> int:
+        return len(gluon_pairs(self.flavours))
+
+    @property
+    def n_network(self) -> int:
+        """Columns the network sees: final-state momenta, then log y_ij,k."""
+        return 4 * (2 + self.n_gluons) + self.n_dipoles
+
+    @property
+    def width(self) -> int:
+        """All columns: network inputs, log D_ij,k, then per gluon pair log w, sin 2φ, cos 2φ."""
+        return self.n_network + self.n_dipoles + 3 * self.n_pairs
+
+    @classmethod
+    def from_width(cls, width: int) -> EmulatorLayout:
+        for n in range(1, 6):
+            if cls(n).width == width:
+                return cls(n)
+        raise ValueError(f"{width} columns are not dipole-emulator inputs of e+e- → qq̄ + n g")
+
+
+def emulator_features(x: np.ndarray) -> np.ndarray:
+    """Inputs of the dipole emulator from flattened e⁺ e⁻ q q̄ g… momenta (see EmulatorLayout).
+
+    Momenta of the final state (MT §2.4.1), log y_ij,k (MT eq. 2.3), log D_ij,k (MT eq. 2.2),
+    and for each gluon pair log w_ab, sin 2φ_ab, cos 2φ_ab (MT eq. 2.4, appendix A), where
+    w_ab is the mean over spectators of D_ab,k: the spin correlation of g → g g grows like
+    1/s_ab (the second term of CS eq. 5.9), a scale the paper's bare S sin 2φ + C cos 2φ lacks.
+    """
+    x = np.asarray(x, dtype=float)
+    legs = x.shape[1] // 4 if x.ndim == 2 and x.shape[1] % 4 == 0 else 0
+    if legs < 5:
+        raise ValueError(
+            "feature ee-dipoles needs flattened momenta of e+ e- q qbar and >= 1 gluon, "
+            f"got shape {x.shape}"
+        )
+    layout = EmulatorLayout(legs - 4)
+    p = x.reshape(len(x), legs, 4)
+    dips = relevant_dipoles(layout.flavours)
+    y = recoil_factors(p, dips)
+    d = dipole_factors(p, dips, EMULATOR_ALPHA_S)
+    bad = np.flatnonzero(~(np.all(y > 0, axis=1) & np.all(d > 0, axis=1)))
+    if bad.size:
+        raise ValueError(
+            f"feature ee-dipoles needs y_ij,k > 0 and D_ij,k > 0; row {bad[0]} "
+            f"(and {bad.size - 1} more) is not a massless physical point"
+        )
+    blocks = [p[:, 2:].reshape(len(p), -1), np.log(y), np.log(d)]
+    pairs = gluon_pairs(layout.flavours)
+    if pairs:
+        w = np.stack(
+            [
+                d[:, [c for c, dd in enumerate(dips) if (dd.i, dd.j) == pair]].mean(axis=1)
+                for pair in pairs
+            ],
+            axis=1,
+        )
+        phi = azimuths(p, pairs)
+        blocks += [np.log(w), np.sin(2 * phi), np.cos(2 * phi)]
+    return np.concatenate(blocks, axis=1)
