@@ -1,0 +1,224 @@
+"""Benchmark: the factorisation-aware ME emulator against the best plain regressor.
+
+Per process (ee3j, ee4j, ee5j: e⁺e⁻ → d d̄ + 1…3 g, pyamplicol truth, √s = 1 TeV, RAMBO with
+every s_ij/s > y_cut) both models are fitted by the one trainer to the same dataset under the
+same wall-clock budget: the dipole emulator (Maître & Truong) and the best regressor of
+benchmarks/regressors.py (DNN on log s_ij, ÷ antenna-q2, log target). On the test split:
+fractions of points outside 0.1 % / 1 % / 5 %, median |δ|, the cross section (flat RAMBO:
+the mean |M|²) against the truth's with its Monte Carlo error, and µs per point of both models
+and of pyamplicol (same thread count). With --extrapolate Y, both are also scored on points
+with Y < min s_ij/s < y_cut, outside the region they were trained on.
+
+    python benchmarks/me_emulator.py --processes ee3j,ee4j --minutes 10
+    python benchmarks/me_emulator.py --quick            # smoke test
+Writes benchmarks/results/me_emulator.json as {process: {model: {...}}, "args": …}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from common import hardware, pin_threads, write_json
+from rich.console import Console
+from rich.table import Table
+
+from hepemu.data.dataset import Dataset
+from hepemu.data.generate import GenerationPlan, generate
+from hepemu.evaluation.regression import evaluate_surrogate, time_per_point_us
+from hepemu.physics.providers import get_provider
+from hepemu.training.fit import fit_networks
+from hepemu.training.fit_config import FitCard
+
+console = Console(width=150)
+
+
+def cards(path: Path, args) -> dict[str, FitCard]:
+    training = {
+        "epochs": 100_000,  # the wall-clock budget ends the run
+        "decay_epochs": args.decay_epochs,
+        "batch_size": args.batch_size,
+        "patience": 10_000,
+        "max_minutes": args.minutes,
+        "threads": args.threads,
+        "seed": 0,
+    }
+    dipole = {
+        "data": {"path": str(path)},
+        "model": {
+            "kind": "dipole",
+            "hidden": args.hidden,
+            "activation": args.activation,
+            "penalty": args.penalty,
+        },
+        "preprocessing": {
+            "target_transform": "arcsinh",
+            "arcsinh_scale": "min",
+            "features": "ee-dipoles",
+        },
+        "training": training,
+    }
+    baseline = {
+        "data": {"path": str(path)},
+        "model": {"kind": "dnn", "hidden": args.hidden, "activation": "silu"},
+        "preprocessing": {
+            "target_transform": "log",
+            "reference": "antenna-q2",
+            "canonicalise": ["gluon-order"],
+            "features": "invariants",
+        },
+        "training": training,
+    }
+    out = {"dipole emulator": dipole, "DNN ÷ antenna-q2 (log s_ij)": baseline}
+    return {k: FitCard.model_validate(v) for k, v in out.items() if k.split()[0] in args.models}
+
+
+def min_pair(x: np.ndarray) -> np.ndarray:
+    """min over final-state pairs of s_ij/s."""
+    p = x.reshape(len(x), -1, 4)
+    q2 = 2 * (p[:, 0, 0] * p[:, 1, 0] - np.sum(p[:, 0, 1:] * p[:, 1, 1:], axis=1))
+    legs = range(2, p.shape[1])
+    out = np.full(len(x), np.inf)
+    for a in legs:
+        for b in legs:
+            if a < b:
+                s = 2 * (p[:, a, 0] * p[:, b, 0] - np.sum(p[:, a, 1:] * p[:, b, 1:], axis=1))
+                out = np.minimum(out, s / q2)
+    return out
+
+
+def scores(sur, x: np.ndarray, y: np.ndarray, timing: bool) -> dict:
+    m, delta = evaluate_surrogate(sur, x, y, timing_points=10_000 if timing else 0)
+    a = np.abs(delta)
+    pred = sur.predict(x)[0]
+    mc = float(np.std(y, ddof=1) / np.sqrt(len(y)) / np.mean(y))
+    return {
+        "points": len(y),
+        "out_0p1": float(np.mean(a > 1e-3)),
+        "out_1": float(np.mean(a > 1e-2)),
+        "out_5": float(np.mean(a > 5e-2)),
+        "median_abs_delta": float(np.median(a)),
+        "xsec_rel_diff": float(np.mean(pred) / np.mean(y) - 1),
+        "xsec_mc_rel_err": mc,
+        "us_per_point": m.us_per_point,
+        "MB": None if m.size_bytes is None else m.size_bytes / 2**20,
+    }
+
+
+def run_process(process: str, args, workdir: Path) -> dict:
+    console.print(f"[bold]{process}[/]: {args.points} points, y_cut {args.y_cut:g}")
+    path = workdir / f"{process}-{args.y_cut:g}-{args.points}.h5"
+    plan = GenerationPlan(process, args.points, 100_000, seed=7, options=(("y_min", args.y_cut),))
+    generate(plan, path)
+    ds = Dataset.open(path)
+    rows = ds.split("test")
+    x, y = ds.read("inputs", rows), ds.read("targets", rows).ravel()
+    far = None
+    if args.extrapolate:
+        fpath = workdir / f"{process}-{args.extrapolate:g}-test.h5"
+        generate(
+            GenerationPlan(
+                process, args.points // 4, 100_000, seed=8, options=(("y_min", args.extrapolate),)
+            ),
+            fpath,
+        )
+        fds = Dataset.open(fpath)
+        fx, fy = fds.read("inputs"), fds.read("targets").ravel()
+        outside = min_pair(fx) < args.y_cut
+        far = (fx[outside], fy[outside])
+    prov = get_provider(process)
+    out: dict = {
+        "pyamplicol": {"us_per_point": time_per_point_us(prov, x[:10_000], 5)},
+    }
+    for name, cfg in cards(path, args).items():
+        run = workdir / f"{process}-{args.y_cut:g}-{args.points}-{name.split()[0]}-{args.minutes:g}"
+        t0 = time.perf_counter()
+        sur = fit_networks(cfg, run)
+        row = scores(sur, x, y, timing=True)
+        row["train_s"] = time.perf_counter() - t0
+        if far is not None:
+            row["extrapolated"] = scores(sur, *far, timing=False)
+        out[name] = row
+        console.print(f"  {name:30s} {row}")
+    return out
+
+
+def print_table(process: str, res: dict) -> None:
+    t = Table(title=f"{process}: fractions of test points outside 0.1 % / 1 % / 5 %")
+    for c in ("model", ">0.1%", ">1%", ">5%", "median|δ|", "σ diff", "MC err", "µs/pt", "train s"):
+        t.add_column(c)
+    for name, r in res.items():
+        if "out_1" not in r:
+            t.add_row(name, "", "", "", "", "", "", f"{r['us_per_point']:.2f}", "")
+            continue
+        t.add_row(
+            name,
+            f"{r['out_0p1']:.4f}",
+            f"{r['out_1']:.4f}",
+            f"{r['out_5']:.4f}",
+            f"{r['median_abs_delta']:.1e}",
+            f"{r['xsec_rel_diff']:+.1e}",
+            f"{r['xsec_mc_rel_err']:.1e}",
+            f"{r['us_per_point']:.2f}",
+            f"{r['train_s']:.0f}",
+        )
+        if "extrapolated" in r:
+            e = r["extrapolated"]
+            t.add_row(
+                "  ↳ below y_cut",
+                f"{e['out_0p1']:.4f}",
+                f"{e['out_1']:.4f}",
+                f"{e['out_5']:.4f}",
+                f"{e['median_abs_delta']:.1e}",
+                f"{e['xsec_rel_diff']:+.1e}",
+                f"{e['xsec_mc_rel_err']:.1e}",
+                "",
+                "",
+            )
+    console.print(t)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--processes", default="ee3j,ee4j,ee5j")
+    ap.add_argument("--models", default="dipole,DNN")
+    ap.add_argument("--y-cut", type=float, default=1e-3)
+    ap.add_argument("--extrapolate", type=float, default=1e-4, help="0 to skip")
+    ap.add_argument("--points", type=int, default=1_000_000)
+    ap.add_argument("--minutes", type=float, default=10.0, help="wall-clock budget per fit")
+    ap.add_argument("--decay-epochs", type=int, default=100)
+    ap.add_argument("--batch-size", type=int, default=1024)
+    ap.add_argument("--hidden", default="128,128,128")
+    ap.add_argument("--activation", default="tanh")
+    ap.add_argument("--penalty", type=float, default=1e-3)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--workdir", default="runs/bench_me_emulator")
+    ap.add_argument("--out", default="benchmarks/results/me_emulator.json")
+    ap.add_argument("--quick", action="store_true", help="tiny settings for a smoke test")
+    args = ap.parse_args()
+    if args.quick:
+        args.points, args.minutes, args.decay_epochs = 20_000, 0.1, 5
+        args.out = "/tmp/me_emulator_quick.json"
+    args.hidden = [int(h) for h in args.hidden.split(",")]
+    args.models = args.models.split(",")
+    pin_threads(args.threads)
+    torch.set_num_threads(args.threads)
+    workdir = Path(args.workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    results = {}
+    for process in args.processes.split(","):
+        results[process] = run_process(process, args, workdir)
+        print_table(process, results[process])
+    write_json(
+        args.out,
+        {**results, "args": vars(args), "hardware": hardware(), "wall_s": time.perf_counter() - t0},
+    )
+    console.print(f"wrote {args.out} ({time.perf_counter() - t0:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
