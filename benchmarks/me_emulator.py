@@ -29,6 +29,7 @@ from rich.table import Table
 from hepemu.data.dataset import Dataset
 from hepemu.data.generate import GenerationPlan, generate
 from hepemu.evaluation.regression import evaluate_surrogate, time_per_point_us
+from hepemu.physics.kinematics import min_pair_ratio
 from hepemu.physics.providers import get_provider
 from hepemu.training.fit import fit_networks
 from hepemu.training.fit_config import FitCard
@@ -76,20 +77,6 @@ def cards(path: Path, args) -> dict[str, FitCard]:
     return {k: FitCard.model_validate(v) for k, v in out.items() if k.split()[0] in args.models}
 
 
-def min_pair(x: np.ndarray) -> np.ndarray:
-    """min over final-state pairs of s_ij/s."""
-    p = x.reshape(len(x), -1, 4)
-    q2 = 2 * (p[:, 0, 0] * p[:, 1, 0] - np.sum(p[:, 0, 1:] * p[:, 1, 1:], axis=1))
-    legs = range(2, p.shape[1])
-    out = np.full(len(x), np.inf)
-    for a in legs:
-        for b in legs:
-            if a < b:
-                s = 2 * (p[:, a, 0] * p[:, b, 0] - np.sum(p[:, a, 1:] * p[:, b, 1:], axis=1))
-                out = np.minimum(out, s / q2)
-    return out
-
-
 def scores(sur, x: np.ndarray, y: np.ndarray, timing: bool) -> dict:
     m, delta = evaluate_surrogate(sur, x, y, timing_points=10_000 if timing else 0)
     a = np.abs(delta)
@@ -127,7 +114,7 @@ def run_process(process: str, args, workdir: Path) -> dict:
         )
         fds = Dataset.open(fpath)
         fx, fy = fds.read("inputs"), fds.read("targets").ravel()
-        outside = min_pair(fx) < args.y_cut
+        outside = min_pair_ratio(fx.reshape(len(fx), -1, 4)) < args.y_cut
         far = (fx[outside], fy[outside])
     prov = get_provider(process)
     out: dict = {

@@ -18,6 +18,7 @@ from hepemu.cli.common import err
 from hepemu.cli.data import app as data_app
 from hepemu.cli.fit import fit_cmd, predict_cmd
 from hepemu.cli.integral import app as integral_app
+from hepemu.cli.me import app as me_app
 from hepemu.cli.run import run_main
 
 app = typer.Typer(
@@ -28,6 +29,7 @@ app = typer.Typer(
 )
 app.add_typer(integral_app, name="integral")
 app.add_typer(data_app, name="data")
+app.add_typer(me_app, name="me")
 app.command("run")(run_main)
 app.command("fit")(fit_cmd)
 app.command("predict")(predict_cmd)

@@ -130,3 +130,25 @@ def _give_masses(p, w, m, sqrt_s):
         / np.sum(kabs**2 / ek, axis=1)
     )
     return out, w * factor
+
+
+def mass_shell_violation(p: np.ndarray, masses: np.ndarray | None = None) -> np.ndarray:
+    """max over legs of |p² − m²| / E², shape (N,), for momenta (N, n, 4)."""
+    m2 = 0.0 if masses is None else np.asarray(masses, dtype=float) ** 2
+    return np.max(np.abs(invariant_mass2(p) - m2) / np.maximum(p[..., 0] ** 2, 1e-300), axis=1)
+
+
+def momentum_imbalance(p: np.ndarray, n_in: int = 2) -> np.ndarray:
+    """max component of |Σ p_in − Σ p_out| / Σ E_in, shape (N,)."""
+    diff = p[:, :n_in].sum(axis=1) - p[:, n_in:].sum(axis=1)
+    return np.max(np.abs(diff), axis=1) / np.maximum(p[:, :n_in, 0].sum(axis=1), 1e-300)
+
+
+def min_pair_ratio(p: np.ndarray, n_in: int = 2) -> np.ndarray:
+    """min over final-state pairs of s_ij / s (s = (Σ p_in)²), shape (N,)."""
+    s = invariant_mass2(p[:, :n_in].sum(axis=1))
+    out = np.full(len(p), np.inf)
+    for i in range(n_in, p.shape[1]):
+        for j in range(i + 1, p.shape[1]):
+            out = np.minimum(out, s_ij(p, i, j) / s)
+    return out

@@ -105,6 +105,7 @@ def run_info(card: FitCard, ds: Dataset, train_x: np.ndarray) -> dict:
             "path": str(card.data.path),
             "hash": ds.hash,
             "provider": ds.meta.get("provider"),
+            "provider_options": ds.meta.get("provider_options", {}),
         },
     }
 

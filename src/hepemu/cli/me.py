@@ -1,0 +1,146 @@
+"""``hepemu me eval``: matrix elements at user momenta, from an emulator or from the truth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+
+from hepemu.cli.common import THREADS, check_output, err, fail, warn
+
+app = typer.Typer(no_args_is_help=True, help="Matrix elements at given momenta.")
+
+COMPONENTS = ("E", "px", "py", "pz")
+
+
+def momentum_columns(legs: int) -> list[str]:
+    """E1, px1, py1, pz1, E2, … for ``legs`` legs (incoming first)."""
+    return [f"{c}{leg}" for leg in range(1, legs + 1) for c in COMPONENTS]
+
+
+@app.command("eval")
+def eval_cmd(
+    input: Annotated[Path, typer.Option("--input", "-i", help="CSV: E1,px1,py1,pz1,… in GeV")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="CSV to write")],
+    model: Annotated[
+        str | None, typer.Option(help="emulator: shipped model name or model file")
+    ] = None,
+    process: Annotated[
+        str | None, typer.Option(help="the truth instead: ee3j, ee4j, ee5j or amplicol:<proc>")
+    ] = None,
+    tolerance: Annotated[
+        float, typer.Option(help="relative tolerance of the mass-shell and conservation checks")
+    ] = 1e-6,
+    strict: Annotated[
+        bool, typer.Option(help="error (not warn) on unphysical or out-of-cut points")
+    ] = False,
+    threads: Annotated[int | None, THREADS] = None,
+    force: Annotated[bool, typer.Option(help="replace an existing output file")] = False,
+) -> None:
+    """|M|² at the momenta of INPUT: the input columns plus msq and msq_err.
+
+    Legs are in the process's order, incoming first (e+ e- d d~ g … for ee3j/ee4j/ee5j).
+    Momenta off the mass shell or violating momentum conservation beyond TOLERANCE, and (for an
+    emulator) points outside the cuts it was trained with, are named in a warning (an error
+    with --strict). msq_err is the emulator's 1σ (ensemble spread; nan for one network) and 0
+    for the truth.
+    """
+    from hepemu.data.points import InputError, read_points, write_points
+    from hepemu.physics.kinematics import mass_shell_violation, momentum_imbalance
+
+    if (model is None) == (process is None):
+        fail("give exactly one of --model (an emulator) and --process (the truth)")
+    if not tolerance > 0:
+        fail(f"--tolerance must be positive, got {tolerance}")
+    check_output(output, force, inputs=[input], suffixes=(".csv",), flag="--output")
+    evaluate, legs, y_min = _model(model, threads) if model else _truth(process)
+    cols = momentum_columns(legs)
+    try:
+        table = read_points(input, tuple(cols))
+    except InputError as exc:
+        fail(f"{exc} (a {legs}-leg process needs columns {cols[0]}, {cols[1]}, …, {cols[-1]})")
+    extra = sorted(set(table.header) & set(momentum_columns(legs + 4)) - set(cols))
+    if extra:
+        fail(f"{input} has momenta of more legs ({', '.join(extra[:4])}, …) than the {legs} legs")
+    clash = [c for c in ("msq", "msq_err") if c in table.header]
+    if clash:
+        fail(f"{input} already has column(s) {', '.join(clash)}, which the output adds")
+    p = table.params.reshape(len(table.params), legs, 4)
+    problems = {
+        "off the mass shell": mass_shell_violation(p) > tolerance,
+        "not conserving momentum": momentum_imbalance(p) > tolerance,
+    }
+    if y_min is not None:
+        from hepemu.physics.kinematics import min_pair_ratio
+
+        problems[f"below the trained cut s_ij/s ≥ {y_min:g}"] = min_pair_ratio(p) < y_min
+    _report(problems, strict)
+    msq, msq_err = evaluate(table.params)
+    try:
+        write_points(output, table, {"msq": msq, "msq_err": msq_err})
+    except (OSError, InputError) as exc:
+        fail(f"cannot write {output}: {exc}")
+    err.print(f"wrote {len(msq)} matrix elements to {output}")
+
+
+def _model(name: str, threads: int | None):
+    import torch
+
+    from hepemu.models.envelope import ModelFileError
+    from hepemu.registry import load_model
+    from hepemu.threads import set_threads
+
+    try:
+        set_threads(threads)
+        sur = load_model(name)
+    except (ModelFileError, ValueError) as exc:
+        fail(str(exc))
+    n_cols = len(sur.input_columns)
+    if n_cols % 4 or getattr(sur, "target", None) != "msq":
+        fail(
+            f"{name} is not a matrix-element model (inputs {n_cols} columns, target "
+            f"{getattr(sur, 'target', '?')}); use hepemu predict"
+        )
+    options = getattr(sur, "info", {}).get("dataset", {}).get("provider_options", {})
+    y_min = options.get("y_min")
+
+    def evaluate(x: np.ndarray):
+        with torch.inference_mode():
+            mean, sigma = sur.predict(x)
+        if np.all(np.isnan(sigma)):
+            warn("this emulator has no error estimate (a single member): msq_err is nan")
+        return mean, sigma
+
+    return evaluate, n_cols // 4, None if y_min is None else float(y_min)
+
+
+def _truth(name: str):
+    from hepemu.physics.providers import get_provider
+
+    try:
+        prov = get_provider(name)
+    except (ValueError, KeyError) as exc:
+        fail(str(exc))
+    legs = len(prov.columns()) // 4
+    if len(prov.columns()) % 4 or not hasattr(prov, "momenta"):
+        fail(f"{name} is not a matrix-element provider of momenta")
+
+    def evaluate(x: np.ndarray):
+        y = np.asarray(prov(x), dtype=float)
+        return y, np.zeros_like(y)
+
+    return evaluate, legs, None
+
+
+def _report(problems: dict[str, np.ndarray], strict: bool) -> None:
+    for what, bad in problems.items():
+        if not bad.any():
+            continue
+        rows = np.flatnonzero(bad) + 1
+        shown = ", ".join(map(str, rows[:10])) + (" …" if len(rows) > 10 else "")
+        msg = f"{len(rows)} point(s) {what}: rows {shown}"
+        if strict:
+            fail(msg)
+        warn(f"{msg}; their values are not to be trusted")
