@@ -3,7 +3,8 @@
 Per process (ee3j, ee4j, ee5j: e⁺e⁻ → d d̄ + 1…3 g, pyamplicol truth, √s = 1 TeV, RAMBO with
 every s_ij/s > y_cut) both models are fitted by the one trainer to the same dataset under the
 same wall-clock budget: the dipole emulator (Maître & Truong) and the best regressor of
-benchmarks/regressors.py (DNN on log s_ij, ÷ antenna-q2, log target). On the test split:
+benchmarks/regressors.py (DNN on log s_ij, ÷ antenna-q2, log target), and the paper's
+baseline, a DNN fitting arcsinh |M|² from the momenta directly. On the test split:
 fractions of points outside 0.1 % / 1 % / 5 %, median |δ|, the cross section (flat RAMBO:
 the mean |M|²) against the truth's with its Monte Carlo error, and µs per point of both models
 and of pyamplicol (same thread count). With --extrapolate Y, both are also scored on points
@@ -37,7 +38,8 @@ from hepemu.training.fit_config import FitCard
 console = Console(width=150)
 
 
-def cards(path: Path, args) -> dict[str, FitCard]:
+def cards(path: Path, args) -> dict[str, tuple[str, FitCard]]:
+    """{label: (run-directory tag, card)} of the models selected by --models."""
     training = {
         "epochs": 100_000,  # the wall-clock budget ends the run
         "decay_epochs": args.decay_epochs,
@@ -58,8 +60,14 @@ def cards(path: Path, args) -> dict[str, FitCard]:
         "preprocessing": {
             "target_transform": "arcsinh",
             "arcsinh_scale": "min",
-            "features": "ee-dipoles",
+            "features": args.dipole_features,
         },
+        "training": training,
+    }
+    direct = {
+        "data": {"path": str(path)},
+        "model": {"kind": "dnn", "hidden": args.hidden, "activation": args.activation},
+        "preprocessing": {"target_transform": "arcsinh", "arcsinh_scale": "min"},
         "training": training,
     }
     baseline = {
@@ -73,8 +81,17 @@ def cards(path: Path, args) -> dict[str, FitCard]:
         },
         "training": training,
     }
-    out = {"dipole emulator": dipole, "DNN ÷ antenna-q2 (log s_ij)": baseline}
-    return {k: FitCard.model_validate(v) for k, v in out.items() if k.split()[0] in args.models}
+    out = {
+        "dipole": ("dipole emulator", dipole),
+        "direct": ("DNN, arcsinh |M|² (momenta)", direct),
+        "best": ("DNN ÷ antenna-q2 (log s_ij)", baseline),
+    }
+    tags = {"dipole": f"dipole-{args.dipole_features}", "direct": "direct", "best": "best"}
+    return {
+        name: (tags[k], FitCard.model_validate(c))
+        for k, (name, c) in out.items()
+        if k in args.models
+    }
 
 
 def scores(sur, x: np.ndarray, y: np.ndarray, timing: bool) -> dict:
@@ -120,8 +137,8 @@ def run_process(process: str, args, workdir: Path) -> dict:
     out: dict = {
         "pyamplicol": {"us_per_point": time_per_point_us(prov, x[:10_000], 5)},
     }
-    for name, cfg in cards(path, args).items():
-        run = workdir / f"{process}-{args.y_cut:g}-{args.points}-{name.split()[0]}-{args.minutes:g}"
+    for name, (tag, cfg) in cards(path, args).items():
+        run = workdir / f"{process}-{args.y_cut:g}-{args.points}-{tag}-{args.minutes:g}"
         t0 = time.perf_counter()
         sur = fit_networks(cfg, run)
         row = scores(sur, x, y, timing=True)
@@ -171,7 +188,10 @@ def print_table(process: str, res: dict) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--processes", default="ee3j,ee4j,ee5j")
-    ap.add_argument("--models", default="dipole,DNN")
+    ap.add_argument("--models", default="dipole,direct,best", help="dipole, direct, best")
+    ap.add_argument(
+        "--dipole-features", default="ee-dipoles", choices=["ee-dipoles", "ee-dipoles+invariants"]
+    )
     ap.add_argument("--y-cut", type=float, default=1e-3)
     ap.add_argument("--extrapolate", type=float, default=1e-4, help="0 to skip")
     ap.add_argument("--points", type=int, default=1_000_000)

@@ -52,6 +52,8 @@ def test_layout_matches_the_paper_table():
     assert [x.n_network for x in lay] == [14, 26, 47]
     assert [x.n_dipoles + 2 * x.n_pairs for x in lay] == [2, 12, 33]
     assert EmulatorLayout.from_width(lay[2].width) == lay[2]
+    with_inv = EmulatorLayout(2, invariants=True)  # + 6 log s_ij + 8 beam invariants
+    assert with_inv.n_network == 26 + 14 and EmulatorLayout.from_width(with_inv.width) == with_inv
     with pytest.raises(ValueError, match="not dipole-emulator inputs"):
         EmulatorLayout.from_width(17)
 

@@ -10,7 +10,8 @@ regressors for particle physics", "Preprocessing": inputs that make the function
   each beam b and final leg i (angles to the beam: bounded, kept linear); Q² = s_{e⁺e⁻}.
 - ``ee-dipoles`` (e⁺ e⁻ q q̄ g…): the factorisation-aware emulator's inputs — momenta, log
   recoil factors, log Catani–Seymour dipoles and gluon-pair azimuths
-  (``hepemu.physics.tree.dipoles.EmulatorLayout``).
+  (``hepemu.physics.tree.dipoles.EmulatorLayout``); ``ee-dipoles+invariants`` adds the
+  ``invariants`` above to what its network sees.
 """
 
 from __future__ import annotations
@@ -54,7 +55,18 @@ def ee_dipoles(x: np.ndarray) -> np.ndarray:
     return emulator_features(x)
 
 
-FEATURES: dict[str, Feature] = {"invariants": invariants, "ee-dipoles": ee_dipoles}
+def ee_dipoles_invariants(x: np.ndarray) -> np.ndarray:
+    """``ee-dipoles`` with the log invariants added to what the network sees."""
+    from hepemu.physics.tree.dipoles import emulator_features
+
+    return emulator_features(x, invariants=True)
+
+
+FEATURES: dict[str, Feature] = {
+    "invariants": invariants,
+    "ee-dipoles": ee_dipoles,
+    "ee-dipoles+invariants": ee_dipoles_invariants,
+}
 
 
 def get_feature(name: str) -> Feature:

@@ -117,12 +117,13 @@ class FitCard(_Strict):
         if self.training.lr_min > self.training.lr:
             raise ValueError("training.lr_min must not exceed training.lr")
         p = self.preprocessing
+        dipole_inputs = ("ee-dipoles", "ee-dipoles+invariants")
         if self.model.kind == "dipole" and (
-            p.features != "ee-dipoles" or p.target_transform != "arcsinh" or p.reference
+            p.features not in dipole_inputs or p.target_transform != "arcsinh" or p.reference
         ):
             raise ValueError(
-                "model.kind = 'dipole' needs [preprocessing] features = 'ee-dipoles', "
-                "target_transform = 'arcsinh' and no reference"
+                "model.kind = 'dipole' needs [preprocessing] features = 'ee-dipoles' (or "
+                "'ee-dipoles+invariants'), target_transform = 'arcsinh' and no reference"
             )
         return self
 

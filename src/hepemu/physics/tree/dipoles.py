@@ -263,9 +263,11 @@ EMULATOR_ALPHA_S = 0.118  # only normalises D; the fitted coefficients absorb it
 
 @dataclass(frozen=True)
 class EmulatorLayout:
-    """Column blocks of :func:`emulator_features` for e⁺e⁻ → q q̄ + ``n_gluons`` g."""
+    """Column blocks of :func:`emulator_features` for e⁺e⁻ → q q̄ + ``n_gluons`` g; with
+    ``invariants`` the network also sees log s_ij/Q² and s_{beam,i}/Q² (features.invariants)."""
 
     n_gluons: int
+    invariants: bool = False
 
     @property
     def flavours(self) -> list[str]:
@@ -281,8 +283,10 @@ class EmulatorLayout:
 
     @property
     def n_network(self) -> int:
-        """Columns the network sees: final-state momenta, then log y_ij,k."""
-        return 4 * (2 + self.n_gluons) + self.n_dipoles
+        """Columns the network sees: final-state momenta, log y_ij,k[, invariants]."""
+        n_final = 2 + self.n_gluons
+        extra = n_final * (n_final - 1) // 2 + 2 * n_final if self.invariants else 0
+        return 4 * n_final + self.n_dipoles + extra
 
     @property
     def width(self) -> int:
@@ -292,12 +296,13 @@ class EmulatorLayout:
     @classmethod
     def from_width(cls, width: int) -> EmulatorLayout:
         for n in range(1, 6):
-            if cls(n).width == width:
-                return cls(n)
+            for inv in (False, True):
+                if cls(n, inv).width == width:
+                    return cls(n, inv)
         raise ValueError(f"{width} columns are not dipole-emulator inputs of e+e- → qq̄ + n g")
 
 
-def emulator_features(x: np.ndarray) -> np.ndarray:
+def emulator_features(x: np.ndarray, invariants: bool = False) -> np.ndarray:
     """Inputs of the dipole emulator from flattened e⁺ e⁻ q q̄ g… momenta (see EmulatorLayout).
 
     Momenta of the final state (MT §2.4.1), log y_ij,k (MT eq. 2.3), log D_ij,k (MT eq. 2.2),
@@ -312,7 +317,7 @@ def emulator_features(x: np.ndarray) -> np.ndarray:
             "feature ee-dipoles needs flattened momenta of e+ e- q qbar and >= 1 gluon, "
             f"got shape {x.shape}"
         )
-    layout = EmulatorLayout(legs - 4)
+    layout = EmulatorLayout(legs - 4, invariants)
     p = x.reshape(len(x), legs, 4)
     dips = relevant_dipoles(layout.flavours)
     y = recoil_factors(p, dips)
@@ -323,7 +328,12 @@ def emulator_features(x: np.ndarray) -> np.ndarray:
             f"feature ee-dipoles needs y_ij,k > 0 and D_ij,k > 0; row {bad[0]} "
             f"(and {bad.size - 1} more) is not a massless physical point"
         )
-    blocks = [p[:, 2:].reshape(len(p), -1), np.log(y), np.log(d)]
+    blocks = [p[:, 2:].reshape(len(p), -1), np.log(y)]
+    if invariants:
+        from hepemu.physics.features import invariants as log_invariants
+
+        blocks.append(log_invariants(x))
+    blocks.append(np.log(d))
     pairs = gluon_pairs(layout.flavours)
     if pairs:
         w = np.stack(
