@@ -28,6 +28,7 @@ from hepemu.physics.tree.dipoles import (
     recoil_factors,
     reduced_momenta,
     relevant_dipoles,
+    spin_correlation_weights,
     splitting,
     z_tilde,
 )
@@ -206,3 +207,45 @@ def test_azimuth_follows_the_splitting_plane():
     for phi in (0.3, 1.1, 2.0):
         turned = azimuths(emit(born, 4, 2, 1e-10, 0.4, phi), [(4, 6)])[:, 0]
         np.testing.assert_allclose(np.cos(2 * (turned - base)), np.cos(2 * phi), atol=1e-4)
+
+
+def test_spin_correlation_weight_is_collinear_not_soft():
+    born = born_points(3, 4, 7)  # e⁺ e⁻ q q̄ g → split the gluon (leg 4) into legs 4, 5
+    flav = flavours(2)
+    ratio_soft, coll = [], []
+    for lam in (1e-3, 1e-7):
+        soft = emit(born, 4, 2, lam, 1 - lam, 0.3)  # gluon 5 soft
+        d = dipole_factors(soft, [Dipole(4, 5, 2, "gg")], ALPHA_S)[:, 0]
+        ratio_soft.append(spin_correlation_weights(soft, flav, ALPHA_S)[:, 0] / d)
+        col = emit(born, 4, 2, lam, 0.4, 0.3)  # 4 ∥ 5
+        coll.append(
+            spin_correlation_weights(col, flav, ALPHA_S)[:, 0] * 2 * dot(col[:, 4], col[:, 5])
+        )
+    assert np.all(ratio_soft[1] < ratio_soft[0] / 50)  # suppressed against the soft pole
+    # the 1/s_ab of the collinear pole, with the spin-correlated kernel's 16π α_s C_A z(1 − z)
+    np.testing.assert_allclose(coll[1], 16 * np.pi * ALPHA_S * C_A * 0.4 * 0.6, rtol=1e-3)
+
+
+def test_degenerate_configurations_are_refused():
+    born = born_points(3, 1, 4)
+    same = born.copy()
+    same[:, 3] = same[:, 2]  # spectator collinear with the emitter
+    with pytest.raises(ValueError, match="collinear"):
+        emit(same, 2, 3, 0.1, 0.5, 0.0)
+    e = 500.0
+    along = np.array(
+        [
+            [
+                [e, 0, 0, e],
+                [e, 0, 0, -e],
+                [e / 2, 0, e / 2, 0],
+                [e / 2, 0, -e / 2, 0],
+                [e / 2, 0, 0, e / 2],
+                [e / 2, 0, 0, -e / 2],
+            ]
+        ]
+    )  # g g along the beam
+    from hepemu.physics.tree.dipoles import emulator_features
+
+    with pytest.raises(ValueError, match="not finite"):
+        emulator_features(along.reshape(1, -1))

@@ -3,10 +3,15 @@
 D. Maître & H. Truong, "A factorisation-aware matrix element emulator" ("MT"): the network
 sees the momenta and log recoil factors and outputs c_ijk; C_ijk = S_coef sinh(c_ijk)
 (MT eq. 2.5) multiply the Catani–Seymour dipoles, |M|² ≈ Σ C_ijk D_ijk (MT eq. 2.2), plus
-w_ab (S_ab sin 2φ_ab + C_ab cos 2φ_ab) per gluon pair (MT eq. 2.4; w_ab carries the 1/s_ab
-scale of the g → g g spin correlation). The module returns the standardised
-arcsinh(|M|²/S_pred) (MT eq. 2.6), so the one trainer fits it with its usual MSE; the
-sparsity penalty of MT eq. 2.8 is left in ``self.penalty`` for the trainer to add.
+w_ab (S_ab sin 2φ_ab + C_ab cos 2φ_ab) per gluon pair (MT eq. 2.4; w_ab carries the size of
+the g → g g spin correlation, 1/s_ab when collinear, suppressed when a gluon is soft).
+Deviations from MT, deliberate: S_dipole is the geometric mean of the training dipoles (the
+output bias absorbs any scale); the penalty's |C_i D_i| is measured in units of
+|prediction| + S_pred, so J is dimensionless but not comparable with the paper's.
+
+The module returns the standardised arcsinh(|M|²/S_pred) (MT eq. 2.6), so the one trainer fits
+it with its usual MSE; the sparsity penalty of MT eq. 2.8 is left in ``self.penalty`` for the
+trainer to add.
 
 Inputs are the ``ee-dipoles`` features (``hepemu.physics.tree.dipoles.EmulatorLayout``),
 standardised by the model's ``Preprocessing``; the emulator undoes the standardisation of the

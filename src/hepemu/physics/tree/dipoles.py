@@ -134,6 +134,8 @@ def _transverse_basis(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndar
     x, y, z axes projected off a and b (they span the transverse plane), per event the
     longest, then the longest of the rest made orthogonal to it."""
     ab = dot(a, b)[:, None, None]
+    if not np.all(ab[:, 0, 0] > 1e-12 * a[:, 0] * b[:, 0]):
+        raise ValueError("emitter and spectator are collinear: no transverse plane")
     r = np.zeros((len(a), 3, 4))
     r[:, [0, 1, 2], [1, 2, 3]] = 1.0
     e = r - dot(r, b[:, None])[..., None] * a[:, None] / ab
@@ -144,7 +146,7 @@ def _transverse_basis(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndar
         best = np.argmax(n2, axis=1)
         pick = np.take_along_axis(v, best[:, None, None], axis=1)[:, 0]
         norm2 = np.take_along_axis(n2, best[:, None], axis=1)
-        if np.any(norm2 <= 0):
+        if not np.all(norm2 > 1e-24):
             raise ValueError("emitter and spectator are collinear: no transverse plane")
         return pick / np.sqrt(norm2)
 
@@ -179,18 +181,24 @@ def azimuths(p: np.ndarray, pairs: Sequence[tuple[int, int]]) -> np.ndarray:
     (MT appendix A, eqs. A.1–A.5), shape (N, n_pairs)."""
     cols = []
     for i, j in pairs:
-        pij = p[:, i, 1:] + p[:, j, 1:]
-        nij = pij / np.linalg.norm(pij, axis=1, keepdims=True)
-        ez = np.zeros_like(pij)
-        ez[:, 2] = 1.0
-        rz = ez - np.sum(nij * ez, axis=1, keepdims=True) * nij
-        ri = p[:, i, 1:] - np.sum(nij * p[:, i, 1:], axis=1, keepdims=True) * nij
-        rz /= np.linalg.norm(rz, axis=1, keepdims=True)
-        ri /= np.linalg.norm(ri, axis=1, keepdims=True)
-        sin = np.sum(nij * np.cross(ri, rz), axis=1)
-        cos = np.sum(ri * rz, axis=1)
-        cols.append(np.arctan2(sin, cos))
+        with np.errstate(invalid="ignore", divide="ignore"):  # undefined → NaN, for callers
+            cols.append(_azimuth(p, i, j))
     return np.stack(cols, axis=1)
+
+
+def _azimuth(p: np.ndarray, i: int, j: int) -> np.ndarray:
+    """φ_ij of MT appendix A (eqs. A.1–A.5) for one pair; NaN where undefined."""
+    pij = p[:, i, 1:] + p[:, j, 1:]
+    nij = pij / np.linalg.norm(pij, axis=1, keepdims=True)
+    ez = np.zeros_like(pij)
+    ez[:, 2] = 1.0
+    rz = ez - np.sum(nij * ez, axis=1, keepdims=True) * nij
+    ri = p[:, i, 1:] - np.sum(nij * p[:, i, 1:], axis=1, keepdims=True) * nij
+    rz /= np.linalg.norm(rz, axis=1, keepdims=True)
+    ri /= np.linalg.norm(ri, axis=1, keepdims=True)
+    sin = np.sum(nij * np.cross(ri, rz), axis=1)
+    cos = np.sum(ri * rz, axis=1)
+    return np.arctan2(sin, cos)
 
 
 def gluon_pairs(flavours: Sequence[str], first_leg: int = 2) -> list[tuple[int, int]]:
@@ -307,8 +315,8 @@ def emulator_features(x: np.ndarray, invariants: bool = False) -> np.ndarray:
 
     Momenta of the final state (MT §2.4.1), log y_ij,k (MT eq. 2.3), log D_ij,k (MT eq. 2.2),
     and for each gluon pair log w_ab, sin 2φ_ab, cos 2φ_ab (MT eq. 2.4, appendix A), where
-    w_ab is the mean over spectators of D_ab,k: the spin correlation of g → g g grows like
-    1/s_ab (the second term of CS eq. 5.9), a scale the paper's bare S sin 2φ + C cos 2φ lacks.
+    w_ab (:func:`spin_correlation_weights`) is the size of the g → g g spin correlation (the
+    second term of CS eq. 5.9), a scale the paper's bare S sin 2φ + C cos 2φ lacks.
     """
     x = np.asarray(x, dtype=float)
     legs = x.shape[1] // 4 if x.ndim == 2 and x.shape[1] % 4 == 0 else 0
@@ -336,13 +344,29 @@ def emulator_features(x: np.ndarray, invariants: bool = False) -> np.ndarray:
     blocks.append(np.log(d))
     pairs = gluon_pairs(layout.flavours)
     if pairs:
-        w = np.stack(
-            [
-                d[:, [c for c, dd in enumerate(dips) if (dd.i, dd.j) == pair]].mean(axis=1)
-                for pair in pairs
-            ],
-            axis=1,
-        )
+        w = spin_correlation_weights(p, layout.flavours, EMULATOR_ALPHA_S)
         phi = azimuths(p, pairs)
         blocks += [np.log(w), np.sin(2 * phi), np.cos(2 * phi)]
-    return np.concatenate(blocks, axis=1)
+    out = np.concatenate(blocks, axis=1)
+    bad = np.flatnonzero(~np.all(np.isfinite(out), axis=1))
+    if bad.size:  # e.g. a gluon pair along the beam: its azimuth is undefined
+        raise ValueError(
+            f"feature ee-dipoles is not finite at row {bad[0]} (and {bad.size - 1} more): "
+            "a degenerate configuration (a parton pair along the beam axis?)"
+        )
+    return out
+
+
+def spin_correlation_weights(
+    p: np.ndarray, flavours: Sequence[str], alpha_s: float, first_leg: int = 2
+) -> np.ndarray:
+    """w_ab = 16π α_s C_A ⟨z̃(1 − z̃)⟩_k / s_ab per gluon pair, shape (N, n_pairs): the size of
+    the spin-correlated term of CS eq. 5.9 — 1/s_ab when a ∥ b, suppressed by z̃ when one
+    gluon is soft (a bare D_ab,k would grow like its soft pole there)."""
+    legs = range(first_leg, first_leg + len(flavours))
+    cols = []
+    for a, b in gluon_pairs(flavours, first_leg):
+        zz = [z_tilde(p, Dipole(a, b, k, "gg")) for k in legs if k not in (a, b)]
+        mean = np.mean([z * (1 - z) for z in zz], axis=0)
+        cols.append(16 * np.pi * alpha_s * C_A * mean / (2 * _pdot(p, a, b)))
+    return np.stack(cols, axis=1)
