@@ -484,11 +484,14 @@ def long_fits_part() -> list[str]:
             for name, r in d.get(task, {}).items():
                 if name.startswith("_"):
                     continue
+                threads = a["threads"]
                 out.append(
-                    f"A longer fit, *{task}* {name}, {a['minutes']:g} CPU-minutes (`python "
+                    f"A longer fit, *{task}* {name}, {a['minutes']:g} minutes on {threads} "
+                    f"thread{'s' if threads > 1 else ''}, {sci(a['points'], 1)} points (`python "
                     f"benchmarks/regressors.py --tasks {task} --models {','.join(a['models'])} "
-                    f"--variants {','.join(a['variants'])} --minutes {a['minutes']:g} "
-                    f"--decay-epochs {a['decay_epochs']} --out {path.relative_to(ROOT)}`): "
+                    f"--variants {','.join(a['variants'])} --points {a['points']} "
+                    f"--minutes {a['minutes']:g} --decay-epochs {a['decay_epochs']} "
+                    f"--threads {threads} --out {path.relative_to(ROOT)}`): "
                     f"R_1 = {pct(r['R1'])}, R_0.1 = {pct(r['R0p1'])}, {r['digits']:.2f} digits"
                     f" — the R_1 ≥ 99 % target is {'met' if r['R1'] >= 0.99 else 'not met'}."
                 )
@@ -513,9 +516,11 @@ def regressor_verdict(d: dict) -> list[str]:
     text = (
         f"Target R_1 ≥ 99 % for the best model per task, at {a['minutes']:g} CPU-minutes per fit: "
         + "; ".join(parts)
-        + ". The 5D and 8D |M|² (soft and collinear regions down to y_min) need far more data "
-        "and training than this budget (the published 8D anchor used 10⁷ points and hours per "
-        "model); dividing by the antenna reference helps every family there."
+        + ". The 5D and 8D |M|² (soft and collinear regions down to y_min) need more data and "
+        "training than this budget (the published 8D anchor used 10⁷ points and hours per "
+        "model; longer fits below); dividing by the antenna reference helps every family there, "
+        "and the 8D task's networks see log s_ij invariants (`features = \"invariants\"`) "
+        "instead of momentum components."
     )
     shipped = d.get("3d", {}).get("regressor (shipped)")
     inn = load("inn_gghh.json")
