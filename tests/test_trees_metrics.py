@@ -142,7 +142,9 @@ def test_bdt_fit_and_predict_from_the_command_line(dataset, tmp_path, capsys):
         "learning_rate = 0.3\nn_estimators = 300\n[training]\nthreads = 1\n"
     )
     out = tmp_path / "run"
+    capsys.readouterr()
     assert run_cli(["fit", str(card), "--out", str(out)]) == 0
+    assert "best validation RMSE" in capsys.readouterr().err  # progress over boosting rounds
     model = out / "model.safetensors"
     assert isinstance(load_surrogate(model), TreeRegressor)
     before = model.read_bytes()

@@ -110,9 +110,23 @@ def _fit(cfg, out: Path, executor: str, workers: int, scheduler: str | None):
     from hepemu.cli.progress import fit_progress, replica_progress
 
     if cfg.model.kind == "bdt":
+        from types import SimpleNamespace
+
         from hepemu.training.fit_trees import fit_trees
 
-        return fit_trees(cfg, out)
+        with fit_progress(cfg.model.n_estimators, unit="round") as cb:
+
+            def rounds(st) -> None:  # a TreeState shown like a FitState
+                cb(
+                    SimpleNamespace(
+                        epoch=st.rounds,
+                        best_rmse=st.best_rmse,
+                        best_epoch=st.best_iteration,
+                        elapsed_s=st.elapsed_s,
+                    )
+                )
+
+            return fit_trees(cfg, out, progress=rounds)
     from hepemu.training.fit import fit_networks
 
     members = cfg.training.members

@@ -282,19 +282,20 @@ def replica_progress(n_replicas: int, label: str = "replicas", describe=_replica
 
 
 @contextmanager
-def fit_progress(total_epochs: int):
-    """Yield ``cb(state)`` (a ``FitState``) for a bar over epochs with the best validation
-    RMSE; plain lines when stderr is not a terminal."""
+def fit_progress(total_epochs: int, unit: str = "epoch"):
+    """Yield ``cb(state)`` (a ``FitState``: epoch, best_rmse, best_epoch, elapsed_s) for a bar
+    over epochs (or boosting rounds: ``unit``) with the best validation RMSE; plain lines when
+    stderr is not a terminal."""
     total = max(total_epochs, 1)
     st = {"epoch": 0, "best": math.inf, "best_epoch": -1, "train_s": 0.0}
 
     def info() -> str:
         if not math.isfinite(st["best"]):
             return ""
-        return f"best validation RMSE {st['best']:.3g} @ epoch {st['best_epoch']}"
+        return f"best validation RMSE {st['best']:.3g} @ {unit} {st['best_epoch']}"
 
     def render(elapsed: float) -> str:
-        line = f"fit: epoch {st['epoch']}/{total}"
+        line = f"fit: {unit} {st['epoch']}/{total}"
         line += f", {info()}" if info() else ""
         line += f", elapsed {_duration(elapsed)}"
         if 0 < st["epoch"] < total and st["train_s"] > 0:
@@ -325,7 +326,7 @@ def fit_progress(total_epochs: int):
     with Progress(
         TextColumn("[bold]fit"),
         BarColumn(),
-        TextColumn("{task.completed}/{task.total} epochs"),
+        TextColumn("{task.completed}/{task.total} " + unit + "s"),
         TextColumn("{task.fields[info]}"),
         TimeElapsedColumn(),
         console=err,
