@@ -125,3 +125,32 @@ def test_combined_cuts_pickle_for_worker_processes():
     cut = InvariantCut(0.01) & ~DurhamJetCut(3, 0.02) | InvariantCut(0.2)
     again = pickle.loads(pickle.dumps(cut))
     assert repr(again) == repr(cut)
+
+
+def test_durham_clusters_agree_with_fastjet_jet_counts():
+    from hepemu.physics.cuts import DurhamJetCut, durham_clusters
+
+    p, _ = rambo_from_unit(np.random.default_rng(4).random((400, 20)), 91.2)
+    for y_cut in (0.003, 0.02, 0.1):
+        masks = durham_clusters(p, y_cut)
+        n_jets = (masks != 0).sum(axis=1)
+        for n in range(1, 6):
+            np.testing.assert_array_equal(n_jets == n, DurhamJetCut(n, y_cut)(p))
+        # every parton in exactly one jet
+        assert np.all(np.bitwise_or.reduce(masks, axis=1) == 31)
+        assert np.all(sum((masks >> k) & 1 for k in range(5)).sum(axis=1) == 5)
+
+
+def test_unresolved_regions_of_constructed_limits():
+    from hepemu.physics.cuts import unresolved_regions
+    from hepemu.physics.tree.dipoles import emit
+
+    e = 500.0
+    beams = np.array([[e, 0, 0, e], [e, 0, 0, -e]])
+    final, _ = rambo_from_unit(np.random.default_rng(1).uniform(0.2, 0.8, (1, 12)), 2 * e)
+    born = np.concatenate([beams[None], final], axis=1)  # e⁺ e⁻ q q̄ g, resolved
+    one = emit(born, 4, 2, 1e-4, 0.5, 0.3)  # g → g g collinear: single
+    two = emit(one, 2, 3, 1e-4, 0.5, 0.3)  # and q → q g collinear: single+single
+    three = emit(one, 4, 2, 1e-4, 0.5, 0.3)  # a third parton in the gluon jet: double
+    reg = [unresolved_regions(x[:, 2:], 1e-3)[0] for x in (born, one, two, three)]
+    assert reg == ["inside", "single", "single+single", "double"]
