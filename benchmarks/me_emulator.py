@@ -8,7 +8,9 @@ baseline, a DNN fitting arcsinh |M|² from the momenta directly. On the test spl
 fractions of points outside 0.1 % / 1 % / 5 %, median |δ|, the cross section (flat RAMBO:
 the mean |M|²) against the truth's with its Monte Carlo error, and µs per point of both models
 and of pyamplicol (same thread count). With --extrapolate Y, both are also scored on points
-with Y < min s_ij/s < y_cut, outside the region they were trained on.
+with Y < min s_ij/s < y_cut, outside the region they were trained on; on --trajectories
+random straight lines through RAMBO's cube (no cuts), accuracy per unresolved region
+(inside the cut, single, single+single, double, double+single: the paper's Table 2).
 
     python benchmarks/me_emulator.py --processes ee3j,ee4j --minutes 10
     python benchmarks/me_emulator.py --quick            # smoke test
@@ -29,7 +31,9 @@ from rich.table import Table
 
 from hepemu.data.dataset import Dataset
 from hepemu.data.generate import GenerationPlan, generate
+from hepemu.data.samplers import straight_lines
 from hepemu.evaluation.regression import evaluate_surrogate, time_per_point_us
+from hepemu.physics.cuts import REGIONS, unresolved_regions
 from hepemu.physics.kinematics import min_pair_ratio
 from hepemu.physics.providers import get_provider
 from hepemu.training.fit import fit_networks
@@ -112,6 +116,45 @@ def scores(sur, x: np.ndarray, y: np.ndarray, timing: bool) -> dict:
     }
 
 
+def trajectories(process: str, args) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Straight lines in RAMBO's unit cube mapped to phase space, no cuts (MT appendix C):
+    inputs, truth and the unresolved region of every point relative to the training cut."""
+    prov = get_provider(process)
+    u = straight_lines(args.trajectories, 200, prov.unit_dim, np.random.default_rng(9))
+    x, kept = prov.from_unit(u.reshape(-1, prov.unit_dim))
+    x = x[kept]
+    region = unresolved_regions(x.reshape(len(x), -1, 4)[:, 2:], args.y_cut)
+    return x, np.asarray(prov(x), dtype=float), region
+
+
+def trajectory_scores(sur, x: np.ndarray, y: np.ndarray, region: np.ndarray) -> dict:
+    """Per region: fraction of trajectory points, and of them outside 0.1 % / 1 % / 5 %."""
+    try:
+        pred = sur.predict(x)[0]
+    except ValueError:  # features undefined at some degenerate point: score point by point
+        pred = np.array([_safe(sur, row) for row in x])
+    a = np.abs(pred / y - 1)
+    a = np.where(np.isfinite(a), a, np.inf)
+    out = {}
+    for r in REGIONS:
+        m = region == r
+        if m.any():
+            out[r] = {
+                "fraction": float(m.mean()),
+                "out_0p1": float(np.mean(a[m] > 1e-3)),
+                "out_1": float(np.mean(a[m] > 1e-2)),
+                "out_5": float(np.mean(a[m] > 5e-2)),
+            }
+    return out
+
+
+def _safe(sur, row: np.ndarray) -> float:
+    try:
+        return float(sur.predict(row[None])[0][0])
+    except ValueError:
+        return float("nan")
+
+
 def run_process(process: str, args, workdir: Path) -> dict:
     console.print(f"[bold]{process}[/]: {args.points} points, y_cut {args.y_cut:g}")
     path = workdir / f"{process}-{args.y_cut:g}-{args.points}.h5"
@@ -137,6 +180,7 @@ def run_process(process: str, args, workdir: Path) -> dict:
     out: dict = {
         "pyamplicol": {"us_per_point": time_per_point_us(prov, x[:10_000], 5)},
     }
+    traj = trajectories(process, args) if args.trajectories else None
     for name, (tag, cfg) in cards(path, args).items():
         run = workdir / f"{process}-{args.y_cut:g}-{args.points}-{tag}-{args.minutes:g}"
         t0 = time.perf_counter()
@@ -145,6 +189,8 @@ def run_process(process: str, args, workdir: Path) -> dict:
         row["train_s"] = time.perf_counter() - t0
         if far is not None:
             row["extrapolated"] = scores(sur, *far, timing=False)
+        if traj is not None:
+            row["trajectories"] = trajectory_scores(sur, *traj)
         out[name] = row
         console.print(f"  {name:30s} {row}")
     return out
@@ -195,6 +241,7 @@ def main() -> None:
     ap.add_argument("--y-cut", type=float, default=1e-3)
     ap.add_argument("--extrapolate", type=float, default=1e-4, help="0 to skip")
     ap.add_argument("--points", type=int, default=1_000_000)
+    ap.add_argument("--trajectories", type=int, default=50, help="lines of 200 points; 0: none")
     ap.add_argument("--minutes", type=float, default=10.0, help="wall-clock budget per fit")
     ap.add_argument("--decay-epochs", type=int, default=100)
     ap.add_argument("--batch-size", type=int, default=1024)

@@ -521,7 +521,29 @@ def me_emulator_part() -> list[str]:
                     f"{x['xsec_rel_diff']:+.1e} | {x['xsec_mc_rel_err']:.1e} | {us} | {tr} |"
                 )
         out.append("")
+        out += trajectory_table(p, res)
     return out + me_emulator_verdict(d, procs)
+
+
+def trajectory_table(process: str, res: dict) -> list[str]:
+    """Per unresolved region of the random trajectories: points outside 1 % (5 %) per model."""
+    models = {k: v["trajectories"] for k, v in res.items() if "trajectories" in v}
+    if not models:
+        return []
+    regions = next(iter(models.values()))
+    out = [
+        f"*{process}*, random trajectories: share of points outside 1 % (5 %) per region",
+        "",
+        "| region | share of points | " + " | ".join(models) + " |",
+        "|---" * (2 + len(models)) + "|",
+    ]
+    for r, info in regions.items():
+        cells = [
+            f"{pct2(m[r]['out_1'])} ({pct2(m[r]['out_5'])})" if r in m else "–"
+            for m in models.values()
+        ]
+        out.append(f"| {r} | {pct2(info['fraction'])} | " + " | ".join(cells) + " |")
+    return out + [""]
 
 
 def pct2(x: float) -> str:
