@@ -98,6 +98,22 @@ def cards(path: Path, args) -> dict[str, tuple[str, FitCard]]:
     }
 
 
+def xsec_curve(pred: np.ndarray, y: np.ndarray) -> list[dict]:
+    """Emulator vs truth cross section (flat weights: mean |M|²) on the first n test points,
+    n = 10³, 10⁴, … , all, beside the truth's Monte Carlo error at that n."""
+    out = []
+    for n in [*(10**k for k in range(3, 9) if 10**k < len(y)), len(y)]:
+        p, t = pred[:n], y[:n]
+        out.append(
+            {
+                "n": int(n),
+                "rel_diff": float(p.mean() / t.mean() - 1),
+                "mc_rel_err": float(t.std(ddof=1) / np.sqrt(n) / t.mean()),
+            }
+        )
+    return out
+
+
 def scores(sur, x: np.ndarray, y: np.ndarray, timing: bool) -> dict:
     m, delta = evaluate_surrogate(sur, x, y, timing_points=10_000 if timing else 0)
     a = np.abs(delta)
@@ -111,6 +127,7 @@ def scores(sur, x: np.ndarray, y: np.ndarray, timing: bool) -> dict:
         "median_abs_delta": float(np.median(a)),
         "xsec_rel_diff": float(np.mean(pred) / np.mean(y) - 1),
         "xsec_mc_rel_err": mc,
+        "xsec_vs_points": xsec_curve(pred, y),
         "us_per_point": m.us_per_point,
         "MB": None if m.size_bytes is None else m.size_bytes / 2**20,
     }
