@@ -429,16 +429,34 @@ def data_part() -> list[str]:
     return out
 
 
+def run_list(runs: dict) -> str:
+    """'3d, 5d: run of DATE (`--tasks …`, N min); 8d: …' from regressors.json's ``runs``."""
+    parts = []
+    for created in dict.fromkeys(r["created"] for r in runs.values()):
+        tasks = [t for t, r in runs.items() if r["created"] == created]
+        r = runs[tasks[0]]
+        flags = f"--tasks {r['args']['tasks']}" + (" --merge" if r["args"].get("merge") else "")
+        parts.append(
+            f"{', '.join(tasks)}: run of {created} (`{flags}`, {r['wall_s'] / 60:.0f} min)"
+        )
+    return "; ".join(parts)
+
+
 def regressors_part() -> list[str]:
     """The regressor suite (benchmarks/regressors.py) and the shipped direct regressor."""
     d = load("regressors.json")
     if not d:
         return []
     a = d["args"]
+    runs = d.get("runs")
+    if runs:  # tasks merged from separate runs (--merge): say which run each came from
+        provenance = "tasks from separate runs with the same settings — " + run_list(runs)
+    else:
+        provenance = f"created {d['created']}, {d['wall_s'] / 60:.0f} min"
     out = [
         f"**Regressor suite** (`python benchmarks/regressors.py`, "
-        f"`benchmarks/results/regressors.json`, created {d['created']}, "
-        f"{d['wall_s'] / 60:.0f} min, {hw(d)}, {a['threads']} thread): DNN (3×128 SiLU), sk-DNN "
+        f"`benchmarks/results/regressors.json`, {provenance}; "
+        f"{hw(d)}, {a['threads']} thread): DNN (3×128 SiLU), sk-DNN "
         "(4 blocks of width 64, Leaky ReLU) and BDT (XGBoost, depth 12) fitted by the one "
         f"trainer to {sci(a['points'], 1)} points per task (80/10/10 split), each under the same "
         f"{a['minutes']:g}-minute wall-clock budget, with the target raw (log, standardised) or "

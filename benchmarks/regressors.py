@@ -16,6 +16,7 @@ per task and writes benchmarks/results/regressors.json as
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from pathlib import Path
 
@@ -139,7 +140,8 @@ def run_task(task: str, args, workdir: Path) -> dict:
             continue
         for ref in [r for v, r in (("raw", None), ("ref", reference)) if v in args.variants]:
             label = f"{name}" + (f" ÷ {ref}" if ref else " (raw)")
-            out = workdir / f"{task}-{args.points}-{name}-{ref or 'raw'}-{args.minutes:g}min"
+            tag = f"{ref or 'raw'}" + (f"-{features}" if features else "")  # a new card: new dir
+            out = workdir / f"{task}-{args.points}-{name}-{tag}-{args.minutes:g}min"
             t0 = time.perf_counter()
             sur = fit(card(path, model, ref, canon, features, args), out)
             train_s = time.perf_counter() - t0
@@ -222,6 +224,32 @@ def print_table(task: str, res: dict) -> None:
     console.print(t)
 
 
+def merged(old: dict, new: dict, tasks: list[str]) -> dict:
+    """``old`` with ``tasks`` replaced by those of ``new``; ``runs`` records, per task, the
+    args, wall time and date of the run it came from."""
+    runs = old.get("runs") or {
+        t: {k: old[k] for k in ("args", "wall_s", "created") if k in old}
+        for t, v in old.items()
+        if isinstance(v, dict) and "_best" in v
+    }
+    runs = {
+        **runs,
+        **dict.fromkeys(tasks, {"args": new["args"], "wall_s": new["wall_s"], "created": _now()}),
+    }
+    keep = {t: old[t] for t in runs if t in old and t not in tasks}
+    return {
+        **keep,
+        **{t: new[t] for t in tasks},
+        "args": new["args"],
+        "wall_s": new["wall_s"],
+        "runs": runs,
+    }
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tasks", default="3d,5d,8d")
@@ -234,6 +262,9 @@ def main() -> None:
     ap.add_argument("--workdir", default="runs/bench_regressors")
     ap.add_argument("--figures", default="benchmarks/results")
     ap.add_argument("--out", default="benchmarks/results/regressors.json")
+    ap.add_argument(
+        "--merge", action="store_true", help="replace only these tasks in an existing --out"
+    )
     ap.add_argument("--quick", action="store_true", help="tiny settings for a smoke test")
     args = ap.parse_args()
     if args.quick:
@@ -250,10 +281,10 @@ def main() -> None:
     for task in args.tasks.split(","):
         results[task] = run_task(task, args, workdir)
         print_table(task, results[task])
-    write_json(
-        args.out,
-        {**results, "args": vars(args), "wall_s": time.perf_counter() - t0},
-    )
+    doc = {**results, "args": vars(args), "wall_s": time.perf_counter() - t0}
+    if args.merge and Path(args.out).exists():
+        doc = merged(json.loads(Path(args.out).read_text()), doc, list(results))
+    write_json(args.out, doc)
     console.print(f"wrote {args.out} ({time.perf_counter() - t0:.0f} s)")
 
 
