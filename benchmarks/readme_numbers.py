@@ -618,10 +618,11 @@ def long_fits_part() -> list[str]:
                     f"--variants {','.join(a['variants'])} --points {a['points']} "
                     f"--minutes {a['minutes']:g} --decay-epochs {a['decay_epochs']} "
                     f"--threads {threads} --out {path.relative_to(ROOT)}`): "
-                    f"R_1 = {pct(r['R1'])}, R_0.1 = {pct(r['R0p1'])}, {r['digits']:.2f} digits"
-                    f" — the R_1 ≥ 99 % target is {'met' if r['R1'] >= 0.99 else 'not met'}."
+                    f"R_1 = {pct2(r['R1'])}, R_0.1 = {pct2(r['R0p1'])}, {r['digits']:.2f} "
+                    f"digits — the R_1 ≥ 99 % target is {'met' if r['R1'] >= 0.99 else 'not met'}."
                 )
-    return out + [""] if out else out
+                out.append("")
+    return out
 
 
 def regressor_verdict(d: dict) -> list[str]:
