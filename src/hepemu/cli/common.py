@@ -36,6 +36,21 @@ def warn(msg: str) -> None:
     err.print(f"[yellow]warning:[/] {escape(str(msg))}")
 
 
+def flag_rows(bad, what: str, strict: bool, consequence: str) -> None:
+    """Name the rows (1-based, first ten) where ``bad`` holds: "N point(s) WHAT: rows …" as an
+    error with ``strict``, else as a warning ending in ``consequence``."""
+    import numpy as np
+
+    rows = np.flatnonzero(bad) + 1
+    if not len(rows):
+        return
+    shown = ", ".join(map(str, rows[:10])) + (" …" if len(rows) > 10 else "")
+    msg = f"{len(rows)} point(s) {what}: rows {shown}"
+    if strict:
+        fail(msg)
+    warn(f"{msg}; {consequence}")
+
+
 def validation_message(exc) -> str:
     """A pydantic ``ValidationError`` as one line: ``where: what; where: what`` (no URLs)."""
     parts = []

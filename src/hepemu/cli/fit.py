@@ -16,6 +16,7 @@ from hepemu.cli.common import (
     check_scheduler,
     err,
     fail,
+    flag_rows,
     resumable,
     validation_message,
     warn,
@@ -235,10 +236,6 @@ def _warn_outside(sur, x: np.ndarray, strict: bool) -> None:
         span = np.maximum(hi - lo, 1e-12)  # 1 % slack: the training rows' extremes, not edges
         outside = np.any((x < lo - 0.01 * span) | (x > hi + 0.01 * span), axis=1)
         where = "the training data's input ranges"
-    if outside.any():
-        rows = np.flatnonzero(outside) + 1
-        shown = ", ".join(map(str, rows[:10])) + (" …" if len(rows) > 10 else "")
-        msg = f"{len(rows)} point(s) outside the trained region ({where}): rows {shown}"
-        if strict:
-            fail(msg)
-        warn(f"{msg}; their values are extrapolations")
+    flag_rows(
+        outside, f"outside the trained region ({where})", strict, "their values are extrapolations"
+    )

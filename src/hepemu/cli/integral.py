@@ -18,6 +18,7 @@ from hepemu.cli.common import (
     check_scheduler,
     err,
     fail,
+    flag_rows,
     resumable,
     validation_message,
     warn,
@@ -92,17 +93,13 @@ def eval_cmd(
         fail(f"{model} is not an integration network; evaluate it with `hepemu predict`")
     integ = surrogate.integral
     table = _read(input, integ)
-    outside = integ.outside_region(table.params)
-    if outside.any():
-        rows = np.flatnonzero(outside) + 1
-        shown = ", ".join(map(str, rows[:10])) + (" …" if len(rows) > 10 else "")
-        msg = (
-            f"{len(rows)} point(s) outside the trained region "
-            f"{dict(zip(integ.param_names, integ.param_ranges, strict=True))}: rows {shown}"
-        )
-        if strict:
-            fail(msg)
-        warn(f"{msg}; their values are extrapolations")
+    region = dict(zip(integ.param_names, integ.param_ranges, strict=True))
+    flag_rows(
+        integ.outside_region(table.params),
+        f"outside the trained region {region}",
+        strict,
+        "their values are extrapolations",
+    )
     with torch.inference_mode():
         mean, sigma = surrogate.predict(table.params)
     bad = ~np.isfinite(mean) | (np.isinf(sigma))

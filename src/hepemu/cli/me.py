@@ -8,7 +8,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from hepemu.cli.common import THREADS, check_output, err, fail, warn
+from hepemu.cli.common import THREADS, check_output, err, fail, flag_rows, warn
 
 app = typer.Typer(no_args_is_help=True, help="Matrix elements at given momenta.")
 
@@ -76,7 +76,8 @@ def eval_cmd(
         from hepemu.physics.kinematics import min_pair_ratio
 
         problems[f"below the trained cut s_ij/s ≥ {y_min:g}"] = min_pair_ratio(p) < y_min
-    _report(problems, strict)
+    for what, bad in problems.items():
+        flag_rows(bad, what, strict, "their values are not to be trusted")
     msq, msq_err = evaluate(table.params)
     try:
         write_points(output, table, {"msq": msq, "msq_err": msq_err})
@@ -132,15 +133,3 @@ def _truth(name: str):
         return y, np.zeros_like(y)
 
     return evaluate, legs, None
-
-
-def _report(problems: dict[str, np.ndarray], strict: bool) -> None:
-    for what, bad in problems.items():
-        if not bad.any():
-            continue
-        rows = np.flatnonzero(bad) + 1
-        shown = ", ".join(map(str, rows[:10])) + (" …" if len(rows) > 10 else "")
-        msg = f"{len(rows)} point(s) {what}: rows {shown}"
-        if strict:
-            fail(msg)
-        warn(f"{msg}; their values are not to be trusted")
