@@ -28,7 +28,7 @@ from itertools import combinations
 
 import numpy as np
 
-from hepemu.physics.kinematics import dot
+from hepemu.physics.kinematics import dot, min_pair_ratio
 
 C_F = 4.0 / 3.0
 C_A = 3.0
@@ -109,9 +109,12 @@ def splitting(kind: str, z: np.ndarray, y: np.ndarray) -> np.ndarray:
     raise ValueError(f"unknown splitting kind {kind!r}; known: qg, gg")
 
 
-def dipole_factors(p: np.ndarray, dipoles: Sequence[Dipole], alpha_s: float) -> np.ndarray:
-    """D_ij,k = ⟨V_ij,k⟩ / s_ij for each dipole, shape (N, n_dipoles) (MT eq. 2.2)."""
-    y = recoil_factors(p, dipoles)
+def dipole_factors(
+    p: np.ndarray, dipoles: Sequence[Dipole], alpha_s: float, y: np.ndarray | None = None
+) -> np.ndarray:
+    """D_ij,k = ⟨V_ij,k⟩ / s_ij for each dipole, shape (N, n_dipoles) (MT eq. 2.2); ``y``:
+    their recoil factors, if the caller has them already."""
+    y = recoil_factors(p, dipoles) if y is None else y
     cols = []
     for c, d in enumerate(dipoles):
         v = 8.0 * np.pi * alpha_s * splitting(d.kind, z_tilde(p, d), y[:, c])
@@ -243,7 +246,7 @@ def dipole_approximation(
     total = np.zeros(len(p))
     for d in relevant_dipoles(flavours, first_leg):
         reduced = reduced_momenta(p, d)
-        resolved = _resolved(reduced, first_leg, y_min)
+        resolved = min_pair_ratio(reduced, n_in=first_leg) >= y_min
         born_flav = [f for n, f in enumerate(flavours) if first_leg + n != d.j]
         at = [n for n in range(len(flavours)) if first_leg + n != d.j]
         tt = colour_correlator(born_flav, at.index(d.i - first_leg), at.index(d.k - first_leg))
@@ -254,15 +257,6 @@ def dipole_approximation(
             value[resolved] = born(reduced[resolved])
         total += -(tt / cas) * dfac * value
     return total
-
-
-def _resolved(p: np.ndarray, first_leg: int, y_min: float) -> np.ndarray:
-    """Events whose final-state pairs all have 2 p_a·p_b / Q² ≥ y_min."""
-    q2 = dot(p[:, :first_leg].sum(axis=1), p[:, :first_leg].sum(axis=1))
-    ok = np.ones(len(p), dtype=bool)
-    for a, b in combinations(range(first_leg, p.shape[1]), 2):
-        ok &= 2.0 * _pdot(p, a, b) >= y_min * q2
-    return ok
 
 
 # -- inputs of the dipole emulator ---------------------------------------------------------
@@ -329,7 +323,7 @@ def emulator_features(x: np.ndarray, invariants: bool = False) -> np.ndarray:
     p = x.reshape(len(x), legs, 4)
     dips = relevant_dipoles(layout.flavours)
     y = recoil_factors(p, dips)
-    d = dipole_factors(p, dips, EMULATOR_ALPHA_S)
+    d = dipole_factors(p, dips, EMULATOR_ALPHA_S, y)
     bad = np.flatnonzero(~(np.all(y > 0, axis=1) & np.all(d > 0, axis=1)))
     if bad.size:
         raise ValueError(
