@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from common import hardware, pin_threads, write_json
+from common import pin_threads, write_json
 from rich.console import Console
 from rich.table import Table
 
@@ -286,7 +286,7 @@ def main() -> None:
         print_table(process, results[process])
     write_json(
         args.out,
-        {**results, "args": vars(args), "hardware": hardware(), "wall_s": time.perf_counter() - t0},
+        {**results, "args": vars(args), "wall_s": time.perf_counter() - t0},
     )
     console.print(f"wrote {args.out} ({time.perf_counter() - t0:.0f} s)")
 
