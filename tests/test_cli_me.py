@@ -52,8 +52,9 @@ def emulator(tmp_path_factory):
     return path
 
 
-def cli(capsys, *args) -> tuple[int, str]:
-    rc = run_cli([str(a) for a in args])
+def me_eval(capsys, *args) -> tuple[int, str]:
+    """``hepemu me eval ARGS``: exit code and stderr."""
+    rc = run_cli(["me", "eval", *map(str, args)])
     return rc, capsys.readouterr().err
 
 
@@ -64,16 +65,8 @@ def read(path) -> list[dict]:
 def test_truth_at_user_momenta_matches_the_provider(tmp_path, capsys):
     p = ee3j_points(4, 0)
     write_momenta(tmp_path / "in.csv", p)
-    rc, err = cli(
-        capsys,
-        "me",
-        "eval",
-        "--process",
-        "ee3j",
-        "-i",
-        tmp_path / "in.csv",
-        "-o",
-        tmp_path / "out.csv",
+    rc, err = me_eval(
+        capsys, "--process", "ee3j", "-i", tmp_path / "in.csv", "-o", tmp_path / "out.csv"
     )
     assert rc == 0, err
     rows = read(tmp_path / "out.csv")
@@ -87,30 +80,19 @@ def test_unphysical_and_out_of_cut_points_are_named(tmp_path, capsys, emulator):
     p[1, 2, 0] *= 1.01  # off shell and not conserving momentum
     from hepemu.physics.tree.dipoles import emit
 
-    two = ee3j_points(1, 2)[:, :4]  # stand-in: e⁺ e⁻ q g as a 2-parton Born
-    two[0, 2:] = [[500.0, 0, 0, 500], [500, 0, 0, -500]]
-    soft = emit(two, 2, 3, 1e-4, 0.5, 0.1)
-    p[4] = soft[0]  # q ∥ g: s_qg/s = 1e-4, below the trained 0.01
+    e = [[500.0, 0, 0, 500], [500, 0, 0, -500]]
+    born = np.array([e + e])  # e⁺ e⁻ → q q̄ back to back: a 2-parton Born
+    p[4] = emit(born, 2, 3, 1e-4, 0.5, 0.1)[0]  # q ∥ g: s_qg/s = 1e-4, below the trained 0.01
     write_momenta(tmp_path / "in.csv", p)
-    rc, err = cli(
-        capsys,
-        "me",
-        "eval",
-        "--model",
-        emulator,
-        "-i",
-        tmp_path / "in.csv",
-        "-o",
-        tmp_path / "out.csv",
+    rc, err = me_eval(
+        capsys, "--model", emulator, "-i", tmp_path / "in.csv", "-o", tmp_path / "out.csv"
     )
     assert rc == 0
     assert "off the mass shell: rows 2" in err and "not conserving momentum: rows 2" in err
     assert "below the trained cut" in err and "rows 5" in err and "no error estimate" in err
     assert len(read(tmp_path / "out.csv")) == 6
-    rc, err = cli(
+    rc, err = me_eval(
         capsys,
-        "me",
-        "eval",
         "--model",
         emulator,
         "-i",
@@ -125,22 +107,12 @@ def test_unphysical_and_out_of_cut_points_are_named(tmp_path, capsys, emulator):
 def test_bad_requests_fail_in_one_line(tmp_path, capsys, emulator):
     write_momenta(tmp_path / "in.csv", ee3j_points(2, 3))
     out = tmp_path / "o.csv"
-    rc, err = cli(capsys, "me", "eval", "-i", tmp_path / "in.csv", "-o", out)
+    rc, err = me_eval(capsys, "-i", tmp_path / "in.csv", "-o", out)
     assert rc == 2 and "exactly one of --model" in err
-    rc, err = cli(capsys, "me", "eval", "--process", "ee4j", "-i", tmp_path / "in.csv", "-o", out)
+    rc, err = me_eval(capsys, "--process", "ee4j", "-i", tmp_path / "in.csv", "-o", out)
     assert rc == 2 and "E6" in err  # ee4j has 6 legs; the file 5
-    rc, err = cli(
-        capsys,
-        "me",
-        "eval",
-        "--process",
-        "ee3j",
-        "-i",
-        tmp_path / "in.csv",
-        "-o",
-        out,
-        "--tolerance",
-        "0",
+    rc, err = me_eval(
+        capsys, "--process", "ee3j", "-i", tmp_path / "in.csv", "-o", out, "--tolerance", "0"
     )
     assert rc == 2 and "tolerance" in err
     assert "Traceback" not in err and not out.exists()
