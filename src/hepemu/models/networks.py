@@ -81,31 +81,27 @@ class SkipBlock(nn.Module):
 class SkipDNN(nn.Module):
     """``blocks`` skip blocks of ``width``, then a linear output."""
 
-    def __init__(
-        self, n_in: int, width: int, blocks: int, act: str = "leaky_relu", n_out: int = 1
-    ) -> None:
+    def __init__(self, n_in: int, width: int, blocks: int, act: str = "leaky_relu") -> None:
         super().__init__()
         self.blocks = nn.Sequential(
             *[SkipBlock(n_in if i == 0 else width, width, act) for i in range(blocks)]
         )
-        self.out = nn.Linear(width, n_out)
-        self.n_out = n_out
+        self.out = nn.Linear(width, 1)
         glorot(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.out(self.blocks(x))
-        return out.squeeze(-1) if self.n_out == 1 else out
+        return self.out(self.blocks(x)).squeeze(-1)
 
 
-def build_network(n_in: int, spec: dict, n_out: int = 1) -> nn.Module:
+def build_network(n_in: int, spec: dict) -> nn.Module:
     """A network from its JSON-able spec: {"kind": "dnn", "hidden": [...], "activation": …},
     {"kind": "skdnn", "width": w, "blocks": b, "activation": …} or {"kind": "dipole", …}
     (the factorisation-aware emulator, ``hepemu.models.dipole_emulator``)."""
     act = spec.get("activation", "leaky_relu")
     if spec["kind"] == "dnn":
-        return DNN(n_in, list(spec["hidden"]), act, n_out)
+        return DNN(n_in, list(spec["hidden"]), act)
     if spec["kind"] == "skdnn":
-        return SkipDNN(n_in, int(spec["width"]), int(spec["blocks"]), act, n_out)
+        return SkipDNN(n_in, int(spec["width"]), int(spec["blocks"]), act)
     if spec["kind"] == "dipole":
         from hepemu.models.dipole_emulator import DipoleEmulator
 
