@@ -48,7 +48,7 @@ def eval_cmd(
     for the truth.
     """
     from hepemu.data.points import InputError, read_points, write_points
-    from hepemu.physics.kinematics import mass_shell_violation, momentum_imbalance
+    from hepemu.physics.kinematics import mass_shell_violation, min_pair_ratio, momentum_imbalance
 
     if (model is None) == (process is None):
         fail("give exactly one of --model (an emulator) and --process (the truth)")
@@ -73,8 +73,6 @@ def eval_cmd(
         "not conserving momentum": momentum_imbalance(p) > tolerance,
     }
     if y_min is not None:
-        from hepemu.physics.kinematics import min_pair_ratio
-
         problems[f"below the trained cut s_ij/s ≥ {y_min:g}"] = min_pair_ratio(p) < y_min
     for what, bad in problems.items():
         flag_rows(bad, what, strict, "their values are not to be trusted")
