@@ -33,6 +33,7 @@ from hepemu.data.dataset import Dataset
 from hepemu.data.generate import GenerationPlan, generate
 from hepemu.data.samplers import straight_lines
 from hepemu.evaluation.regression import evaluate_surrogate, time_per_point_us
+from hepemu.models.regressor import NetworkRegressor
 from hepemu.physics.cuts import REGIONS, unresolved_regions
 from hepemu.physics.kinematics import min_pair_ratio
 from hepemu.physics.providers import get_provider
@@ -46,7 +47,11 @@ def cards(path: Path, args) -> dict[str, tuple[str, FitCard]]:
     """{label: (run-directory tag, card)} of the models selected by --models."""
     training = {
         "epochs": 100_000,  # the wall-clock budget ends the run
-        "decay_epochs": args.decay_epochs,
+        **(
+            {"decay_minutes": args.minutes}
+            if args.decay_by_time
+            else {"decay_epochs": args.decay_epochs}
+        ),
         "batch_size": args.batch_size,
         "patience": 10_000,
         "max_minutes": args.minutes,
@@ -66,7 +71,7 @@ def cards(path: Path, args) -> dict[str, tuple[str, FitCard]]:
             "arcsinh_scale": "min",
             "features": args.dipole_features,
         },
-        "training": training,
+        "training": {**training, "members": args.members},
     }
     direct = {
         "data": {"path": str(path)},
@@ -117,7 +122,7 @@ def xsec_curve(pred: np.ndarray, y: np.ndarray) -> list[dict]:
 def scores(sur, x: np.ndarray, y: np.ndarray, timing: bool) -> dict:
     m, delta = evaluate_surrogate(sur, x, y, timing_points=10_000 if timing else 0)
     a = np.abs(delta)
-    pred = sur.predict(x)[0]
+    pred, sigma = sur.predict(x)
     mc = float(np.std(y, ddof=1) / np.sqrt(len(y)) / np.mean(y))
     return {
         "points": len(y),
@@ -130,6 +135,10 @@ def scores(sur, x: np.ndarray, y: np.ndarray, timing: bool) -> dict:
         "xsec_vs_points": xsec_curve(pred, y),
         "us_per_point": m.us_per_point,
         "MB": None if m.size_bytes is None else m.size_bytes / 2**20,
+        # ensembles: share of points whose calibrated error bar covers the truth (68 % aimed)
+        "coverage_1sigma": (
+            float(np.mean(np.abs(pred - y) <= sigma)) if np.isfinite(sigma).all() else None
+        ),
     }
 
 
@@ -172,25 +181,95 @@ def _safe(sur, row: np.ndarray) -> float:
         return float("nan")
 
 
+def dataset(process: str, y_min: float, points: int, seed: int, name: str, workdir: Path) -> Path:
+    """Generate (or reuse) a RAMBO dataset with every s_ij/s > y_min."""
+    path = workdir / f"{process}-{y_min:g}-{name}.h5"
+    plan = GenerationPlan(process, points, 100_000, seed=seed, options=(("y_min", y_min),))
+    generate(plan, path)
+    return path
+
+
+def test_rows(path: Path, split: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    ds = Dataset.open(path)
+    rows = ds.split(split) if split else None
+    return ds.read("inputs", rows), ds.read("targets", rows).ravel()
+
+
+def run_dir(workdir: Path, process: str, cut: float, tag: str, args) -> Path:
+    """One fit's directory: everything its checkpoint depends on is in the name."""
+    decay = "t" if args.decay_by_time else f"e{args.decay_epochs}"
+    return workdir / (
+        f"{process}-{cut:g}-{args.points}-{tag}-{args.activation}-{args.minutes:g}-{decay}"
+    )
+
+
+def cut_bins(cuts: list[float]) -> list[tuple[float, float]]:
+    """Bins of min s_ij/s between consecutive training cuts, the last one open."""
+    edges = sorted(set(cuts))
+    return list(zip(edges, [*edges[1:], np.inf], strict=True))
+
+
+def binned_scores(sur, x: np.ndarray, y: np.ndarray, ratio: np.ndarray, bins) -> dict:
+    """Scores per bin of min s_ij/s, keyed "lo–hi"."""
+    out = {}
+    for lo, hi in bins:
+        m = (ratio >= lo) & (ratio < hi)
+        if m.sum() > 1:
+            out[f"{lo:g}-{hi:g}"] = scores(sur, x[m], y[m], timing=False)
+    return out
+
+
+def cut_grid(process: str, args, workdir: Path, main_dipole) -> dict:
+    """The dipole model trained at each cut of --cut-grid (one network each; at --y-cut the
+    first member of the main run's ensemble), scored in every bin of min s_ij/s on one
+    sample generated at the lowest cut: the extrapolation table (trained at 10⁻² → scored
+    at 10⁻³, 10⁻⁴, and back)."""
+    cuts = sorted({args.y_cut, *args.cut_grid})
+    gx, gy = test_rows(dataset(process, cuts[0], args.points // 4, 8, "test", workdir))
+    ratio = min_pair_ratio(gx.reshape(len(gx), -1, 4))
+    bins = cut_bins(cuts)
+    single = argparse.Namespace(**{**vars(args), "members": 1, "models": ["dipole"]})
+    grid = {}
+    for c in cuts:
+        if c == args.y_cut and main_dipole is not None:  # its first member: one net per row
+            m = main_dipole
+            sur = NetworkRegressor(m.members[:1], m.spec, m.pre, m.input_columns, m.target)
+        else:
+            path = dataset(process, c, args.points, 7, str(args.points), workdir)
+            tag, card = next(iter(cards(path, single).values()))
+            sur = fit_networks(card, run_dir(workdir, process, c, tag, args))
+        grid[f"{c:g}"] = binned_scores(sur, gx, gy, ratio, bins)
+        console.print(
+            f"  trained at y_cut {c:g}: "
+            + ", ".join(f"{b} {r['out_1']:.3f}" for b, r in grid[f"{c:g}"].items())
+        )
+    return grid
+
+
+def ship(process: str, sur, args) -> dict:
+    """Save the process's dipole ensemble into the package registry under its name."""
+    from hepemu.registry import _pretrained_dir, register
+
+    path = _pretrained_dir() / f"{process}.safetensors"
+    sur.save(path)
+    desc = (
+        f"e+e- -> d d~ + {int(process[2]) - 2} g at sqrt(s) = 1 TeV (pyamplicol truth), "
+        f"y_cut {args.y_cut:g}: factorisation-aware dipole emulator (Maitre & Truong), "
+        f"ensemble of {args.members} DNNs ({'x'.join(map(str, args.hidden))} {args.activation}, "
+        f"{args.dipole_features}), {args.minutes:g} CPU-min each on {args.points} RAMBO points "
+        "(benchmarks/me_emulator.py); error bar = ensemble spread calibrated to 68 % on the "
+        "validation split"
+    )
+    return register(process, path, desc)
+
+
 def run_process(process: str, args, workdir: Path) -> dict:
     console.print(f"[bold]{process}[/]: {args.points} points, y_cut {args.y_cut:g}")
-    path = workdir / f"{process}-{args.y_cut:g}-{args.points}.h5"
-    plan = GenerationPlan(process, args.points, 100_000, seed=7, options=(("y_min", args.y_cut),))
-    generate(plan, path)
-    ds = Dataset.open(path)
-    rows = ds.split("test")
-    x, y = ds.read("inputs", rows), ds.read("targets", rows).ravel()
+    path = dataset(process, args.y_cut, args.points, 7, str(args.points), workdir)
+    x, y = test_rows(path, "test")
     far = None
     if args.extrapolate:
-        fpath = workdir / f"{process}-{args.extrapolate:g}-test.h5"
-        generate(
-            GenerationPlan(
-                process, args.points // 4, 100_000, seed=8, options=(("y_min", args.extrapolate),)
-            ),
-            fpath,
-        )
-        fds = Dataset.open(fpath)
-        fx, fy = fds.read("inputs"), fds.read("targets").ravel()
+        fx, fy = test_rows(dataset(process, args.extrapolate, args.points // 4, 8, "test", workdir))
         outside = min_pair_ratio(fx.reshape(len(fx), -1, 4)) < args.y_cut
         far = (fx[outside], fy[outside])
     prov = get_provider(process)
@@ -198,10 +277,12 @@ def run_process(process: str, args, workdir: Path) -> dict:
         "pyamplicol": {"us_per_point": time_per_point_us(prov, x[:10_000], 5)},
     }
     traj = trajectories(process, args) if args.trajectories else None
+    dipole = None
     for name, (tag, cfg) in cards(path, args).items():
-        run = workdir / f"{process}-{args.y_cut:g}-{args.points}-{tag}-{args.minutes:g}"
+        if cfg.training.members > 1:
+            tag += f"-x{cfg.training.members}"
         t0 = time.perf_counter()
-        sur = fit_networks(cfg, run)
+        sur = fit_networks(cfg, run_dir(workdir, process, args.y_cut, tag, args))
         row = scores(sur, x, y, timing=True)
         row["train_s"] = time.perf_counter() - t0
         if far is not None:
@@ -210,6 +291,12 @@ def run_process(process: str, args, workdir: Path) -> dict:
             row["trajectories"] = trajectory_scores(sur, *traj)
         out[name] = row
         console.print(f"  {name:30s} {row}")
+        if cfg.model.kind == "dipole":
+            dipole = sur
+    if args.cut_grid:
+        out["cut_grid"] = cut_grid(process, args, workdir, dipole)
+    if args.ship and dipole is not None:
+        out["shipped"] = ship(process, dipole, args)
     return out
 
 
@@ -218,6 +305,8 @@ def print_table(process: str, res: dict) -> None:
     for c in ("model", ">0.1%", ">1%", ">5%", "median|δ|", "σ diff", "MC err", "µs/pt", "train s"):
         t.add_column(c)
     for name, r in res.items():
+        if name in ("cut_grid", "shipped"):
+            continue
         if "out_1" not in r:
             t.add_row(name, "", "", "", "", "", "", f"{r['us_per_point']:.2f}", "")
             continue
@@ -246,6 +335,14 @@ def print_table(process: str, res: dict) -> None:
                 "",
             )
     console.print(t)
+    if "cut_grid" in res:
+        g = Table(title=f"{process}: dipole model, points outside 1 % per bin of min s_ij/s")
+        bins = list(next(iter(res["cut_grid"].values())))
+        for c in ("trained at y_cut", *bins):
+            g.add_column(c)
+        for cut, row in res["cut_grid"].items():
+            g.add_row(cut, *(f"{row[b]['out_1']:.4f}" if b in row else "–" for b in bins))
+        console.print(g)
 
 
 def main() -> None:
@@ -261,10 +358,22 @@ def main() -> None:
     ap.add_argument("--trajectories", type=int, default=50, help="lines of 200 points; 0: none")
     ap.add_argument("--minutes", type=float, default=10.0, help="wall-clock budget per fit")
     ap.add_argument("--decay-epochs", type=int, default=100)
+    ap.add_argument(
+        "--decay-by-time",
+        action="store_true",
+        help="cool lr → lr_min over each fit's --minutes instead of --decay-epochs",
+    )
     ap.add_argument("--batch-size", type=int, default=1024)
     ap.add_argument("--hidden", default="128,128,128")
     ap.add_argument("--activation", default="tanh")
     ap.add_argument("--penalty", type=float, default=1e-3)
+    ap.add_argument("--members", type=int, default=1, help="ensemble size of the dipole model")
+    ap.add_argument(
+        "--cut-grid", default="", help="further training cuts of the dipole model, e.g. 1e-2,1e-4"
+    )
+    ap.add_argument(
+        "--ship", action="store_true", help="save each dipole ensemble into the package registry"
+    )
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--workdir", default="runs/bench_me_emulator")
     ap.add_argument("--out", default="benchmarks/results/me_emulator.json")
@@ -275,6 +384,7 @@ def main() -> None:
         args.out = "/tmp/me_emulator_quick.json"
     args.hidden = [int(h) for h in args.hidden.split(",")]
     args.models = args.models.split(",")
+    args.cut_grid = [float(c) for c in args.cut_grid.split(",") if c]
     pin_threads(args.threads)
     torch.set_num_threads(args.threads)
     workdir = Path(args.workdir)

@@ -186,8 +186,12 @@ def test_interrupted_training_resumes_to_the_same_weights(dataset, tmp_path, mon
 
 
 def test_streamed_training_matches_the_in_memory_schedule(dataset, tmp_path):
-    streamed = MemberTrainer(card(dataset, epochs=2, memory_limit_mb=0.01), fit_preprocessing(
-        card(dataset), Dataset.open(dataset)), tmp_path / "s", seed=0)
+    streamed = MemberTrainer(
+        card(dataset, epochs=2, memory_limit_mb=0.01),
+        fit_preprocessing(card(dataset), Dataset.open(dataset)),
+        tmp_path / "s",
+        seed=0,
+    )
     assert not streamed.in_memory
     st = streamed.train()
     assert st.finished and st.epoch == 2 and st.step == 2 * streamed._batches_per_epoch()
@@ -211,6 +215,19 @@ def test_learning_rate_cools_exponentially(dataset, tmp_path):
     assert t.lr_at(6) == t.lr_at(9) == pytest.approx(1e-6)
 
 
+def test_learning_rate_can_cool_over_training_time(dataset, tmp_path):
+    c = card(dataset, epochs=10, lr=1e-3, lr_min=1e-6, decay_minutes=0.5)
+    t = MemberTrainer(c, fit_preprocessing(c, Dataset.open(dataset)), tmp_path / "m", seed=0)
+    assert t.lr_at(5, elapsed_s=0.0) == pytest.approx(1e-3)  # the epoch plays no part
+    assert t.lr_at(0, elapsed_s=10.0) == pytest.approx(1e-4)  # a decade per 10 s of 30
+    assert t.lr_at(0, elapsed_s=30.0) == t.lr_at(0, elapsed_s=99.0) == pytest.approx(1e-6)
+    st = t.train()
+    lrs = [h["lr"] for h in st.history]
+    assert lrs == sorted(lrs, reverse=True) and lrs[0] < 1e-3  # applied while training
+    with pytest.raises(ValueError, match="not both"):
+        card(dataset, decay_epochs=3, decay_minutes=1.0)
+
+
 # -- the command line ------------------------------------------------------------------------
 def test_fit_and_predict_from_the_command_line(dataset, tmp_path, capsys):
     c = tmp_path / "card.toml"
@@ -227,18 +244,38 @@ def test_fit_and_predict_from_the_command_line(dataset, tmp_path, capsys):
     inp.write_text("id,a,b,c\n7,0.5,0.5,0.5\n8,0.1,0.9,0.2\n")
     res = tmp_path / "out.csv"
     capsys.readouterr()
-    assert run_cli(["predict", "--model", str(out / "model.safetensors"), "-i", str(inp),
-                    "-o", str(res)]) == 0
+    assert (
+        run_cli(
+            ["predict", "--model", str(out / "model.safetensors"), "-i", str(inp), "-o", str(res)]
+        )
+        == 0
+    )
     rows = list(csv.DictReader(open(res)))
     assert [r["id"] for r in rows] == ["7", "8"] and float(rows[0]["f_err"]) > 0
     truth_mid = truth(np.array([[0.5, 0.5, 0.5]]))[0]
     assert abs(float(rows[0]["f"]) / truth_mid - 1) < 0.5  # 3 epochs: roughly right
-    assert run_cli(["predict", "--model", str(out / "model.safetensors"), "-i", str(inp),
-                    "-o", str(res)]) == 2  # never replaced without --force
+    assert (
+        run_cli(
+            ["predict", "--model", str(out / "model.safetensors"), "-i", str(inp), "-o", str(res)]
+        )
+        == 2
+    )  # never replaced without --force
     err = capsys.readouterr().err
     assert "--force" in err and "Traceback" not in err
-    assert run_cli(["predict", "--model", str(out / "model.safetensors"), "-i", str(res),
-                    "-o", str(tmp_path / "again.csv")]) == 2  # would add f, f_err twice
+    assert (
+        run_cli(
+            [
+                "predict",
+                "--model",
+                str(out / "model.safetensors"),
+                "-i",
+                str(res),
+                "-o",
+                str(tmp_path / "again.csv"),
+            ]
+        )
+        == 2
+    )  # would add f, f_err twice
 
 
 def test_fit_refuses_bad_cards_in_one_line(tmp_path, capsys, dataset):
@@ -287,6 +324,7 @@ def test_fit_survives_sigkill_and_resumes_to_the_same_model(dataset, tmp_path):
     assert run_cli(["fit", str(c), "--out", str(tmp_path / "whole")]) == 0
     a = NetworkRegressor.load(killed / "model.safetensors")
     b = NetworkRegressor.load(tmp_path / "whole" / "model.safetensors")
-    for (k, v), w in zip(a.members[0].state_dict().items(), b.members[0].state_dict().values(),
-                         strict=True):
+    for (k, v), w in zip(
+        a.members[0].state_dict().items(), b.members[0].state_dict().values(), strict=True
+    ):
         torch.testing.assert_close(v, w, rtol=0, atol=0, msg=k)

@@ -3,7 +3,8 @@
 Mini-batches come from the dataset's stored train split — held in memory (on the training
 device) when it fits ``memory_limit_mb``, else streamed from the HDF5 file in shuffled
 blocks (``hepemu.data.streaming``). Adam with exponential cooling lr → lr_min over
-``decay_epochs`` (Bishara, Paul & Dy, "Learning rate"), MSE on the preprocessed target, early
+``decay_epochs`` (Bishara, Paul & Dy, "Learning rate") or over ``decay_minutes`` of training
+time (for wall-clock budgets), MSE on the preprocessed target, early
 stopping on the validation RMSE with ``patience`` epochs and restore of the best weights
 (ibid., "Training epochs and validation"). Checkpoints are written atomically (every
 ``checkpoint_every_s`` seconds, at the end and on interruption), so a killed run resumes
@@ -212,11 +213,20 @@ class MemberTrainer:
             sweep += 1
 
     # -- schedule -------------------------------------------------------------------------
-    def lr_at(self, epoch: int) -> float:
-        """Exponential cooling lr·(lr_min/lr)^(epoch/decay_epochs), floored at lr_min."""
+    def lr_at(self, epoch: int, elapsed_s: float = 0.0) -> float:
+        """Exponential cooling lr·(lr_min/lr)^f, f = epoch/decay_epochs or, with
+        ``decay_minutes``, training seconds/(60·decay_minutes); floored at lr_min."""
         t = self.card.training
-        decay = t.decay_epochs or t.epochs
-        return max(t.lr_min, t.lr * (t.lr_min / t.lr) ** min(1.0, epoch / decay))
+        if t.decay_minutes is not None:
+            f = elapsed_s / (60.0 * t.decay_minutes)
+        else:
+            f = epoch / (t.decay_epochs or t.epochs)
+        return max(t.lr_min, t.lr * (t.lr_min / t.lr) ** min(1.0, f))
+
+    def _set_lr(self) -> None:
+        lr = self.lr_at(self.state.epoch, self.state.elapsed_s)
+        for group in self.opt.param_groups:
+            group["lr"] = lr
 
     @torch.no_grad()
     def validation_rmse(self) -> float:
@@ -274,10 +284,12 @@ class MemberTrainer:
         t, st = self.card.training, self.state
         t0, t_ckpt, elapsed0 = time.perf_counter(), time.perf_counter(), st.elapsed_s
         limit = None if t.max_minutes is None else 60.0 * t.max_minutes
+        by_time = t.decay_minutes is not None
         while not st.finished and st.epoch < t.epochs:
-            for group in self.opt.param_groups:
-                group["lr"] = self.lr_at(st.epoch)
+            self._set_lr()
             for xb, zb in self._epoch_batches(st.epoch, st.batch_in_epoch):
+                if by_time and st.step % 16 == 0:
+                    self._set_lr()
                 self.opt.zero_grad(set_to_none=True)
                 loss = torch.mean((self.net(xb) - zb) ** 2)
                 if hasattr(self.net, "penalty") and self.net.penalty_weight > 0:
@@ -307,7 +319,12 @@ class MemberTrainer:
         st, t = self.state, self.card.training
         rmse = self.validation_rmse()
         st.history.append(
-            {"epoch": st.epoch, "step": st.step, "val_rmse": rmse, "lr": self.lr_at(st.epoch)}
+            {
+                "epoch": st.epoch,
+                "step": st.step,
+                "val_rmse": rmse,
+                "lr": self.opt.param_groups[0]["lr"],
+            }
         )
         if rmse < st.best_rmse:
             st.best_rmse, st.best_epoch, st.stale_epochs = rmse, st.epoch, 0

@@ -6,7 +6,7 @@
                   kind = "dipole", hidden, activation, penalty: the dipole emulator)
 [preprocessing]   target_transform = "log"  reference = "gl3"  canonicalise = [...]
                   features = "invariants" | "ee-dipoles" (with kind = "dipole")
-[training]        epochs, batch_size, lr, lr_min, decay_epochs, patience, members, …
+[training]        epochs, batch_size, lr, lr_min, decay_epochs | decay_minutes, patience, …
 """
 
 from __future__ import annotations
@@ -91,6 +91,9 @@ class TrainingSection(_Strict):
     lr: float = Field(1e-3, gt=0)
     lr_min: float = Field(1e-6, gt=0)
     decay_epochs: int | None = Field(None, ge=1)  # lr reaches lr_min here (default: epochs)
+    # or: lr reaches lr_min after this much training time, whatever the machine's speed
+    # (for wall-clock-budgeted runs; results then depend on the hardware)
+    decay_minutes: float | None = Field(None, gt=0)
     patience: int = Field(30, ge=1)
     members: int = Field(1, ge=1)
     seed: int = Field(0, ge=0)
@@ -116,6 +119,8 @@ class FitCard(_Strict):
     def _lr_order(self) -> FitCard:
         if self.training.lr_min > self.training.lr:
             raise ValueError("training.lr_min must not exceed training.lr")
+        if self.training.decay_epochs is not None and self.training.decay_minutes is not None:
+            raise ValueError("give training.decay_epochs or training.decay_minutes, not both")
         p = self.preprocessing
         dipole_inputs = ("ee-dipoles", "ee-dipoles+invariants")
         if self.model.kind == "dipole" and (
