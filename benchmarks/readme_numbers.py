@@ -499,19 +499,31 @@ def me_emulator_part() -> list[str]:
         return []
     a = d["args"]
     procs = [p for p in a["processes"].split(",") if p in d]
+    members = a.get("members", 1)
     out = [
-        f"**Factorisation-aware ME emulator** (`python benchmarks/me_emulator.py --processes "
-        f"{a['processes']} --points {a['points']} --minutes {a['minutes']:g} --decay-epochs "
-        f"{a['decay_epochs']} --threads {a['threads']} --dipole-features "
-        f"{a['dipole_features']}`, `benchmarks/results/me_emulator.json`, created "
+        f"**Factorisation-aware ME emulator** (`{me_emulator_command(a)}`, "
+        f"`benchmarks/results/me_emulator.json`, created "
         f"{d['created']}, {d['wall_s'] / 60:.0f} min, {hw(d)}): per process "
         f"{sci(a['points'], 1)} RAMBO points with every s_ij/s > {a['y_cut']:g} (80/10/10 "
         f"split), each model fitted by the one trainer under the same {a['minutes']:g}-minute "
         f"budget on {a['threads']} thread{'s' if a['threads'] > 1 else ''} (hidden layers "
-        f"{a['hidden']}). Fractions of test "
+        f"{a['hidden']}, {a.get('activation', 'tanh')}"
+        + (
+            f"; the dipole model is an ensemble of {members}, one budget per member"
+            if members > 1
+            else ""
+        )
+        + "). Fractions of test "
         "points outside 0.1 % / 1 % / 5 %; cross section = mean |M|² over the test points "
         "against the truth's (MC error of that mean beside it); µs/point beside pyamplicol's "
-        "on the same points and threads. Rows '↳ below y_cut' score the same models on points "
+        "on the same points and threads"
+        + (
+            "; '1σ covers' = share of test points whose calibrated ensemble error bar covers "
+            "the truth (68 % intended)"
+            if members > 1
+            else ""
+        )
+        + ". Rows '↳ below y_cut' score the same models on points "
         f"with {a['extrapolate']:g} < min s_ij/s < {a['y_cut']:g}, outside their training region.",
         "",
     ]
@@ -532,15 +544,63 @@ def me_emulator_part() -> list[str]:
             )
             for label, x in rows:
                 us = "–" if x.get("us_per_point") is None else f"{x['us_per_point']:.1f}"
-                tr = f"{r['train_s']:.0f}" if label == md(name) else "–"
+                tr = f"{r['train_s']:.0f}" if label == md(name) and "train_s" in r else "–"
                 out.append(
                     f"| {label} | {pct2(x['out_0p1'])} | {pct2(x['out_1'])} | "
                     f"{pct2(x['out_5'])} | {x['median_abs_delta']:.1e} | "
                     f"{x['xsec_rel_diff']:+.1e} | {x['xsec_mc_rel_err']:.1e} | {us} | {tr} |"
                 )
         out.append("")
+        cov = res.get("dipole emulator", {}).get("coverage_1sigma")
+        if cov is not None:
+            out += [
+                f"*{p}*: the dipole ensemble's calibrated 1σ covers {pct2(cov)} of the "
+                "test points.",
+                "",
+            ]
+        out += cut_grid_table(p, res)
         out += trajectory_table(p, res)
     return out + me_emulator_verdict(d, procs)
+
+
+def me_emulator_command(a: dict) -> str:
+    """The command line that regenerates me_emulator.json, from its recorded args."""
+    cmd = (
+        f"python benchmarks/me_emulator.py --processes {a['processes']} --points {a['points']} "
+        f"--minutes {a['minutes']:g} "
+        + ("--decay-by-time " if a.get("decay_by_time") else f"--decay-epochs {a['decay_epochs']} ")
+        + f"--threads {a['threads']} --dipole-features {a['dipole_features']}"
+    )
+    if a.get("activation", "tanh") != "tanh":
+        cmd += f" --activation {a['activation']}"
+    if a.get("members", 1) > 1:
+        cmd += f" --members {a['members']}"
+    if a.get("cut_grid"):
+        cmd += " --cut-grid " + ",".join(f"{c:g}" for c in a["cut_grid"])
+    if a.get("ship"):
+        cmd += " --ship"
+    return cmd
+
+
+def cut_grid_table(process: str, res: dict) -> list[str]:
+    """Extrapolation: dipole nets trained at each y_cut, outside 1 % per bin of min s_ij/s."""
+    grid = res.get("cut_grid")
+    if not grid:
+        return []
+    bins = list(next(iter(grid.values())))
+    out = [
+        f"*{process}*, extrapolation: one dipole network per training cut, share of points "
+        "outside 1 % (5 %) per bin of min s_ij/s (one sample generated at the lowest cut)",
+        "",
+        "| trained at y_cut | " + " | ".join(b.replace("-", " – ") for b in bins) + " |",
+        "|---" * (1 + len(bins)) + "|",
+    ]
+    for cut, row in grid.items():
+        cells = [
+            f"{pct2(row[b]['out_1'])} ({pct2(row[b]['out_5'])})" if b in row else "–" for b in bins
+        ]
+        out.append(f"| {cut} | " + " | ".join(cells) + " |")
+    return out + [""]
 
 
 def trajectory_table(process: str, res: dict) -> list[str]:
@@ -581,7 +641,7 @@ def me_emulator_verdict(d: dict, procs: list[str]) -> list[str]:
         verdict = "met" if within >= need.get(p, 0.99) else "not met"
         s = f"{p}: {pct2(within)} within 1 % (target {pct(need.get(p, 0.99))}: {verdict})"
         for name, b in res.items():
-            if "out_1" not in b or name == "dipole emulator":
+            if "out_1" not in b or name.startswith("dipole emulator"):
                 continue
             gain = b["median_abs_delta"] / dip["median_abs_delta"]
             s += (
@@ -593,7 +653,11 @@ def me_emulator_verdict(d: dict, procs: list[str]) -> list[str]:
         s += f"; cross section {'within' if xs else 'outside'} the MC error"
         parts.append(s)
         truth_us = res["pyamplicol"]["us_per_point"]
-        nets = {n: r["us_per_point"] for n, r in res.items() if "out_1" in r}
+        nets = {
+            n: r["us_per_point"]
+            for n, r in res.items()
+            if "out_1" in r and r.get("us_per_point") is not None
+        }
         faster = [md(n) for n, us in nets.items() if us < truth_us]
         speed.append(
             f"{p}: pyamplicol {truth_us:.1f} µs/point, the emulator {dip['us_per_point']:.1f}, "
