@@ -20,6 +20,35 @@ def momentum_columns(legs: int) -> list[str]:
     return [f"{c}{leg}" for leg in range(1, legs + 1) for c in COMPONENTS]
 
 
+@app.command("list")
+def list_cmd() -> None:
+    """The matrix-element processes (truths) and the shipped emulators of them."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from hepemu.physics.providers import PROCESSES
+    from hepemu.physics.tree.amplicol import NAMED_PROCESSES
+    from hepemu.registry import manifest
+
+    out = Console()
+    t = Table(title="processes (hepemu me eval --process NAME)")
+    for c in ("name", "process", "truth"):
+        t.add_column(c)
+    for name, expr in NAMED_PROCESSES.items():
+        t.add_row(name, expr, "pyamplicol, √s = 1000 GeV")
+    for name, (_, _, desc) in PROCESSES.items():
+        t.add_row(name, desc, "analytic")
+    t.add_row("amplicol:<process>", "any pyamplicol process, e.g. 'e+ e- > u u~ g'", "pyamplicol")
+    out.print(t)
+    m = Table(title="shipped emulators (hepemu me eval --model NAME)")
+    for c in ("name", "sha256", "description"):
+        m.add_column(c)
+    for name, e in manifest().items():
+        if name in NAMED_PROCESSES or name in PROCESSES:
+            m.add_row(name, e["sha256"][:16] + "…", e["description"])
+    out.print(m)
+
+
 @app.command("eval")
 def eval_cmd(
     input: Annotated[Path, typer.Option("--input", "-i", help="CSV: E1,px1,py1,pz1,… in GeV")],
