@@ -12,6 +12,11 @@ with Y < min s_ij/s < y_cut, outside the region they were trained on; on --traje
 random straight lines through RAMBO's cube (no cuts), accuracy per unresolved region
 (inside the cut, single, single+single, double, double+single: the paper's Table 2).
 
+With --members N the dipole model is an ensemble (its first network alone is scored too, the
+same budget as the other rows; the calibrated error bar's coverage is recorded); --cut-grid
+trains one dipole network per further cut and scores all of them per bin of min s_ij/s on
+one sample (the extrapolation table); --ship saves each dipole ensemble into the registry.
+
     python benchmarks/me_emulator.py --processes ee3j,ee4j --minutes 10
     python benchmarks/me_emulator.py --quick            # smoke test
 Writes benchmarks/results/me_emulator.json as {process: {model: {...}}, "args": …}.
@@ -20,6 +25,8 @@ Writes benchmarks/results/me_emulator.json as {process: {model: {...}}, "args": 
 from __future__ import annotations
 
 import argparse
+import shlex
+import sys
 import time
 from pathlib import Path
 
@@ -37,6 +44,7 @@ from hepemu.models.regressor import NetworkRegressor
 from hepemu.physics.cuts import REGIONS, unresolved_regions
 from hepemu.physics.kinematics import min_pair_ratio
 from hepemu.physics.providers import get_provider
+from hepemu.physics.tree.amplicol import NAMED_PROCESSES
 from hepemu.training.fit import fit_networks
 from hepemu.training.fit_config import FitCard
 
@@ -181,8 +189,12 @@ def _safe(sur, row: np.ndarray) -> float:
         return float("nan")
 
 
+TEST = "test"  # name of the evaluation samples below the training cut
+
+
 def dataset(process: str, y_min: float, points: int, seed: int, name: str, workdir: Path) -> Path:
     """Generate (or reuse) a RAMBO dataset with every s_ij/s > y_min."""
+    name = f"{name}{points}" if name == TEST else name
     path = workdir / f"{process}-{y_min:g}-{name}.h5"
     plan = GenerationPlan(process, points, 100_000, seed=seed, options=(("y_min", y_min),))
     generate(plan, path)
@@ -214,9 +226,16 @@ def binned_scores(sur, x: np.ndarray, y: np.ndarray, ratio: np.ndarray, bins) ->
     out = {}
     for lo, hi in bins:
         m = (ratio >= lo) & (ratio < hi)
-        if m.sum() > 1:
-            out[f"{lo:g}-{hi:g}"] = scores(sur, x[m], y[m], timing=False)
+        if m.sum() >= MIN_BIN_POINTS:
+            out[bin_key(lo, hi)] = scores(sur, x[m], y[m], timing=False)
     return out
+
+
+MIN_BIN_POINTS = 100  # fewer points in a bin of min s_ij/s: no score
+
+
+def bin_key(lo: float, hi: float) -> str:
+    return f"{lo:g}-{hi:g}"
 
 
 def cut_grid(process: str, args, workdir: Path, main_dipole) -> dict:
@@ -225,7 +244,7 @@ def cut_grid(process: str, args, workdir: Path, main_dipole) -> dict:
     sample generated at the lowest cut: the extrapolation table (trained at 10⁻² → scored
     at 10⁻³, 10⁻⁴, and back)."""
     cuts = sorted({args.y_cut, *args.cut_grid})
-    gx, gy = test_rows(dataset(process, cuts[0], args.points // 4, 8, "test", workdir))
+    gx, gy = test_rows(dataset(process, cuts[0], args.points // 4, 8, TEST, workdir))
     ratio = min_pair_ratio(gx.reshape(len(gx), -1, 4))
     bins = cut_bins(cuts)
     single = argparse.Namespace(**{**vars(args), "members": 1, "models": ["dipole"]})
@@ -256,7 +275,7 @@ def ship(process: str, sur, args) -> dict:
     path = _pretrained_dir() / f"{process}.safetensors"
     sur.save(path)
     desc = (
-        f"e+e- -> d d~ + {int(process[2]) - 2} g at sqrt(s) = 1 TeV (pyamplicol truth), "
+        f"{NAMED_PROCESSES[process]} at sqrt(s) = 1 TeV (pyamplicol truth), "
         f"y_cut {args.y_cut:g}: factorisation-aware dipole emulator (Maitre & Truong), "
         f"ensemble of {args.members} DNNs ({'x'.join(map(str, args.hidden))} {args.activation}, "
         f"{args.dipole_features}), {args.minutes:g} CPU-min each on {args.points} RAMBO points "
@@ -272,7 +291,7 @@ def run_process(process: str, args, workdir: Path) -> dict:
     x, y = test_rows(path, "test")
     far = None
     if args.extrapolate:
-        fx, fy = test_rows(dataset(process, args.extrapolate, args.points // 4, 8, "test", workdir))
+        fx, fy = test_rows(dataset(process, args.extrapolate, args.points // 4, 8, TEST, workdir))
         outside = min_pair_ratio(fx.reshape(len(fx), -1, 4)) < args.y_cut
         far = (fx[outside], fy[outside])
     prov = get_provider(process)
@@ -385,6 +404,10 @@ def main() -> None:
     ap.add_argument("--out", default="benchmarks/results/me_emulator.json")
     ap.add_argument("--quick", action="store_true", help="tiny settings for a smoke test")
     args = ap.parse_args()
+    if args.ship and (args.quick or args.members < 2 or "dipole" not in args.models.split(",")):
+        ap.error("--ship needs the dipole model as an ensemble (--members ≥ 2), not --quick")
+    if args.ship and set(args.processes.split(",")) - set(NAMED_PROCESSES):
+        ap.error(f"--ship names models after the processes {', '.join(NAMED_PROCESSES)}")
     if args.quick:
         args.points, args.minutes, args.decay_epochs = 20_000, 0.1, 5
         args.out = "/tmp/me_emulator_quick.json"
@@ -400,9 +423,10 @@ def main() -> None:
     for process in args.processes.split(","):
         results[process] = run_process(process, args, workdir)
         print_table(process, results[process])
+    command = shlex.join(["python", "benchmarks/me_emulator.py", *sys.argv[1:]])
     write_json(
         args.out,
-        {**results, "args": vars(args), "wall_s": time.perf_counter() - t0},
+        {**results, "args": vars(args), "command": command, "wall_s": time.perf_counter() - t0},
     )
     console.print(f"wrote {args.out} ({time.perf_counter() - t0:.0f} s)")
 

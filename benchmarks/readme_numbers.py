@@ -501,7 +501,7 @@ def me_emulator_part() -> list[str]:
     procs = [p for p in a["processes"].split(",") if p in d]
     members = a.get("members", 1)
     out = [
-        f"**Factorisation-aware ME emulator** (`{me_emulator_command(a)}`, "
+        f"**Factorisation-aware ME emulator** (`{d.get('command') or me_emulator_command(a)}`, "
         f"`benchmarks/results/me_emulator.json`, created "
         f"{d['created']}, {d['wall_s'] / 60:.0f} min, {hw(d)}): per process "
         f"{sci(a['points'], 1)} RAMBO points with every s_ij/s > {a['y_cut']:g} (80/10/10 "
@@ -518,8 +518,8 @@ def me_emulator_part() -> list[str]:
         "against the truth's (MC error of that mean beside it); µs/point beside pyamplicol's "
         "on the same points and threads"
         + (
-            "; '1σ covers' = share of test points whose calibrated ensemble error bar covers "
-            "the truth (68 % intended)"
+            "; the row '1 member' is the ensemble's first network alone, the same budget as "
+            "every other row"
             if members > 1
             else ""
         )
@@ -539,12 +539,15 @@ def me_emulator_part() -> list[str]:
         for name, r in res.items():
             if "out_1" not in r:
                 continue
-            rows = [(md(name), r)] + (
+            label = md(name)
+            if name == "dipole emulator" and members > 1:
+                label += f" (ensemble of {members})"
+            rows = [(label, r)] + (
                 [("↳ below y_cut", r["extrapolated"])] if "extrapolated" in r else []
             )
             for label, x in rows:
                 us = "–" if x.get("us_per_point") is None else f"{x['us_per_point']:.1f}"
-                tr = f"{r['train_s']:.0f}" if label == md(name) and "train_s" in r else "–"
+                tr = f"{r['train_s']:.0f}" if label == rows[0][0] and "train_s" in r else "–"
                 out.append(
                     f"| {label} | {pct2(x['out_0p1'])} | {pct2(x['out_1'])} | "
                     f"{pct2(x['out_5'])} | {x['median_abs_delta']:.1e} | "
@@ -587,19 +590,25 @@ def cut_grid_table(process: str, res: dict) -> list[str]:
     grid = res.get("cut_grid")
     if not grid:
         return []
-    bins = list(next(iter(grid.values())))
+    edges = sorted(float(c) for c in grid)
+    bins = list(zip(edges, [*edges[1:], float("inf")], strict=True))
+    keys = [f"{lo:g}-{hi:g}" for lo, hi in bins]  # as benchmarks/me_emulator.py bin_key
+    labels = [f"[{lo:g}, {hi:g})" if hi < float("inf") else f"≥ {lo:g}" for lo, hi in bins]
     out = [
         f"*{process}*, extrapolation: one dipole network per training cut, share of points "
-        "outside 1 % (5 %) per bin of min s_ij/s (one sample generated at the lowest cut)",
+        "outside 1 % (5 %) per bin of min s_ij/s (one sample generated at the lowest cut; "
+        "test points per bin in the last row)",
         "",
-        "| trained at y_cut | " + " | ".join(b.replace("-", " – ") for b in bins) + " |",
+        "| trained at y_cut | " + " | ".join(labels) + " |",
         "|---" * (1 + len(bins)) + "|",
     ]
     for cut, row in grid.items():
         cells = [
-            f"{pct2(row[b]['out_1'])} ({pct2(row[b]['out_5'])})" if b in row else "–" for b in bins
+            f"{pct2(row[k]['out_1'])} ({pct2(row[k]['out_5'])})" if k in row else "–" for k in keys
         ]
         out.append(f"| {cut} | " + " | ".join(cells) + " |")
+    counts = [next((str(r[k]["points"]) for r in grid.values() if k in r), "–") for k in keys]
+    out.append("| points | " + " | ".join(counts) + " |")
     return out + [""]
 
 
@@ -640,14 +649,17 @@ def me_emulator_verdict(d: dict, procs: list[str]) -> list[str]:
         within = 1 - dip["out_1"]
         verdict = "met" if within >= need.get(p, 0.99) else "not met"
         s = f"{p}: {pct2(within)} within 1 % (target {pct(need.get(p, 0.99))}: {verdict})"
+        one = res.get("dipole emulator, 1 member")
+        same = dip if one is None else one  # compare networks trained on the same budget
+        who = "" if one is None else " (one dipole network, same budget)"
         for name, b in res.items():
             if "out_1" not in b or name.startswith("dipole emulator"):
                 continue
-            gain = b["median_abs_delta"] / dip["median_abs_delta"]
+            gain = b["median_abs_delta"] / same["median_abs_delta"]
             s += (
-                f"; median abs(δ) {gain:.1f}× smaller than {md(name)}"
+                f"; median abs(δ){who} {gain:.1f}× smaller than {md(name)}"
                 if gain >= 1
-                else f"; median abs(δ) {1 / gain:.1f}× larger than {md(name)}"
+                else f"; median abs(δ){who} {1 / gain:.1f}× larger than {md(name)}"
             )
         xs = abs(dip["xsec_rel_diff"]) <= dip["xsec_mc_rel_err"]
         s += f"; cross section {'within' if xs else 'outside'} the MC error"

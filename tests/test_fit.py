@@ -221,11 +221,22 @@ def test_learning_rate_can_cool_over_training_time(dataset, tmp_path):
     assert t.lr_at(5, elapsed_s=0.0) == pytest.approx(1e-3)  # the epoch plays no part
     assert t.lr_at(0, elapsed_s=10.0) == pytest.approx(1e-4)  # a decade per 10 s of 30
     assert t.lr_at(0, elapsed_s=30.0) == t.lr_at(0, elapsed_s=99.0) == pytest.approx(1e-6)
-    st = t.train()
-    lrs = [h["lr"] for h in st.history]
-    assert lrs == sorted(lrs, reverse=True) and lrs[0] < 1e-3  # applied while training
+    t.state.elapsed_s = 15.0  # as restored from a checkpoint: the schedule goes on from there
+    t._set_lr()
+    assert t.opt.param_groups[0]["lr"] == pytest.approx(10**-4.5)
     with pytest.raises(ValueError, match="not both"):
         card(dataset, decay_epochs=3, decay_minutes=1.0)
+
+
+def test_a_time_schedule_ends_the_run_and_a_rerun_adds_nothing(dataset, tmp_path):
+    c = card(dataset, epochs=10_000, lr=1e-3, lr_min=1e-6, decay_minutes=0.01)  # 0.6 s
+    t = MemberTrainer(c, fit_preprocessing(c, Dataset.open(dataset)), tmp_path / "d", seed=0)
+    st = t.train()
+    assert st.finished and st.stop_reason.startswith("lr schedule done") and st.epoch < 10_000
+    assert 0.6 <= st.elapsed_s < 5 and st.history[-1]["lr"] < st.history[0]["lr"]
+    again = MemberTrainer(c, fit_preprocessing(c, Dataset.open(dataset)), tmp_path / "d", seed=0)
+    assert again.try_resume()
+    assert again.train().step == st.step  # finished: nothing more is trained
 
 
 # -- the command line ------------------------------------------------------------------------

@@ -289,6 +289,8 @@ class MemberTrainer:
             self._set_lr()
             for xb, zb in self._epoch_batches(st.epoch, st.batch_in_epoch):
                 if by_time and st.step % 16 == 0:
+                    if st.elapsed_s >= 60.0 * t.decay_minutes:
+                        break
                     self._set_lr()
                 self.opt.zero_grad(set_to_none=True)
                 loss = torch.mean((self.net(xb) - zb) ** 2)
@@ -307,7 +309,11 @@ class MemberTrainer:
             else:
                 self._end_epoch(progress)
                 continue
-            st.stop_reason = f"time limit ({t.max_minutes:g} min; rerun to continue)"
+            if by_time and st.elapsed_s >= 60.0 * t.decay_minutes:
+                # a time-based schedule ends the run, as epochs do (reruns add nothing)
+                st.finished, st.stop_reason = True, f"lr schedule done ({t.decay_minutes:g} min)"
+            else:
+                st.stop_reason = f"time limit ({t.max_minutes:g} min; rerun to continue)"
             break
         if st.epoch >= t.epochs and not st.finished:
             st.finished, st.stop_reason = True, f"{t.epochs} epochs"
