@@ -563,7 +563,21 @@ def me_emulator_part() -> list[str]:
             ]
         out += cut_grid_table(p, res)
         out += trajectory_table(p, res)
-    return out + me_emulator_verdict(d, procs)
+    return out + me_emulator_verdict(d, procs) + shipped_emulators(d, procs)
+
+
+def shipped_emulators(d: dict, procs: list[str]) -> list[str]:
+    """The registry models this run saved (--ship), with their sizes."""
+    sizes = {p: d[p]["dipole emulator"]["MB"] for p in procs if "shipped" in d[p]}
+    if not sizes:
+        return []
+    listed = ", ".join(f"`{p}` ({mb:.2f} MB)" for p, mb in sizes.items())
+    return [
+        f"This run shipped its dipole ensembles as the registry models {listed}, "
+        f"{sum(sizes.values()):.1f} MB in all (`hepemu me eval --model NAME`; the numbers above "
+        "are theirs).",
+        "",
+    ]
 
 
 def me_emulator_command(a: dict) -> str:
