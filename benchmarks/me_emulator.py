@@ -42,6 +42,7 @@ from hepemu.data.samplers import straight_lines
 from hepemu.evaluation.regression import evaluate_surrogate, time_per_point_us
 from hepemu.models.regressor import NetworkRegressor
 from hepemu.physics.cuts import REGIONS, unresolved_regions
+from hepemu.physics.features import DIPOLE_FEATURES
 from hepemu.physics.kinematics import min_pair_ratio
 from hepemu.physics.providers import get_provider
 from hepemu.physics.tree.amplicol import NAMED_PROCESSES
@@ -375,7 +376,7 @@ def main() -> None:
     ap.add_argument("--processes", default="ee3j,ee4j,ee5j")
     ap.add_argument("--models", default="dipole,direct,best", help="dipole, direct, best")
     ap.add_argument(
-        "--dipole-features", default="ee-dipoles", choices=["ee-dipoles", "ee-dipoles+invariants"]
+        "--dipole-features", default="ee-dipoles", choices=list(DIPOLE_FEATURES)
     )
     ap.add_argument("--y-cut", type=float, default=1e-3)
     ap.add_argument("--extrapolate", type=float, default=1e-4, help="0 to skip")

@@ -134,3 +134,23 @@ def test_prediction_scales_like_the_collinear_pole(ee4j_data):
     # the network's inputs log y run off its training range (saturating tanh): pred·s_qg
     # settles, while pred itself grows a hundredfold over these two decades
     np.testing.assert_allclose(scaled[2], scaled[0], rtol=0.05)
+
+
+def test_born_normalised_features_shift_only_the_dipole_columns(ee4j_data):
+    from hepemu.data.dataset import Dataset
+    from hepemu.physics.features import get_feature
+    from hepemu.physics.tree.dipoles import born_antennas, relevant_dipoles
+
+    x = Dataset.open(ee4j_data).read("inputs", np.arange(50))
+    plain = get_feature("ee-dipoles+invariants")(x)
+    born = get_feature("ee-dipoles-born+invariants")(x)
+    lay = EmulatorLayout(2, invariants=True)
+    n, k = lay.n_network, lay.n_network + lay.n_dipoles
+    np.testing.assert_array_equal(plain[:, :n], born[:, :n])  # what the network sees
+    a = born_antennas(x.reshape(50, -1, 4), relevant_dipoles(lay.flavours))
+    np.testing.assert_allclose(born[:, n:k] - plain[:, n:k], np.log(a), atol=1e-10)
+    np.testing.assert_array_equal(plain[:, -2:], born[:, -2:])  # sin 2φ, cos 2φ
+    assert not np.allclose(plain[:, k], born[:, k])  # log w is normalised too
+    card = emulator_card(ee4j_data).model_dump()
+    card["preprocessing"]["features"] = "ee-dipoles-born+invariants"
+    assert FitCard.model_validate(card).preprocessing.features == "ee-dipoles-born+invariants"

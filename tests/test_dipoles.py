@@ -15,11 +15,13 @@ from hypothesis import strategies as st
 
 from hepemu.physics.kinematics import dot, rambo_from_unit
 from hepemu.physics.providers import get_provider
+from hepemu.physics.references import antenna_q2
 from hepemu.physics.tree.dipoles import (
     C_A,
     C_F,
     Dipole,
     azimuths,
+    born_antennas,
     colour_correlator,
     dipole_approximation,
     dipole_factors,
@@ -249,3 +251,26 @@ def test_degenerate_configurations_are_refused():
 
     with pytest.raises(ValueError, match="not finite"):
         emulator_features(along.reshape(1, -1))
+
+
+def test_born_antennas_are_the_antenna_of_the_reduced_point():
+    born = born_points(4, 5, 3)  # e⁺ e⁻ q q̄ g g
+    real = emit(born, 4, 2, 0.3, 0.4, 0.7)  # g₄ → g₄ g₆ with the quark as spectator
+    got = born_antennas(real, [Dipole(4, 6, 2, "gg"), Dipole(2, 6, 3, "qg")])
+    np.testing.assert_allclose(got[:, 0], antenna_q2(born.reshape(5, -1)), rtol=1e-9)
+    assert np.all(got[:, 1] > 0) and not np.allclose(got[:, 1], got[:, 0])
+    three = born_points(3, 5, 4)  # the Born of e⁺e⁻ → q q̄ g is q q̄: Q²/s_qq̄ = 1
+    np.testing.assert_array_equal(born_antennas(three, relevant_dipoles(flavours(1))), 1.0)
+
+
+def test_born_antennas_take_the_poles_out_of_the_dipole_coefficients(msq):
+    """Collinear to the quark of widely spread ee3j Born points, |M|²/D_ij,k is the Born
+    |M_3|² (poles and all); |M|²/(D_ij,k·A(p̃)) is a ratio with about half the spread (what
+    is left: the angles to the beam and the numerator of |M_3|², which A does not model)."""
+    born = born_points(3, 300, 5, y_min=1e-3)
+    real = emit(born, 2, 3, 1e-7, 0.4, 0.3)  # q → q g₅, spectator q̄ (no spin correlation)
+    d = Dipole(2, 5, 3, "qg")
+    ratio = msq(2, real) / dipole_factors(real, [d], ALPHA_S)[:, 0]
+    spread = np.std(np.log(ratio))
+    normed = np.std(np.log(ratio / born_antennas(real, [d])[:, 0]))
+    assert normed < 0.6 * spread, (spread, normed)  # measured: 1.54 → 0.81

@@ -11,7 +11,9 @@ regressors for particle physics", "Preprocessing": inputs that make the function
 - ``ee-dipoles`` (e⁺ e⁻ q q̄ g…): the factorisation-aware emulator's inputs — momenta, log
   recoil factors, log Catani–Seymour dipoles and gluon-pair azimuths
   (``hepemu.physics.tree.dipoles.EmulatorLayout``); ``ee-dipoles+invariants`` adds the
-  ``invariants`` above to what its network sees.
+  ``invariants`` above to what its network sees; ``ee-dipoles-born+invariants`` also
+  multiplies each dipole by the antenna of its reduced Born point, so that the network's
+  coefficients are ratios of O(1) spread rather than Born matrix elements with poles.
 """
 
 from __future__ import annotations
@@ -62,11 +64,20 @@ def ee_dipoles_invariants(x: np.ndarray) -> np.ndarray:
     return emulator_features(x, invariants=True)
 
 
+def ee_dipoles_born_invariants(x: np.ndarray) -> np.ndarray:
+    """``ee-dipoles+invariants`` with every dipole times the antenna of its reduced Born."""
+    from hepemu.physics.tree.dipoles import emulator_features
+
+    return emulator_features(x, invariants=True, born_normalised=True)
+
+
 FEATURES: dict[str, Feature] = {
     "invariants": invariants,
     "ee-dipoles": ee_dipoles,
     "ee-dipoles+invariants": ee_dipoles_invariants,
+    "ee-dipoles-born+invariants": ee_dipoles_born_invariants,
 }
+DIPOLE_FEATURES = ("ee-dipoles", "ee-dipoles+invariants", "ee-dipoles-born+invariants")
 
 
 def get_feature(name: str) -> Feature:

@@ -18,6 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from hepemu.models.networks import ACTIVATIONS
+from hepemu.physics.features import DIPOLE_FEATURES
 from hepemu.training.validators import check_device, check_widths
 
 
@@ -122,13 +123,12 @@ class FitCard(_Strict):
         if self.training.decay_epochs is not None and self.training.decay_minutes is not None:
             raise ValueError("give training.decay_epochs or training.decay_minutes, not both")
         p = self.preprocessing
-        dipole_inputs = ("ee-dipoles", "ee-dipoles+invariants")
         if self.model.kind == "dipole" and (
-            p.features not in dipole_inputs or p.target_transform != "arcsinh" or p.reference
+            p.features not in DIPOLE_FEATURES or p.target_transform != "arcsinh" or p.reference
         ):
             raise ValueError(
-                "model.kind = 'dipole' needs [preprocessing] features = 'ee-dipoles' (or "
-                "'ee-dipoles+invariants'), target_transform = 'arcsinh' and no reference"
+                "model.kind = 'dipole' needs [preprocessing] features = one of "
+                f"{', '.join(DIPOLE_FEATURES)}, target_transform = 'arcsinh' and no reference"
             )
         return self
 

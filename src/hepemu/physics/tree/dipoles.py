@@ -304,13 +304,34 @@ class EmulatorLayout:
         raise ValueError(f"{width} columns are not dipole-emulator inputs of e+e- → qq̄ + n g")
 
 
-def emulator_features(x: np.ndarray, invariants: bool = False) -> np.ndarray:
+def born_antennas(p: np.ndarray, dips: Sequence[Dipole]) -> np.ndarray:
+    """A(p̃_ij,k) per dipole, shape (N, n_dipoles): the ``antenna-q2`` reference
+    (``hepemu.physics.references``) of each dipole's reduced Born point (CS eq. 5.4); 1 where
+    the Born is e⁺e⁻ → q q̄ (Q²/s_q̃q̄̃ = 1). Multiplying D_ij,k by it leaves the coefficients
+    C_ij,k ≈ |M_n|²(p̃)/A(p̃) to learn, a function of O(1) spread, instead of a Born |M_n|²
+    that itself has soft and collinear poles."""
+    from hepemu.physics.references import antenna_q2
+
+    out = np.ones((len(p), len(dips)))
+    for c, d in enumerate(dips):
+        red = reduced_momenta(p, d)
+        if red.shape[1] > 4:  # the Born still has gluons
+            out[:, c] = antenna_q2(red.reshape(len(p), -1))
+    return out
+
+
+def emulator_features(
+    x: np.ndarray, invariants: bool = False, born_normalised: bool = False
+) -> np.ndarray:
     """Inputs of the dipole emulator from flattened e⁺ e⁻ q q̄ g… momenta (see EmulatorLayout).
 
     Momenta of the final state (MT §2.4.1), log y_ij,k (MT eq. 2.3), log D_ij,k (MT eq. 2.2),
     and for each gluon pair log w_ab, sin 2φ_ab, cos 2φ_ab (MT eq. 2.4, appendix A), where
     w_ab (:func:`spin_correlation_weights`) is the size of the g → g g spin correlation (the
     second term of CS eq. 5.9), a scale the paper's bare S sin 2φ + C cos 2φ lacks.
+    With ``born_normalised`` (not in MT) each D_ij,k is multiplied by the antenna of its
+    reduced Born point (:func:`born_antennas`), and each w_ab by that of the g_a g_b → g
+    merger with the quark as spectator.
     """
     x = np.asarray(x, dtype=float)
     legs = x.shape[1] // 4 if x.ndim == 2 and x.shape[1] % 4 == 0 else 0
@@ -335,10 +356,14 @@ def emulator_features(x: np.ndarray, invariants: bool = False) -> np.ndarray:
         from hepemu.physics.features import invariants as log_invariants
 
         blocks.append(log_invariants(x))
+    if born_normalised:
+        d = d * born_antennas(p, dips)
     blocks.append(np.log(d))
     pairs = gluon_pairs(layout.flavours)
     if pairs:
         w = spin_correlation_weights(p, layout.flavours, EMULATOR_ALPHA_S)
+        if born_normalised:
+            w = w * born_antennas(p, [Dipole(a, b, 2, "gg") for a, b in pairs])
         phi = azimuths(p, pairs)
         blocks += [np.log(w), np.sin(2 * phi), np.cos(2 * phi)]
     out = np.concatenate(blocks, axis=1)
