@@ -563,7 +563,27 @@ def me_emulator_part() -> list[str]:
             ]
         out += cut_grid_table(p, res)
         out += trajectory_table(p, res)
-    return out + me_emulator_verdict(d, procs) + shipped_emulators(d, procs)
+    return out + me_emulator_verdict(d, procs) + shipped_emulators(d, procs) + me_variants()
+
+
+def me_variants() -> list[str]:
+    """Further emulator runs (me_emulator_<name>.json): a sentence each, its command first."""
+    out = []
+    for path in sorted(RESULTS.glob("me_emulator_*.json")):
+        d = json.loads(path.read_text())
+        rows = [
+            f"{p} {md(name)}: {pct2(1 - r['out_1'])} within 1 %, median abs(δ) "
+            f"{r['median_abs_delta']:.1e}"
+            for p in d["args"]["processes"].split(",")
+            for name, r in d.get(p, {}).items()
+            if "out_1" in r
+        ]
+        out += [
+            f"Further run (`{d['command']}`, `{path.relative_to(ROOT)}`, created {d['created']}, "
+            f"{hw(d)}), one network per model: " + "; ".join(rows) + ".",
+            "",
+        ]
+    return out
 
 
 def shipped_emulators(d: dict, procs: list[str]) -> list[str]:
