@@ -190,19 +190,18 @@ def _safe(sur, row: np.ndarray) -> float:
         return float("nan")
 
 
-TEST = "test"  # name of the evaluation samples below the training cut
-
-
-def dataset(process: str, y_min: float, points: int, seed: int, name: str, workdir: Path) -> Path:
-    """Generate (or reuse) a RAMBO dataset with every s_ij/s > y_min."""
-    name = f"{name}{points}" if name == TEST else name
-    path = workdir / f"{process}-{y_min:g}-{name}.h5"
+def dataset(
+    process: str, y_min: float, points: int, seed: int, workdir: Path, kind: str = ""
+) -> Path:
+    """Generate (or reuse) a RAMBO dataset with every s_ij/s > y_min; ``kind`` "test" names
+    the evaluation samples below the training cut."""
+    path = workdir / f"{process}-{y_min:g}-{kind}{points}.h5"
     plan = GenerationPlan(process, points, 100_000, seed=seed, options=(("y_min", y_min),))
     generate(plan, path)
     return path
 
 
-def test_rows(path: Path, split: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+def read_xy(path: Path, split: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     ds = Dataset.open(path)
     rows = ds.split(split) if split else None
     return ds.read("inputs", rows), ds.read("targets", rows).ravel()
@@ -222,6 +221,9 @@ def cut_bins(cuts: list[float]) -> list[tuple[float, float]]:
     return list(zip(edges, [*edges[1:], np.inf], strict=True))
 
 
+MIN_BIN_POINTS = 100  # fewer points in a bin of min s_ij/s: no score
+
+
 def binned_scores(sur, x: np.ndarray, y: np.ndarray, ratio: np.ndarray, bins) -> dict:
     """Scores per bin of min s_ij/s, keyed "lo–hi"."""
     out = {}
@@ -230,9 +232,6 @@ def binned_scores(sur, x: np.ndarray, y: np.ndarray, ratio: np.ndarray, bins) ->
         if m.sum() >= MIN_BIN_POINTS:
             out[bin_key(lo, hi)] = scores(sur, x[m], y[m], timing=False)
     return out
-
-
-MIN_BIN_POINTS = 100  # fewer points in a bin of min s_ij/s: no score
 
 
 def bin_key(lo: float, hi: float) -> str:
@@ -245,7 +244,7 @@ def cut_grid(process: str, args, workdir: Path, main_dipole) -> dict:
     sample generated at the lowest cut: the extrapolation table (trained at 10⁻² → scored
     at 10⁻³, 10⁻⁴, and back)."""
     cuts = sorted({args.y_cut, *args.cut_grid})
-    gx, gy = test_rows(dataset(process, cuts[0], args.points // 4, 8, TEST, workdir))
+    gx, gy = read_xy(dataset(process, cuts[0], args.points // 4, 8, workdir, "test"))
     ratio = min_pair_ratio(gx.reshape(len(gx), -1, 4))
     bins = cut_bins(cuts)
     single = argparse.Namespace(**{**vars(args), "members": 1, "models": ["dipole"]})
@@ -254,7 +253,7 @@ def cut_grid(process: str, args, workdir: Path, main_dipole) -> dict:
         if c == args.y_cut and main_dipole is not None:  # its first member: one net per row
             sur = first_member(main_dipole)
         else:
-            path = dataset(process, c, args.points, 7, str(args.points), workdir)
+            path = dataset(process, c, args.points, 7, workdir)
             tag, card = next(iter(cards(path, single).values()))
             sur = fit_networks(card, run_dir(workdir, process, c, tag, args))
         grid[f"{c:g}"] = binned_scores(sur, gx, gy, ratio, bins)
@@ -288,11 +287,11 @@ def ship(process: str, sur, args) -> dict:
 
 def run_process(process: str, args, workdir: Path) -> dict:
     console.print(f"[bold]{process}[/]: {args.points} points, y_cut {args.y_cut:g}")
-    path = dataset(process, args.y_cut, args.points, 7, str(args.points), workdir)
-    x, y = test_rows(path, "test")
+    path = dataset(process, args.y_cut, args.points, 7, workdir)
+    x, y = read_xy(path, "test")
     far = None
     if args.extrapolate:
-        fx, fy = test_rows(dataset(process, args.extrapolate, args.points // 4, 8, TEST, workdir))
+        fx, fy = read_xy(dataset(process, args.extrapolate, args.points // 4, 8, workdir, "test"))
         outside = min_pair_ratio(fx.reshape(len(fx), -1, 4)) < args.y_cut
         far = (fx[outside], fy[outside])
     prov = get_provider(process)
@@ -375,9 +374,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--processes", default="ee3j,ee4j,ee5j")
     ap.add_argument("--models", default="dipole,direct,best", help="dipole, direct, best")
-    ap.add_argument(
-        "--dipole-features", default="ee-dipoles", choices=list(DIPOLE_FEATURES)
-    )
+    ap.add_argument("--dipole-features", default="ee-dipoles", choices=list(DIPOLE_FEATURES))
     ap.add_argument("--y-cut", type=float, default=1e-3)
     ap.add_argument("--extrapolate", type=float, default=1e-4, help="0 to skip")
     ap.add_argument("--points", type=int, default=1_000_000)

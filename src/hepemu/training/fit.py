@@ -223,6 +223,11 @@ class MemberTrainer:
             f = epoch / (t.decay_epochs or t.epochs)
         return max(t.lr_min, t.lr * (t.lr_min / t.lr) ** min(1.0, f))
 
+    def _schedule_done(self) -> bool:
+        """A time-based schedule (``decay_minutes``) has reached its end."""
+        t = self.card.training
+        return t.decay_minutes is not None and self.state.elapsed_s >= 60.0 * t.decay_minutes
+
     def _set_lr(self) -> None:
         lr = self.lr_at(self.state.epoch, self.state.elapsed_s)
         for group in self.opt.param_groups:
@@ -289,7 +294,7 @@ class MemberTrainer:
             self._set_lr()
             for xb, zb in self._epoch_batches(st.epoch, st.batch_in_epoch):
                 if by_time and st.step % 16 == 0:
-                    if st.elapsed_s >= 60.0 * t.decay_minutes:
+                    if self._schedule_done():
                         break
                     self._set_lr()
                 self.opt.zero_grad(set_to_none=True)
@@ -309,7 +314,7 @@ class MemberTrainer:
             else:
                 self._end_epoch(progress)
                 continue
-            if by_time and st.elapsed_s >= 60.0 * t.decay_minutes:
+            if self._schedule_done():
                 # a time-based schedule ends the run, as epochs do (reruns add nothing)
                 st.finished, st.stop_reason = True, f"lr schedule done ({t.decay_minutes:g} min)"
             else:
