@@ -75,7 +75,7 @@ def diagram(k: np.ndarray, eps_slash: np.ndarray, order: tuple[int, ...]) -> np.
 
 
 def _left(eps: np.ndarray, mat: np.ndarray) -> np.ndarray:
-    """ε̸ (N, 2, 4, 4) times mat (N, S, H, 4, 4) → (N, S, 2H, 4, 4), new helicity axis slowest-last."""
+    """ε̸ (N, 2, 4, 4) times mat (N, S, H, 4, 4) → (N, S, 2H, 4, 4); the new axis varies fastest."""
     out = np.einsum("ngij,nshjk->nshgik", eps, mat)
     n, s, h, g = out.shape[:4]
     return out.reshape(n, s, h * g, 4, 4)
