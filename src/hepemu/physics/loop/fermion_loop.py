@@ -43,8 +43,24 @@ def helicity_polarisations(k: np.ndarray, ref: np.ndarray) -> np.ndarray:
     return np.stack([slash(ep), slash(em)], axis=2)
 
 
-def diagram(k: np.ndarray, eps_slash: np.ndarray, order: tuple[int, ...]) -> np.ndarray:
-    """R_σ for one ordering, all helicities: (N, 2, …, 2, 3) with leg axes in natural order."""
+def diagram(k: np.ndarray, eps_slash, order: tuple[int, ...]) -> np.ndarray:
+    """R_σ for one ordering and every helicity: (N, h₁, …, h_n, 3), legs in natural order.
+
+    Parameters
+    ----------
+    k
+        All-outgoing momenta (N, n, 4); a leg may be off shell (an internal gluon's current).
+    eps_slash
+        Per leg, ε̸ for each of its h_j polarisation states: arrays (N, h_j, 4, 4) (or one
+        array (N, n, h, 4, 4)).
+    order
+        The cyclic order σ of the legs along the fermion line.
+    """
+    eps_list = (
+        [eps_slash[:, j] for j in range(k.shape[1])]
+        if not isinstance(eps_slash, list | tuple)
+        else list(eps_slash)
+    )
     n = len(order)
     q = np.cumsum(k[:, list(order)], axis=1)  # q_1 … q_n (q_n = 0)
     r = -q
@@ -59,8 +75,7 @@ def diagram(k: np.ndarray, eps_slash: np.ndarray, order: tuple[int, ...]) -> np.
             mat = slash(l + r[:, None, n - 1]) + mu5  # S(l − q_n) = S(l)
             mat = mat[:, :, None]  # (N, S, H, 4, 4)
             for pos in range(n):
-                leg = order[pos]
-                mat = _left(eps_slash[:, leg], mat)
+                mat = _left(eps_list[order[pos]], mat)
                 if pos < n - 1:
                     prop = slash(l + r[:, None, pos]) + mu5
                     mat = np.einsum("nsij,nshjk->nshik", prop, mat)
@@ -68,8 +83,9 @@ def diagram(k: np.ndarray, eps_slash: np.ndarray, order: tuple[int, ...]) -> np.
         return -0.5 * total
 
     red = Reduction(r, numerator, scale)
-    out = red.run()  # (N, 2^n, 3), helicity axes in σ order (first leg slowest)
-    shaped = out.reshape((len(k),) + (2,) * n + (3,))
+    out = red.run()  # (N, Π h, 3), helicity axes in σ order (first leg slowest)
+    sizes = [eps_list[j].shape[1] for j in order]
+    shaped = out.reshape((len(k), *sizes, 3))
     inverse = np.argsort(order)
     return np.transpose(shaped, (0, *(1 + inverse), n + 1))
 

@@ -95,7 +95,9 @@ class CutFrame:
 def _basis(m: int, xi: np.ndarray, mu2: np.ndarray) -> np.ndarray:
     """Residue basis functions (N, S, B) for an m-propagator cut (OPP/EGKM)."""
     one = np.ones_like(mu2)
-    if m == 4:
+    if m == 5:
+        cols = [one]
+    elif m == 4:
         x = xi[..., 0]
         cols = [one, x, mu2, mu2 * x, mu2**2]
     elif m == 3:
@@ -124,6 +126,10 @@ def _samples(m: int, frame: CutFrame, scale: np.ndarray) -> tuple[np.ndarray, np
     """Points on the cut: ξ (N, S, 5-m) with Σξ² = R(μ²), and μ² (N, S)."""
     mu_values = np.array([0.37, 0.81, 1.43]) * 1j + np.array([0.11, -0.29, 0.53])
     mu2 = scale[:, None] * mu_values[None, :]  # (N, 3) complex μ², generic
+    if m == 5:  # the cut fixes l (four conditions) and μ² = l_phys²
+        return np.zeros((len(scale), 1, 0), dtype=complex), mdot(frame.l_phys, frame.l_phys)[
+            :, None
+        ].astype(complex)
     r = mu2 - mdot(frame.l_phys, frame.l_phys)[:, None]
     root = np.sqrt(r)
     if m == 4:
@@ -167,8 +173,8 @@ class Reduction:
         self.numerator = numerator
         self.scale = np.asarray(scale, dtype=float)
         self.n_props = self.r.shape[1]
-        if self.n_props > 4:
-            raise NotImplementedError("pentagons: next slice")
+        if self.n_props > 5:
+            raise NotImplementedError("more than five propagators")
         self.frames: dict[tuple[int, ...], CutFrame] = {}
         self.coef: dict[tuple[int, ...], np.ndarray] = {}
 
@@ -216,6 +222,21 @@ class Reduction:
                 total = term if total is None else total + term
         return total
 
+    def _inv(self, a: int, b: int) -> np.ndarray:
+        d = self.r[:, a] - self.r[:, b]
+        return mdot(d, d)
+
+    def _box_integral(self, subset: tuple[int, ...]) -> np.ndarray:
+        """The scalar box of four propagators (cyclic order of the diagram), (N, 3)."""
+        i, j, k, l_ = subset
+        s, t = self._inv(i, k), self._inv(j, l_)
+        tiny = 1e-9 * self.scale
+        masses = [self._inv(i, j), self._inv(j, k), self._inv(k, l_), self._inv(l_, i)]
+        if np.any(sum((np.abs(x) > tiny).astype(int) for x in masses) > 1):
+            raise NotImplementedError("boxes with more than one massive leg")
+        m2 = sum(np.where(np.abs(x) > tiny, x, 0.0) for x in masses)
+        return si.box(s, t, m2)
+
     def _integrated(self, subset: tuple[int, ...]) -> np.ndarray:
         """Σ (cut-constructible coefficient × master) + rational term, (N, H, 3)."""
         c = self.coef[subset]  # (N, B, H)
@@ -223,15 +244,17 @@ class Reduction:
         inv = lambda a, b: mdot(r[:, a] - r[:, b], r[:, a] - r[:, b])  # noqa: E731
         m = len(subset)
         out = np.zeros(c.shape[:1] + c.shape[2:] + (3,), dtype=complex)
-        if m == 4:
-            i, j, k, l_ = subset
-            s, t = inv(i, k), inv(j, l_)
-            masses = [inv(i, j), inv(j, k), inv(k, l_), inv(l_, i)]
-            n_massive = sum(np.abs(x) > 1e-9 * self.scale for x in masses)
-            if np.any(n_massive > 1):
-                raise NotImplementedError("boxes with more than one massive leg")
-            m2 = sum(np.where(np.abs(x) > 1e-9 * self.scale, x, 0.0) for x in masses)
-            out += c[:, 0, :, None] * si.box(s, t, m2)[:, None, :]
+        if m == 5:
+            # I₅ = −½ Σ_i b_i I₄^(i) + O(ε), b = S⁻¹·1, S_ij = −½(r_i − r_j)² (Melrose;
+            # van Neerven & Vermaseren, Phys. Lett. B137 (1984) 241), sign checked numerically
+            d = r[:, :, None, :] - r[:, None, :, :]
+            s_mat = -0.5 * mdot(d, d)
+            b = np.linalg.solve(s_mat, np.ones(s_mat.shape[:2])[..., None])[..., 0]
+            for i in range(5):
+                box = self._box_integral(tuple(j for j in subset if j != i))
+                out += (-0.5 * b[:, i, None, None]) * c[:, 0, :, None] * box[:, None, :]
+        elif m == 4:
+            out += c[:, 0, :, None] * self._box_integral(subset)[:, None, :]
             out[..., 2] += si.MU4_BOX * c[:, 4, :] / self.scale[:, None] ** 2
         elif m == 3:
             i, j, k = subset
