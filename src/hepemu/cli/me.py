@@ -26,7 +26,7 @@ def list_cmd() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from hepemu.physics.providers import PROCESSES
+    from hepemu.physics.providers import LOOP_PROCESSES, PROCESSES
     from hepemu.physics.tree.amplicol import NAMED_PROCESSES
     from hepemu.registry import manifest
 
@@ -38,6 +38,8 @@ def list_cmd() -> None:
         t.add_row(name, expr, "pyamplicol, √s = 1000 GeV")
     for name, (_, _, desc) in PROCESSES.items():
         t.add_row(name, desc, "analytic")
+    for name, (_, _, desc, method) in LOOP_PROCESSES.items():
+        t.add_row(name, desc + ", √s = 1000 GeV, photon/jet cuts", method)
     t.add_row("amplicol:<process>", "any pyamplicol process, e.g. 'e+ e- > u u~ g'", "pyamplicol")
     out.print(t)
     m = Table(title="shipped emulators (hepemu me eval --model NAME)")
@@ -57,7 +59,8 @@ def eval_cmd(
         str | None, typer.Option(help="emulator: shipped model name or model file")
     ] = None,
     process: Annotated[
-        str | None, typer.Option(help="the truth instead: ee3j, ee4j, ee5j or amplicol:<proc>")
+        str | None,
+        typer.Option(help="the truth instead: ee3j, ee4j, ee5j, ggyyg-1l, amplicol:<proc> …"),
     ] = None,
     tolerance: Annotated[
         float, typer.Option(help="relative tolerance of the mass-shell and conservation checks")

@@ -5,6 +5,7 @@
   at y_cut, y_ij = 2 min(E_i², E_j²)(1 − cos θ_ij)/E_vis² (Catani et al., Phys. Lett. B 269
   (1991) 432), through the ``fastjet`` PyPI package, as in the factorisation-aware emulator
   paper (Maître & Truong, arXiv:2107.06625, sec. 2.3).
+- :class:`PhotonJetCut`: hadron-collider photon and jet cuts (p_T, |η|, ΔR separation).
 Cuts combine with ``&``, ``|`` and ``~``.
 """
 
@@ -218,3 +219,52 @@ def _popcount(m: np.ndarray) -> np.ndarray:
         c += v & 1
         v >>= 1
     return c
+
+
+def pt_eta_phi(p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Transverse momentum, pseudorapidity and azimuth of momenta (..., 4) (beam along z)."""
+    pt = np.hypot(p[..., 1], p[..., 2])
+    eta = np.arcsinh(p[..., 3] / np.maximum(pt, 1e-300))
+    return pt, eta, np.arctan2(p[..., 2], p[..., 1])
+
+
+@dataclass(frozen=True)
+class PhotonJetCut(Cut):
+    """Photon and jet acceptance for final states (N, n, 4) with the given photon legs.
+
+    Photons: p_T above ``photon_pt`` (leading, subleading, …) and |η| < ``photon_eta``;
+    other legs are jets: p_T > ``jet_pt``, |η| < ``jet_eta``; every pair of final-state
+    objects separated by ΔR > ``delta_r``: the defaults are eq. (2) of Badger, Butter,
+    Luchmann, Pitz & Plehn, "Loop amplitudes from precision networks" (di-photon + jet).
+    """
+
+    photons: tuple[int, ...] = (0, 1)
+    photon_pt: tuple[float, ...] = (40.0, 30.0)
+    photon_eta: float = 2.37
+    jet_pt: float = 20.0
+    jet_eta: float = 5.0
+    delta_r: float = 0.4
+
+    def __post_init__(self) -> None:
+        if len(self.photon_pt) != len(self.photons):
+            raise ValueError("give one photon_pt threshold per photon")
+        if min(self.photon_pt + (self.jet_pt, self.photon_eta, self.jet_eta, self.delta_r)) < 0:
+            raise ValueError("cut thresholds must be non-negative")
+
+    def __call__(self, p: np.ndarray) -> np.ndarray:
+        pt, eta, phi = pt_eta_phi(p)
+        n = p.shape[1]
+        jets = [i for i in range(n) if i not in self.photons]
+        ok = np.ones(len(p), dtype=bool)
+        leading = -np.sort(-pt[:, list(self.photons)], axis=1)  # photon p_T, descending
+        for rank, threshold in enumerate(self.photon_pt):
+            ok &= leading[:, rank] > threshold
+        ok &= np.all(np.abs(eta[:, list(self.photons)]) < self.photon_eta, axis=1)
+        if jets:
+            ok &= np.all(pt[:, jets] > self.jet_pt, axis=1)
+            ok &= np.all(np.abs(eta[:, jets]) < self.jet_eta, axis=1)
+        for i in range(n):
+            for j in range(i + 1, n):
+                dphi = np.angle(np.exp(1j * (phi[:, i] - phi[:, j])))
+                ok &= np.hypot(eta[:, i] - eta[:, j], dphi) > self.delta_r
+        return ok

@@ -15,10 +15,11 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from hepemu.physics.cuts import Cut, DurhamJetCut, InvariantCut
+from hepemu.physics.cuts import Cut, DurhamJetCut, InvariantCut, PhotonJetCut
 from hepemu.physics.integrals.base import ParametricIntegral
 from hepemu.physics.integrals.registry import INTEGRALS
 from hepemu.physics.kinematics import massless_volume, rambo_from_unit
+from hepemu.physics.loop import gg_yy, gg_yyg
 from hepemu.physics.tree import amplicol
 from hepemu.physics.tree.amplicol import NAMED_PROCESSES
 from hepemu.physics.tree.ee_jets import EECouplings, beams, ee_qq, ee_qqg
@@ -293,6 +294,89 @@ class AmplicolProvider:
         }
 
 
+LOOP_PROCESSES: dict[str, tuple[int, Callable, str, str]] = {
+    "ggyyg-1l": (
+        3,
+        gg_yyg.msq,
+        "g g -> gamma gamma g, one loop (massless quark loops, 5 flavours)",
+        "Feynman diagrams reduced numerically in D dimensions (hepemu.physics.loop)",
+    ),
+    "ggyy-1l": (
+        2,
+        gg_yy.msq,
+        "g g -> gamma gamma, one loop (massless quark loops, 5 flavours)",
+        "analytic, Bern, De Freitas & Dixon, JHEP 09 (2001) 037",
+    ),
+}
+LOOP_CHUNK = 64  # points per evaluation of a numerically reduced loop (bounds memory)
+
+
+@dataclass(frozen=True)
+class LoopProvider:
+    """A one-loop g g → γ γ (+ g) |M|² in the partonic centre-of-mass frame, with cuts.
+
+    Inputs are all momenta flattened (E, px, py, pz of g₁ (+z), g₂ (−z), γ, γ (, g)); the
+    final state is RAMBO at ``sqrt_s`` (1000 GeV) with the photon and jet cuts of
+    :class:`~hepemu.physics.cuts.PhotonJetCut`.
+    """
+
+    target_name = "msq"  # the truth column's name in datasets (not a field)
+    process: str
+    sqrt_s: float = 1000.0
+    cut: Cut | None = field(default_factory=PhotonJetCut)
+
+    def __post_init__(self) -> None:
+        if self.process not in LOOP_PROCESSES:
+            raise ValueError(f"unknown loop process {self.process!r}")
+        if not self.sqrt_s > 0:
+            raise ValueError(f"sqrt_s must be positive, got {self.sqrt_s}")
+
+    @property
+    def name(self) -> str:
+        return self.process
+
+    @property
+    def n_out(self) -> int:
+        return LOOP_PROCESSES[self.process][0]
+
+    @property
+    def unit_dim(self) -> int:
+        return 4 * self.n_out
+
+    def columns(self) -> list[str]:
+        legs = ["g1", "g2", "a1", "a2", "g3"][: 2 + self.n_out]
+        return [f"{c}_{leg}" for leg in legs for c in ("E", "px", "py", "pz")]
+
+    def momenta(self, inputs: np.ndarray) -> np.ndarray:
+        return np.asarray(inputs, dtype=float).reshape(len(inputs), 2 + self.n_out, 4)
+
+    def from_unit(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return _beams_and_rambo(u, self.sqrt_s, self.cut)
+
+    def __call__(self, inputs: np.ndarray) -> np.ndarray:
+        p = self.momenta(inputs)
+        fn = LOOP_PROCESSES[self.process][1]
+        if len(p) == 0:
+            return np.zeros(0)
+        return np.concatenate([fn(p[i : i + LOOP_CHUNK]) for i in range(0, len(p), LOOP_CHUNK)])
+
+    def metadata(self) -> dict[str, Any]:
+        n_out, _, description, method = LOOP_PROCESSES[self.process]
+        return {
+            "description": description,
+            "truth": method,
+            "units": f"|M|^2 in GeV^{2 * (4 - (2 + n_out))}, momenta in GeV",
+            "conventions": "summed over final and averaged over initial helicities and "
+            "colours, x 1/2 for the identical photons; alpha = 1/137.036, alpha_s = 0.118, "
+            "sum of Q_q^2 over u, d, s, c, b; the first gluon along +z",
+            "sqrt_s": self.sqrt_s,
+            "cuts": repr(self.cut),
+            "phase_space": "RAMBO (massless)",
+            "phase_space_weight": massless_volume(n_out, self.sqrt_s),
+            "generator": "hepemu.physics.loop",
+        }
+
+
 @dataclass(frozen=True)
 class FunctionProvider:
     """Wrap a user's vectorised function ``fn(x) -> y`` on a box of ``ranges``."""
@@ -362,7 +446,8 @@ def get_provider(name: str, options: dict[str, Any] | None = None) -> TruthProvi
     processes ``ee-qq`` and ``ee-qqg`` (options ``sqrt_s``, ``alpha``, ``alpha_s``,
     ``charge``, cuts ``ycut`` (Durham, exactly n jets) and ``y_min`` (all s_ij/s)), the
     pyamplicol processes ``ee3j``, ``ee4j``, ``ee5j`` and ``amplicol:<expression>`` (options
-    ``sqrt_s`` (1000), ``ycut``, ``y_min``), or ``package.module:attribute`` naming a
+    ``sqrt_s`` (1000), ``ycut``, ``y_min``), the one-loop ``ggyyg-1l`` and ``ggyy-1l``
+    (option ``sqrt_s``; photon and jet cuts), or ``package.module:attribute`` naming a
     provider object or a function of the options returning one.
     """
     opts = dict(options or {})
@@ -389,11 +474,20 @@ def get_provider(name: str, options: dict[str, Any] | None = None) -> TruthProvi
         cut = _cut_from_options(opts, provider.n_out)
         sqrt_s = _pop_number(opts, "sqrt_s", 1000.0, positive=True)
         provider = AmplicolProvider(provider.process, provider.name, sqrt_s, cut)
+    elif name in LOOP_PROCESSES:
+        sqrt_s = _pop_number(opts, "sqrt_s", 1000.0, positive=True)
+        provider = LoopProvider(name, sqrt_s)
     elif ":" in name:
         provider = _import_provider(name, opts)
         opts = {}
     else:
-        known = [*INTEGRALS, *(f"{k}/integral" for k in INTEGRALS), *PROCESSES, *NAMED_PROCESSES]
+        known = [
+            *INTEGRALS,
+            *(f"{k}/integral" for k in INTEGRALS),
+            *PROCESSES,
+            *NAMED_PROCESSES,
+            *LOOP_PROCESSES,
+        ]
         raise ValueError(
             f"unknown provider {name!r}; known: {', '.join(known)}, amplicol:<process> "
             "(e.g. 'amplicol:e+ e- > u u~ g'), or module:attribute"

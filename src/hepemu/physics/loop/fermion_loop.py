@@ -78,7 +78,7 @@ def diagram(k: np.ndarray, eps_slash, order: tuple[int, ...]) -> np.ndarray:
                 mat = _left(eps_list[order[pos]], mat)
                 if pos < n - 1:
                     prop = slash(l + r[:, None, pos]) + mu5
-                    mat = np.einsum("nsij,nshjk->nshik", prop, mat)
+                    mat = prop[:, :, None] @ mat
             total = total + np.trace(mat, axis1=-2, axis2=-1)
         return -0.5 * total
 
@@ -92,7 +92,7 @@ def diagram(k: np.ndarray, eps_slash, order: tuple[int, ...]) -> np.ndarray:
 
 def _left(eps: np.ndarray, mat: np.ndarray) -> np.ndarray:
     """ε̸ (N, 2, 4, 4) times mat (N, S, H, 4, 4) → (N, S, 2H, 4, 4); the new axis varies fastest."""
-    out = np.einsum("ngij,nshjk->nshgik", eps, mat)
+    out = eps[:, None, None] @ mat[:, :, :, None]  # (N, S, H, g, 4, 4)
     n, s, h, g = out.shape[:4]
     return out.reshape(n, s, h * g, 4, 4)
 

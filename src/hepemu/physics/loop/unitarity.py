@@ -122,47 +122,38 @@ def _basis(m: int, xi: np.ndarray, mu2: np.ndarray) -> np.ndarray:
     return np.stack(cols, axis=-1)
 
 
+_BUBBLE_DIRECTIONS = np.array(
+    [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1], [1, -1, 2], [2, 1, -1], [-1, 2, 1],
+     [3, -1, 1], [1, 3, -2], [-2, 1, 3], [2, -3, 1]],
+    dtype=float,
+)  # generic unit directions: a well-conditioned fit of the ten bubble coefficients
+_BUBBLE_DIRECTIONS /= np.linalg.norm(_BUBBLE_DIRECTIONS, axis=1, keepdims=True)
+
+
 def _samples(m: int, frame: CutFrame, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Points on the cut: ξ (N, S, 5-m) with Σξ² = R(μ²), and μ² (N, S)."""
-    mu_values = np.array([0.37, 0.81, 1.43]) * 1j + np.array([0.11, -0.29, 0.53])
-    mu2 = scale[:, None] * mu_values[None, :]  # (N, 3) complex μ², generic
+    """Points on the cut: ξ (N, S, 5-m) with Σξ² = R(μ²), and μ² (N, S).
+
+    Generic complex μ² values: three on boxes (μ⁴ terms), two on triangles and bubbles, whose
+    residues are at most linear in μ²; seven angles on triangles (harmonics up to 3).
+    """
     if m == 5:  # the cut fixes l (four conditions) and μ² = l_phys²
-        return np.zeros((len(scale), 1, 0), dtype=complex), mdot(frame.l_phys, frame.l_phys)[
-            :, None
-        ].astype(complex)
-    r = mu2 - mdot(frame.l_phys, frame.l_phys)[:, None]
-    root = np.sqrt(r)
+        mu2 = mdot(frame.l_phys, frame.l_phys)[:, None].astype(complex)
+        return np.zeros((len(scale), 1, 0), dtype=complex), mu2
+    mu_values = (np.array([0.37, 0.81, 1.43]) * 1j + np.array([0.11, -0.29, 0.53]))[
+        : 3 if m == 4 else 2
+    ]
+    mu2 = scale[:, None] * mu_values[None, :]  # (N, M) complex μ²
+    root = np.sqrt(mu2 - mdot(frame.l_phys, frame.l_phys)[:, None])
     if m == 4:
         dirs = np.array([[1.0], [-1.0]])
     elif m == 3:
         th = 2 * np.pi * (np.arange(7) + 0.31) / 7
         dirs = np.stack([np.cos(th), np.sin(th)], axis=-1)
     else:
-        g = np.array(
-            [
-                [1, 0, 0],
-                [0, 1, 0],
-                [0, 0, 1],
-                [1, 1, 1],
-                [1, -1, 2],
-                [2, 1, -1],
-                [-1, 2, 1],
-                [3, -1, 1],
-                [1, 3, -2],
-                [-2, 1, 3],
-                [2, -3, 1],
-                [1, 1, -3],
-            ],
-            dtype=float,
-        )
-        dirs = np.concatenate([g, -g[:3]]) / np.linalg.norm(
-            np.concatenate([g, -g[:3]]), axis=1, keepdims=True
-        )
-    xi = root[:, :, None, None] * dirs[None, None, :, :]  # (N, 3, D, dim)
-    n_pts = len(scale)
-    xi = xi.reshape(n_pts, -1, dirs.shape[1])
-    mu2s = np.repeat(mu2, len(dirs), axis=1)
-    return xi, mu2s
+        dirs = _BUBBLE_DIRECTIONS
+    xi = root[:, :, None, None] * dirs[None, None, :, :]  # (N, M, D, dim)
+    xi = xi.reshape(len(scale), -1, dirs.shape[1])
+    return xi, np.repeat(mu2, len(dirs), axis=1)
 
 
 class Reduction:

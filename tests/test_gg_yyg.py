@@ -1,0 +1,134 @@
+"""One-loop g g → γ γ g: gauge invariance, finiteness, soft limit against g g → γ γ, symmetries."""
+
+import numpy as np
+import pytest
+
+from hepemu.physics.cuts import PhotonJetCut, pt_eta_phi
+from hepemu.physics.kinematics import dot, rambo_from_unit
+from hepemu.physics.loop import fermion_loop, gg_yy, gg_yyg
+from hepemu.physics.providers import get_provider
+
+E = 500.0
+BEAMS = np.array([[E, 0, 0, E], [E, 0, 0, -E]])
+
+
+def physical(points: int, seed: int) -> np.ndarray:
+    po, _ = rambo_from_unit(np.random.default_rng(seed).uniform(1e-6, 1, (points, 12)), 2 * E)
+    return np.concatenate([np.broadcast_to(BEAMS, (points, 2, 4)), po], axis=1)
+
+
+def outgoing(p: np.ndarray) -> np.ndarray:
+    k = p.copy()
+    k[:, :2] *= -1
+    return k
+
+
+@pytest.fixture(scope="module")
+def amp():
+    k = outgoing(physical(2, seed=11))
+    return k, gg_yyg.colour_stripped(k)
+
+
+def test_finite_and_gauge_invariant(amp):
+    k, a = amp
+    assert np.abs(a[..., :2]).max() < 1e-8 * np.abs(a[..., 2]).max()  # 1/ε², 1/ε cancel
+    other = gg_yyg.colour_stripped(k, ref=np.roll(k, 2, axis=1))  # every reference changed
+    np.testing.assert_allclose(np.abs(other[..., 2]), np.abs(a[..., 2]), rtol=1e-7, atol=1e-9)
+
+
+def test_bose_symmetry_of_the_gluons(amp):
+    """Σ_h |𝒜|² is symmetric in the three (all-outgoing) gluons: crossing g₁ ↔ g₅ included."""
+    k, a = amp
+    total = np.sum(np.abs(a[..., 2].reshape(len(k), -1)) ** 2, axis=1)
+    for i, j in ((0, 4), (1, 4)):
+        swapped = k.copy()
+        swapped[:, [i, j]] = k[:, [j, i]]
+        b = gg_yyg.colour_stripped(swapped)
+        np.testing.assert_allclose(
+            np.sum(np.abs(b[..., 2].reshape(len(k), -1)) ** 2, axis=1), total, rtol=1e-8
+        )
+
+
+def test_photon_swap_and_incoming_gluon_swap_leave_msq_unchanged():
+    p = physical(2, seed=4)
+    base = gg_yyg.msq(p)
+    for i, j in ((2, 3), (0, 1)):
+        q = p.copy()
+        q[:, [i, j]] = p[:, [j, i]]
+        np.testing.assert_allclose(gg_yyg.msq(q), base, rtol=1e-8)
+
+
+def test_reflection_identity_of_a_pentagon():
+    """Reversing the fermion loop's orientation flips the sign (Furry, (−1)⁵)."""
+    k = outgoing(physical(2, seed=2))
+    ep, em = fermion_loop.polarisations(k, np.roll(k, 1, axis=1))
+    legs = list(fermion_loop.slash(np.stack([ep, em], axis=2)).transpose(1, 0, 2, 3, 4))
+    order = (0, 2, 1, 4, 3)
+    reverse = (0, *order[:0:-1])
+    a = fermion_loop.diagram(k, legs, order)
+    b = fermion_loop.diagram(k, legs, reverse)
+    np.testing.assert_allclose(b[..., 2], -a[..., 2], rtol=1e-8, atol=1e-12)
+
+
+def _boost(p, b):
+    b2 = b @ b
+    g = 1 / np.sqrt(1 - b2)
+    bp = p[..., 1:] @ b
+    v = p[..., 1:] + ((g - 1) * bp / b2)[..., None] * b + (g * p[..., 0])[..., None] * b
+    return np.concatenate([(g * (p[..., 0] + bp))[..., None], v], axis=-1)
+
+
+def test_soft_gluon_limit_is_eikonal_times_gg_to_yy():
+    """|M₅|² → 4πα_s 2C_A (p₁·p₂)/((p₁·k)(p₂·k)) |M(gg → γγ)|², deviation O(λ)."""
+    th, ph = 1.1, 0.4
+    n3 = np.array([np.sin(th) * np.cos(ph), np.sin(th) * np.sin(ph), np.cos(th)])
+    nk = np.array([0.3, -0.5, 0.81]) / np.linalg.norm([0.3, -0.5, 0.81])
+    five, four = [], []
+    lams = [1e-2, 1e-3]
+    for lam in lams:
+        k = lam * E * np.concatenate([[1.0], nk])
+        q = BEAMS.sum(axis=0) - k
+        m = np.sqrt(dot(q, q))
+        p3 = _boost(m / 2 * np.concatenate([[1.0], n3]), q[1:] / q[0])
+        p4 = _boost(m / 2 * np.concatenate([[1.0], -n3]), q[1:] / q[0])
+        five.append(np.stack([*BEAMS, p3, p4, k]))
+        four.append(np.stack([*BEAMS, p3, p4]))
+    p5, p4 = np.array(five), np.array(four)
+    k5 = p5[:, 4]
+    eikonal = (
+        4
+        * np.pi
+        * gg_yy.ALPHA_S
+        * 2
+        * 3
+        * dot(p5[:, 0], p5[:, 1])
+        / (dot(p5[:, 0], k5) * dot(p5[:, 1], k5))
+    )
+    ratio = gg_yyg.msq(p5) / (eikonal * gg_yy.msq(p4))
+    deviation = np.abs(ratio - 1)
+    assert deviation[1] < 5e-3
+    assert deviation[1] < 0.3 * deviation[0]  # shrinks with λ (here ~λ)
+
+
+REGRESSION = 1.2868215561532428e-06  # GeV⁻², this code on 2026-11-27 (soft-limit validated)
+
+
+def test_regression_value():
+    """A fixed point (RAMBO seed 0), recorded when the reduction was validated."""
+    p = physical(1, seed=0)
+    np.testing.assert_allclose(gg_yyg.msq(p), REGRESSION, rtol=1e-7)
+
+
+def test_provider_applies_the_photon_and_jet_cuts():
+    prov = get_provider("ggyyg-1l")
+    assert prov.columns()[:4] == ["E_g1", "px_g1", "py_g1", "pz_g1"] and len(prov.columns()) == 20
+    x, keep = prov.from_unit(np.random.default_rng(1).uniform(size=(400, 12)))
+    p = prov.momenta(x)[:, 2:]
+    pt, eta, _ = pt_eta_phi(p)
+    assert 0.5 < keep.mean() < 1.0
+    kept = keep
+    assert np.all(np.max(pt[kept, :2], axis=1) > 40) and np.all(np.min(pt[kept, :2], axis=1) > 30)
+    assert np.all(np.abs(eta[kept, :2]) < 2.37) and np.all(pt[kept, 2] > 20)
+    assert not np.any(PhotonJetCut()(p[~kept]))
+    y = prov(x[keep][:2])
+    assert y.shape == (2,) and np.all(y > 0)
