@@ -67,19 +67,32 @@ def diagram(k: np.ndarray, eps_slash, order: tuple[int, ...]) -> np.ndarray:
     r[:, -1] = 0.0
     scale = np.max(np.abs(k[..., 0]), axis=1) ** 2
 
+    half = (n + 1) // 2  # legs σ1 … σ_half on the right, the rest on the left
+
     def numerator(l: np.ndarray, mu2: np.ndarray) -> np.ndarray:
+        """−Tr[ε̸_σn S ⋯ ε̸_σ1 S(l)], μ-even part, as Tr(L·R) of two half chains."""
         mu = np.sqrt(mu2)
         total = 0.0
         for sign in (1.0, -1.0):
             mu5 = sign * 1j * mu[..., None, None] * GAMMA5
-            mat = slash(l + r[:, None, n - 1]) + mu5  # S(l − q_n) = S(l)
-            mat = mat[:, :, None]  # (N, S, H, 4, 4)
-            for pos in range(n):
-                mat = _left(eps_list[order[pos]], mat)
+
+            def prop(pos: int, mu5: np.ndarray = mu5) -> np.ndarray:
+                """S(l − q_pos), pos = 0 … n−1 (q_0 = q_n = 0)."""
+                return slash(l + r[:, None, (pos - 1) % n]) + mu5
+
+            right = prop(0)[:, :, None]  # (N, S, H, 4, 4)
+            for pos in range(half):
+                right = _left(eps_list[order[pos]], right)
+                if pos < half - 1:
+                    right = prop(pos + 1)[:, :, None] @ right
+            left = prop(half)[:, :, None]
+            for pos in range(half, n):
+                left = _left(eps_list[order[pos]], left)
                 if pos < n - 1:
-                    prop = slash(l + r[:, None, pos]) + mu5
-                    mat = prop[:, :, None] @ mat
-            total = total + np.trace(mat, axis1=-2, axis2=-1)
+                    left = prop(pos + 1)[:, :, None] @ left
+            # Tr(L R) for every pair of helicity states; R's legs vary slowest
+            both = np.einsum("nslij,nsrji->nsrl", left, right)
+            total = total + both.reshape(both.shape[0], both.shape[1], -1)
         return -0.5 * total
 
     red = Reduction(r, numerator, scale)

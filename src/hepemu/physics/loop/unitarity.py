@@ -123,37 +123,56 @@ def _basis(m: int, xi: np.ndarray, mu2: np.ndarray) -> np.ndarray:
 
 
 _BUBBLE_DIRECTIONS = np.array(
-    [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1], [1, -1, 2], [2, 1, -1], [-1, 2, 1],
-     [3, -1, 1], [1, 3, -2], [-2, 1, 3], [2, -3, 1]],
+    [
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+        [1, 1, 1],
+        [1, -1, 2],
+        [2, 1, -1],
+        [-1, 2, 1],
+        [3, -1, 1],
+        [1, 3, -2],
+        [-2, 1, 3],
+        [2, -3, 1],
+    ],
     dtype=float,
 )  # generic unit directions: a well-conditioned fit of the ten bubble coefficients
 _BUBBLE_DIRECTIONS /= np.linalg.norm(_BUBBLE_DIRECTIONS, axis=1, keepdims=True)
+_MU2_VALUES = np.array([0.37, 0.81, 1.43]) * 1j + np.array([0.11, -0.29, 0.53])  # × scale
+
+
+_TRIANGLE_ANGLES = 2 * np.pi * (np.arange(7) + 0.31) / 7
+_DIRECTIONS = {
+    4: [np.array([[1.0], [-1.0]])] * 3,
+    # harmonics up to 3 at the first μ²; the μ² terms sit in harmonics 0, ±1 only
+    3: [
+        np.stack([np.cos(_TRIANGLE_ANGLES), np.sin(_TRIANGLE_ANGLES)], axis=-1),
+        np.stack([np.cos(_TRIANGLE_ANGLES[:4]), np.sin(_TRIANGLE_ANGLES[:4])], axis=-1),
+    ],
+    # degree-2 harmonics (nine) at the first μ²; the μ² term sits in the constant only
+    2: [_BUBBLE_DIRECTIONS[:9], _BUBBLE_DIRECTIONS[9:11]],
+}
 
 
 def _samples(m: int, frame: CutFrame, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Points on the cut: ξ (N, S, 5-m) with Σξ² = R(μ²), and μ² (N, S).
 
-    Generic complex μ² values: three on boxes (μ⁴ terms), two on triangles and bubbles, whose
-    residues are at most linear in μ²; seven angles on triangles (harmonics up to 3).
+    Generic complex μ² values (three on boxes for the μ⁴ term, two elsewhere: triangle and
+    bubble residues are at most linear in μ²), and per μ² the directions of
+    :data:`_DIRECTIONS`: a few more samples than coefficients, well conditioned.
     """
     if m == 5:  # the cut fixes l (four conditions) and μ² = l_phys²
         mu2 = mdot(frame.l_phys, frame.l_phys)[:, None].astype(complex)
         return np.zeros((len(scale), 1, 0), dtype=complex), mu2
-    mu_values = (np.array([0.37, 0.81, 1.43]) * 1j + np.array([0.11, -0.29, 0.53]))[
-        : 3 if m == 4 else 2
-    ]
-    mu2 = scale[:, None] * mu_values[None, :]  # (N, M) complex μ²
-    root = np.sqrt(mu2 - mdot(frame.l_phys, frame.l_phys)[:, None])
-    if m == 4:
-        dirs = np.array([[1.0], [-1.0]])
-    elif m == 3:
-        th = 2 * np.pi * (np.arange(7) + 0.31) / 7
-        dirs = np.stack([np.cos(th), np.sin(th)], axis=-1)
-    else:
-        dirs = _BUBBLE_DIRECTIONS
-    xi = root[:, :, None, None] * dirs[None, None, :, :]  # (N, M, D, dim)
-    xi = xi.reshape(len(scale), -1, dirs.shape[1])
-    return xi, np.repeat(mu2, len(dirs), axis=1)
+    l2 = mdot(frame.l_phys, frame.l_phys)
+    xis, mu2s = [], []
+    for value, dirs in zip(_MU2_VALUES, _DIRECTIONS[m], strict=False):
+        mu2 = scale * value  # (N,)
+        root = np.sqrt(mu2 - l2)
+        xis.append(root[:, None, None] * dirs[None, :, :])
+        mu2s.append(np.repeat(mu2[:, None], len(dirs), axis=1))
+    return np.concatenate(xis, axis=1), np.concatenate(mu2s, axis=1)
 
 
 class Reduction:
