@@ -95,8 +95,10 @@ class SkipDNN(nn.Module):
 
 def build_network(n_in: int, spec: dict) -> nn.Module:
     """A network from its JSON-able spec: {"kind": "dnn", "hidden": [...], "activation": …},
-    {"kind": "skdnn", "width": w, "blocks": b, "activation": …} or {"kind": "dipole", …}
-    (the factorisation-aware emulator, ``hepemu.models.dipole_emulator``)."""
+    {"kind": "skdnn", "width": w, "blocks": b, "activation": …}, {"kind": "dipole", …}
+    (the factorisation-aware emulator, ``hepemu.models.dipole_emulator``) or {"kind": "bnn" |
+    "hetero", "hidden", "activation", "last_activation", "prior_sigma"} (networks that
+    predict their own error, ``hepemu.models.bayesian``)."""
     act = spec.get("activation", "leaky_relu")
     if spec["kind"] == "dnn":
         return DNN(n_in, list(spec["hidden"]), act)
@@ -106,4 +108,15 @@ def build_network(n_in: int, spec: dict) -> nn.Module:
         from hepemu.models.dipole_emulator import DipoleEmulator
 
         return DipoleEmulator(n_in, spec)
-    raise ValueError(f"unknown network kind {spec['kind']!r}; use dnn, skdnn or dipole")
+    if spec["kind"] in ("bnn", "hetero"):
+        from hepemu.models.bayesian import BayesianNet, HeteroscedasticNet
+
+        last = spec.get("last_activation")
+        if spec["kind"] == "bnn":
+            return BayesianNet(
+                n_in, list(spec["hidden"]), act, last, float(spec.get("prior_sigma", 1.0))
+            )
+        return HeteroscedasticNet(n_in, list(spec["hidden"]), act, last)
+    raise ValueError(
+        f"unknown network kind {spec['kind']!r}; use dnn, skdnn, dipole, bnn or hetero"
+    )

@@ -4,8 +4,8 @@ Inputs: canonicalised by the declared symmetries (``hepemu.physics.symmetries``)
 named features if declared (``hepemu.physics.features``, e.g. log invariants), then
 standardised (constant columns, e.g. fixed beam momenta, map to 0). Target: divided by a
 reference function named for the provider (``hepemu.physics.references``), transformed
-(``log``, ``arcsinh`` or ``none``) and standardised. Everything needed to undo it is stored
-with the model as JSON.
+(``log``, ``arcsinh``, ``log1p`` = log(1 + y/scale) or ``none``) and standardised.
+Everything needed to undo it is stored with the model as JSON.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from hepemu.physics.features import get_feature
 from hepemu.physics.references import get_reference
 from hepemu.physics.symmetries import get_canonicaliser
 
-TRANSFORMS = ("none", "log", "arcsinh")
+TRANSFORMS = ("none", "log", "arcsinh", "log1p")
+SCALE_RULES = ("median", "min", "std")
 
 
 @dataclass
@@ -33,8 +34,9 @@ class Preprocessing:
     provider: str = ""
     x_mean: list[float] = field(default_factory=list)
     x_std: list[float] = field(default_factory=list)
-    arcsinh_scale: str = "median"  # y_scale: median |y/ref| or, as MT eq. 2.6, its minimum
-    y_scale: float = 1.0  # arcsinh(y / y_scale)
+    # y_scale of arcsinh and log1p: median |y/ref|, its minimum (MT eq. 2.6) or std of y/ref
+    arcsinh_scale: str = "median"
+    y_scale: float = 1.0  # arcsinh(y / y_scale), log(1 + y / y_scale)
     z_mean: float = 0.0
     z_std: float = 1.0
 
@@ -48,8 +50,10 @@ class Preprocessing:
             get_canonicaliser(name)
         if self.features is not None:
             get_feature(self.features)
-        if self.arcsinh_scale not in ("median", "min"):
-            raise ValueError(f"arcsinh_scale must be median or min, got {self.arcsinh_scale!r}")
+        if self.arcsinh_scale not in SCALE_RULES:
+            raise ValueError(
+                f"arcsinh_scale must be one of {', '.join(SCALE_RULES)}, got {self.arcsinh_scale!r}"
+            )
         if self.reference is not None:
             get_reference(self.reference, self.provider)
 
@@ -100,6 +104,10 @@ class Preprocessing:
             return np.log(r)
         if self.target_transform == "arcsinh":
             return np.arcsinh(r / self.y_scale)
+        if self.target_transform == "log1p":
+            if np.any(r <= -self.y_scale):
+                raise ValueError("target_transform log1p needs targets above −scale")
+            return np.log1p(r / self.y_scale)
         return r
 
     def _inverse(self, t: np.ndarray) -> np.ndarray:
@@ -107,6 +115,8 @@ class Preprocessing:
             return np.exp(t)
         if self.target_transform == "arcsinh":
             return np.sinh(t) * self.y_scale
+        if self.target_transform == "log1p":
+            return np.expm1(t) * self.y_scale
         return t
 
     # -- fitting and persistence --------------------------------------------------------
@@ -117,12 +127,14 @@ class Preprocessing:
         self.x_mean = xc.mean(axis=0).tolist()
         self.x_std = np.where(std > 0, std, 1.0).tolist()
         r = np.asarray(y, dtype=float) / self._ref(x)
-        if self.target_transform == "arcsinh":
+        if self.target_transform in ("arcsinh", "log1p"):
             nonzero = np.abs(r[r != 0])
             if nonzero.size == 0:
                 scale = 1.0
             elif self.arcsinh_scale == "min":
                 scale = float(nonzero.min())
+            elif self.arcsinh_scale == "std":
+                scale = float(np.std(r)) or 1.0
             else:
                 scale = float(np.median(nonzero))
             self.y_scale = scale

@@ -4,7 +4,8 @@ Mini-batches come from the dataset's stored train split — held in memory (on t
 device) when it fits ``memory_limit_mb``, else streamed from the HDF5 file in shuffled
 blocks (``hepemu.data.streaming``). Adam with exponential cooling lr → lr_min over
 ``decay_epochs`` (Bishara, Paul & Dy, "Learning rate") or over ``decay_minutes`` of training
-time (for wall-clock budgets), MSE on the preprocessed target, early
+time (for wall-clock budgets), MSE on the preprocessed target (or a network's own ``loss``:
+the Gaussian likelihood of ``hepemu.models.bayesian``), early
 stopping on the validation RMSE with ``patience`` epochs and restore of the best weights
 (ibid., "Training epochs and validation"). Checkpoints are written atomically (every
 ``checkpoint_every_s`` seconds, at the end and on interruption), so a killed run resumes
@@ -298,7 +299,10 @@ class MemberTrainer:
                         break
                     self._set_lr()
                 self.opt.zero_grad(set_to_none=True)
-                loss = torch.mean((self.net(xb) - zb) ** 2)
+                if hasattr(self.net, "loss"):  # networks with their own likelihood (bnn, …)
+                    loss = self.net.loss(xb, zb, len(self.train_rows))
+                else:
+                    loss = torch.mean((self.net(xb) - zb) ** 2)
                 if hasattr(self.net, "penalty") and self.net.penalty_weight > 0:
                     loss = loss + self.net.penalty  # e.g. the dipole emulator's sparsity term
                 loss.backward()
@@ -423,16 +427,35 @@ def fit_networks(
     train = ds.read("inputs", ds.split("train")).reshape(-1, len(cols))
     info = {**run_info(card, ds, train), "members": infos}
     model = NetworkRegressor(nets, card.model.network_spec(), pre, cols, target, info)
-    if members > 1:
+    if model.probabilistic:  # its own error bar, not rescaled; its coverage is recorded
+        record_validation_coverage(model, ds, card.data.max_validation_rows)
+    elif members > 1:
         calibrate_on_validation(model, ds, card.data.max_validation_rows)
     return model
 
 
-def calibrate_on_validation(model: NetworkRegressor, ds: Dataset, max_rows: int) -> None:
-    """Calibrate an ensemble's error bar on (up to ``max_rows`` of) the validation split."""
+def _validation_rows(ds: Dataset, max_rows: int) -> np.ndarray:
     rows = ds.split("validation")
     if len(rows) > max_rows:
         rows = np.sort(np.random.default_rng(2).choice(rows, max_rows, replace=False))
+    return rows
+
+
+def record_validation_coverage(model: NetworkRegressor, ds: Dataset, max_rows: int) -> None:
+    """Store the share of validation points within 1σ and 2σ of a self-aware model."""
+    rows = _validation_rows(ds, max_rows)
+    mean, sigma = model.predict(ds.read("inputs", rows))
+    pull = np.abs(mean - ds.read("targets", rows)) / np.maximum(sigma, np.finfo(float).tiny)
+    model.info["validation_coverage"] = {
+        "1sigma": float(np.mean(pull < 1)),
+        "2sigma": float(np.mean(pull < 2)),
+        "rows": int(len(rows)),
+    }
+
+
+def calibrate_on_validation(model: NetworkRegressor, ds: Dataset, max_rows: int) -> None:
+    """Calibrate an ensemble's error bar on (up to ``max_rows`` of) the validation split."""
+    rows = _validation_rows(ds, max_rows)
     scale = model.calibrate(ds.read("inputs", rows), ds.read("targets", rows))
     model.info["sigma_calibration"] = {
         "scale": scale,

@@ -3,7 +3,9 @@
 [data]            path = "F.h5"                      # a hepemu dataset with a stored split
 [model]           kind = "skdnn"  width = 64  blocks = 4   (or kind = "dnn", hidden = [...];
                   kind = "bdt", max_depth, learning_rate, …;
-                  kind = "dipole", hidden, activation, penalty: the dipole emulator)
+                  kind = "dipole", hidden, activation, penalty: the dipole emulator;
+                  kind = "bnn" | "hetero", hidden, activation, last_activation, prior_sigma:
+                  networks predicting their own error, trained on the Gaussian likelihood)
 [preprocessing]   target_transform = "log"  reference = "gl3"  canonicalise = [...]
                   features = "invariants" | "ee-dipoles" (with kind = "dipole")
 [training]        epochs, batch_size, lr, lr_min, decay_epochs | decay_minutes, patience, …
@@ -32,7 +34,7 @@ class DataSection(_Strict):
 
 
 class ModelSection(_Strict):
-    kind: Literal["dnn", "skdnn", "bdt", "dipole"] = "skdnn"
+    kind: Literal["dnn", "skdnn", "bdt", "dipole", "bnn", "hetero"] = "skdnn"
     hidden: list[int] = Field(default_factory=lambda: [128, 128, 128])
     width: int = Field(64, ge=1)
     blocks: int = Field(4, ge=1)
@@ -45,11 +47,14 @@ class ModelSection(_Strict):
     early_stopping_rounds: int = Field(50, ge=1)
     max_bin: int = Field(1024, ge=2)  # histogram bins per input (XGBoost's default: 256)
     penalty: float = Field(0.0, ge=0)  # dipole emulator: J of the sparsity penalty (MT eq. 2.8)
+    # bnn / hetero: the last hidden layer's activation (the loop-amplitude BNN: softplus)
+    last_activation: str | None = None
+    prior_sigma: float = Field(1.0, gt=0)  # bnn: width of the Gaussian weight prior
 
-    @field_validator("activation")
+    @field_validator("activation", "last_activation")
     @classmethod
-    def _known(cls, v: str) -> str:
-        if v not in ACTIVATIONS:
+    def _known(cls, v: str | None) -> str | None:
+        if v is not None and v not in ACTIVATIONS:
             raise ValueError(f"unknown activation {v!r}; choose from {', '.join(ACTIVATIONS)}")
         return v
 
@@ -61,6 +66,14 @@ class ModelSection(_Strict):
     def network_spec(self) -> dict:
         if self.kind == "dnn":
             return {"kind": "dnn", "hidden": self.hidden, "activation": self.activation}
+        if self.kind in ("bnn", "hetero"):
+            return {
+                "kind": self.kind,
+                "hidden": self.hidden,
+                "activation": self.activation,
+                "last_activation": self.last_activation,
+                "prior_sigma": self.prior_sigma,
+            }
         if self.kind == "dipole":
             return {
                 "kind": "dipole",
@@ -77,12 +90,14 @@ class ModelSection(_Strict):
 
 
 class PreprocessingSection(_Strict):
-    target_transform: Literal["none", "log", "arcsinh"] = "log"
+    target_transform: Literal["none", "log", "arcsinh", "log1p"] = "log"
     standardise_target: bool = True
     reference: str | None = None
     canonicalise: list[str] = Field(default_factory=list)
     features: str | None = None  # e.g. "invariants": log s_ij/Q² (hepemu.physics.features)
-    arcsinh_scale: Literal["median", "min"] = "median"  # arcsinh(y/scale); MT eq. 2.6: min
+    # the scale of arcsinh(y/scale) and log1p: log(1 + y/scale): median or minimum of |y|
+    # (MT eq. 2.6: min), or the standard deviation of y (the loop-amplitude BNN, eq. (15))
+    arcsinh_scale: Literal["median", "min", "std"] = "median"
 
 
 class TrainingSection(_Strict):
