@@ -110,3 +110,50 @@ def test_trainer_fits_self_aware_networks_and_their_errors_cover(tmp_path, kind)
     model.save(tmp_path / "m.safetensors")
     again = NetworkRegressor.load(tmp_path / "m.safetensors")
     np.testing.assert_allclose(again.predict(xt)[0], model.predict(xt)[0], rtol=1e-12)
+
+
+def test_boosting_enlarges_the_train_set_as_configured_and_resumes(tmp_path):
+    from hepemu.training.boosting import fit_boosted
+
+    rng = np.random.default_rng(4)
+    x = rng.random((2000, 2))
+    y = np.exp(2 * x[:, 0]) * (1 + x[:, 1])
+    path = tmp_path / "D.h5"
+    write_dataset(path, x, y, {"columns": ["a", "b"], "target_columns": ["f"]})
+    card = FitCard.model_validate(
+        {
+            "data": {"path": str(path)},
+            "model": {"kind": "bnn", "hidden": [16, 16], "activation": "tanh"},
+            "preprocessing": {"target_transform": "log1p", "arcsinh_scale": "std"},
+            "training": {"epochs": 10, "batch_size": 128, "lr": 3e-3, "threads": 1},
+            "boosting": {
+                "schedule": ["loss", "performance"],
+                "loss_threshold": 0.3,  # low: this short fit's error bar is still generous
+                "epochs_per_cycle": 3,
+                "performance_points": 50,
+                "performance_copies": 3,
+            },
+        }
+    )
+    model = fit_boosted(card, tmp_path / "run")
+    hist = model.info["boosting"]
+    assert [h["mode"] for h in hist] == ["loss", "performance"]
+    n_train = 1600  # the stored 80 % split
+    m1 = np.load(tmp_path / "run" / "cycle1" / "multiplicity.npy")
+    m2 = np.load(tmp_path / "run" / "cycle2" / "multiplicity.npy")
+    assert len(m1) == n_train and set(np.unique(m1)) <= {1, 5}
+    assert (m1 == 5).sum() == hist[0]["flagged"] > 0
+    assert np.sum(m2 - m1) == 50 * 3 and hist[1]["train_rows"] == m2.sum()
+    again = fit_boosted(card, tmp_path / "run")  # finished cycles: nothing is retrained
+    np.testing.assert_allclose(again.predict(x[:20])[0], model.predict(x[:20])[0], rtol=1e-12)
+
+
+def test_boosting_needs_a_self_aware_network(tmp_path):
+    with pytest.raises(ValueError, match="boosting"):
+        FitCard.model_validate(
+            {
+                "data": {"path": str(tmp_path / "D.h5")},
+                "model": {"kind": "dnn"},
+                "boosting": {"schedule": ["loss"]},
+            }
+        )

@@ -131,6 +131,13 @@ def _fit(cfg, out: Path, executor: str, workers: int, scheduler: str | None):
     from hepemu.training.fit import fit_networks
 
     members = cfg.training.members
+    if cfg.boosting.schedule:
+        from hepemu.training.boosting import fit_boosted
+
+        if executor != "serial":
+            fail("boosted training runs its members serially (drop --executor)")
+        with fit_progress(cfg.training.epochs) as cb:
+            return fit_boosted(cfg, out, progress=cb)
     if executor == "serial" and members == 1:
         with fit_progress(cfg.training.epochs) as cb:
             return fit_networks(cfg, out, progress=cb)

@@ -176,10 +176,9 @@ def _read_rows(ds, rows: slice | np.ndarray | None) -> np.ndarray:
         return ds[()]
     if isinstance(rows, slice):
         return ds[rows]
-    order = np.argsort(rows)  # h5py needs increasing indices
-    out = np.empty((len(rows), *ds.shape[1:]), dtype=ds.dtype)
-    out[order] = ds[np.asarray(rows)[order]]
-    return out
+    # h5py needs strictly increasing indices: read each row once, then repeat and reorder
+    unique, inverse = np.unique(np.asarray(rows), return_inverse=True)
+    return ds[unique][inverse]
 
 
 def split_indices(

@@ -129,7 +129,17 @@ class FitState:
 class MemberTrainer:
     """Trains one network of a card; resumable from ``out_dir/checkpoint.pt``."""
 
-    def __init__(self, card: FitCard, pre: Preprocessing, out_dir: str | Path, seed: int) -> None:
+    def __init__(
+        self,
+        card: FitCard,
+        pre: Preprocessing,
+        out_dir: str | Path,
+        seed: int,
+        multiplicity: np.ndarray | None = None,
+        init_from: str | Path | None = None,
+    ) -> None:
+        """``multiplicity``: how often each train-split row enters an epoch (boosting);
+        ``init_from``: a checkpoint whose best weights start a fresh run (warm start)."""
         self.card, self.pre, self.seed = card, pre, seed
         self.out_dir = Path(out_dir)
         t = card.training
@@ -146,11 +156,20 @@ class MemberTrainer:
         self.net = self.net.to(device=self.device, dtype=self.dtype)
         self.opt = torch.optim.Adam(self.net.parameters(), lr=t.lr)
         self.state = FitState()
+        if init_from is not None:
+            blob = torch.load(init_from, map_location="cpu", weights_only=True)
+            self.net.load_state_dict(blob["best"])
         self.best = {k: v.detach().clone() for k, v in self.net.state_dict().items()}
         self.train_rows = self.ds.split("train")
+        if multiplicity is not None:
+            if len(multiplicity) != len(self.train_rows) or np.any(multiplicity < 0):
+                raise ValueError("need one non-negative multiplicity per train-split row")
+            self.train_rows = np.repeat(self.train_rows, multiplicity)
         self._load_validation()
         row_bytes = 8 * (pre.n_features + 1)
         self.in_memory = len(self.train_rows) * row_bytes <= t.memory_limit_mb * 2**20
+        if multiplicity is not None and not self.in_memory:
+            raise ValueError("boosted training needs the train split in memory (memory_limit_mb)")
         self._train_x = self._train_z = None
 
     # -- data -----------------------------------------------------------------------------
@@ -367,10 +386,20 @@ def load_member(card: FitCard, n_inputs: int, out_dir: str | Path) -> torch.nn.M
     return net.eval()
 
 
-def train_member(card_json: str, pre_json: str, out_dir: str, seed: int, progress=None) -> dict:
+def train_member(
+    card_json: str,
+    pre_json: str,
+    out_dir: str,
+    seed: int,
+    progress=None,
+    multiplicity_path: str | None = None,
+    init_from: str | None = None,
+) -> dict:
     """Train (or resume) one member in ``out_dir``; a task for the executors."""
     card = FitCard.model_validate_json(card_json)
-    trainer = MemberTrainer(card, Preprocessing.from_dict(json.loads(pre_json)), out_dir, seed)
+    mult = None if multiplicity_path is None else np.load(multiplicity_path)
+    pre = Preprocessing.from_dict(json.loads(pre_json))
+    trainer = MemberTrainer(card, pre, out_dir, seed, mult, init_from)
     trainer.try_resume()
     st = trainer.train(progress)
     return {
@@ -398,14 +427,24 @@ def fit_networks(
     workers: int = 2,
     scheduler: str | None = None,
     on_member_done=None,
+    multiplicity_path: str | None = None,
+    init_dirs: list[str] | None = None,
 ) -> NetworkRegressor:
-    """Train the card's ensemble (members in parallel with ``processes``/``dask``)."""
+    """Train the card's ensemble (members in parallel with ``processes``/``dask``).
+
+    ``multiplicity_path`` (a ``.npy`` of one count per train-split row) and ``init_dirs``
+    (member directories whose best weights start each member) serve boosted training.
+    """
     out_dir = Path(out_dir)
     ds = Dataset.open(card.data.path)
     pre = run_preprocessing(card, ds, out_dir)
     members = card.training.members
     seeds = [card.training.seed + 7919 * r for r in range(members)]
     dirs = [str(out_dir / f"member{r}") for r in range(members)]
+    inits = [
+        None if init_dirs is None else str(Path(init_dirs[r]) / "checkpoint.pt")
+        for r in range(members)
+    ]
     args = [
         (card.model_dump_json(), json.dumps(pre.to_dict()), dirs[r], seeds[r])
         for r in range(members)
@@ -413,11 +452,11 @@ def fit_networks(
     infos: list[dict] = [{} for _ in range(members)]
     if executor == "serial":
         for r in range(members):
-            infos[r] = train_member(*args[r], progress=progress)
+            infos[r] = train_member(*args[r], progress, multiplicity_path, inits[r])
             if on_member_done is not None:
                 on_member_done(r, infos[r])
     else:
-        tasks = [(*args[r], None, r) for r in range(members)]
+        tasks = [(*args[r], None, multiplicity_path, inits[r], r) for r in range(members)]
         for r, info in map_unordered(_indexed_member, tasks, executor, workers, scheduler):
             infos[r] = info
             if on_member_done is not None:

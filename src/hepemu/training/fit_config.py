@@ -9,6 +9,7 @@
 [preprocessing]   target_transform = "log"  reference = "gl3"  canonicalise = [...]
                   features = "invariants" | "ee-dipoles" (with kind = "dipole")
 [training]        epochs, batch_size, lr, lr_min, decay_epochs | decay_minutes, patience, …
+[boosting]        schedule = ["loss", "performance", …]: boosted training cycles (bnn, hetero)
 """
 
 from __future__ import annotations
@@ -125,11 +126,30 @@ class TrainingSection(_Strict):
         return check_device(v)
 
 
+class BoostingSection(_Strict):
+    """Boosted training (loop-BNN paper, sec. "Boosting"): after the first fit, each cycle of
+    ``schedule`` enlarges the train set and continues training for ``epochs_per_cycle``.
+
+    "loss": points whose weight-sampled pull |t_model(ω)| exceeds ``loss_threshold`` get
+    ``loss_weight − 1`` more copies (their weight in the loss ×``loss_weight``);
+    "performance": the ``performance_points`` points with the largest σ_tot get
+    ``performance_copies`` more copies.
+    """
+
+    schedule: list[Literal["loss", "performance"]] = Field(default_factory=list)
+    loss_threshold: float = Field(2.0, gt=0)
+    loss_weight: int = Field(5, ge=2)
+    performance_points: int = Field(200, ge=1)
+    performance_copies: int = Field(3, ge=1)
+    epochs_per_cycle: int = Field(100, ge=1)
+
+
 class FitCard(_Strict):
     data: DataSection
     model: ModelSection = Field(default_factory=ModelSection)
     preprocessing: PreprocessingSection = Field(default_factory=PreprocessingSection)
     training: TrainingSection = Field(default_factory=TrainingSection)
+    boosting: BoostingSection = Field(default_factory=BoostingSection)
 
     @model_validator(mode="after")
     def _lr_order(self) -> FitCard:
@@ -137,6 +157,8 @@ class FitCard(_Strict):
             raise ValueError("training.lr_min must not exceed training.lr")
         if self.training.decay_epochs is not None and self.training.decay_minutes is not None:
             raise ValueError("give training.decay_epochs or training.decay_minutes, not both")
+        if self.boosting.schedule and self.model.kind not in ("bnn", "hetero"):
+            raise ValueError("[boosting] needs model.kind = 'bnn' or 'hetero' (their σ drives it)")
         p = self.preprocessing
         if self.model.kind == "dipole" and (
             p.features not in DIPOLE_FEATURES or p.target_transform != "arcsinh" or p.reference

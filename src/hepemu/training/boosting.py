@@ -1,0 +1,96 @@
+"""Boosted training of self-aware networks (Badger, Butter, Luchmann, Pitz & Plehn, "Loop
+amplitudes from precision networks", sec. "Boosting", ../shared/papers).
+
+Cycle 0 is the ordinary fit. Each further cycle of ``[boosting] schedule`` looks at the train
+split through the current model and adds copies of rows: "loss" boosting gives the rows
+whose weight-sampled pull |t_model(ω)| = |Ā(ω) − A|/σ_model(ω) (preprocessed scale, one ω)
+exceeds the threshold ``loss_weight − 1`` more copies (eq. (19): their loss weight grows);
+"performance" boosting copies the rows of largest σ_tot. Training then continues from the
+previous cycle's best weights on the enlarged set (the KL term sees its size). Every cycle
+lives in ``out_dir/cycle<k>`` with its multiplicities, so an interrupted run resumes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from hepemu.data.dataset import Dataset
+from hepemu.models.regressor import NetworkRegressor
+from hepemu.training.fit import fit_networks, run_preprocessing
+from hepemu.training.fit_config import FitCard
+
+
+@torch.no_grad()
+def weight_sampled_pulls(model: NetworkRegressor, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """t_model(ω) per row on the preprocessed scale, one weight draw per member (max |t|)."""
+    dtype, device = model._dtype_device()
+    xt = torch.as_tensor(model.pre.encode_x(x), dtype=dtype, device=device)
+    z = model.pre.encode_y(x, y)
+    pulls = []
+    for net in model.members:
+        mean, logvar = net.heads(xt, sample=getattr(net, "bayesian", False))
+        m, s = mean.double().cpu().numpy(), torch.exp(0.5 * logvar).double().cpu().numpy()
+        pulls.append((m - z) / s)
+    stacked = np.array(pulls)
+    return stacked[np.argmax(np.abs(stacked), axis=0), np.arange(len(x))]
+
+
+def next_multiplicity(
+    card: FitCard, model: NetworkRegressor, ds: Dataset, mult: np.ndarray, mode: str, seed: int
+) -> tuple[np.ndarray, dict]:
+    """The multiplicities of the next cycle and what changed."""
+    b = card.boosting
+    rows = ds.split("train")
+    x, y = ds.read("inputs", rows), ds.read("targets", rows)
+    new = mult.copy()
+    if mode == "loss":
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            t = weight_sampled_pulls(model, x, y)
+        flagged = np.abs(t) > b.loss_threshold
+        new[flagged] += b.loss_weight - 1
+        return new, {"mode": mode, "flagged": int(flagged.sum())}
+    sigma = model.uncertainties(x, samples=20, seed=seed)["sigma_tot"]
+    top = np.argsort(-sigma)[: b.performance_points]
+    new[top] += b.performance_copies
+    return new, {"mode": mode, "flagged": int(len(top))}
+
+
+def fit_boosted(card: FitCard, out_dir: str | Path, progress=None) -> NetworkRegressor:
+    """Cycle 0 (the card's fit), then one boosted cycle per ``[boosting] schedule`` entry."""
+    out_dir = Path(out_dir)
+    ds = Dataset.open(card.data.path)
+    pre = run_preprocessing(card, ds, out_dir)
+    model = fit_networks(card, out_dir / "cycle0", progress)
+    mult = np.ones(len(ds.split("train")), dtype=np.int64)
+    cycle_card = card.model_copy(
+        update={
+            "training": card.training.model_copy(update={"epochs": card.boosting.epochs_per_cycle})
+        }
+    )
+    history = []
+    for k, mode in enumerate(card.boosting.schedule, start=1):
+        cdir = out_dir / f"cycle{k}"
+        cdir.mkdir(parents=True, exist_ok=True)
+        mpath = cdir / "multiplicity.npy"
+        if mpath.exists():  # a resumed run keeps the cycle's train set
+            mult = np.load(mpath)
+            change = json.loads((cdir / "boost.json").read_text())
+        else:
+            mult, change = next_multiplicity(card, model, ds, mult, mode, seed=k)
+            np.save(mpath, mult)
+            (cdir / "boost.json").write_text(json.dumps(change))
+        (cdir / "preprocessing.json").write_text(json.dumps(pre.to_dict()))
+        prev = out_dir / f"cycle{k - 1}"
+        init = [str(prev / f"member{r}") for r in range(card.training.members)]
+        model = fit_networks(
+            cycle_card, cdir, progress, multiplicity_path=str(mpath), init_dirs=init
+        )
+        history.append({**change, "train_rows": int(mult.sum())})
+    model.info["boosting"] = history
+    model.info["card"] = json.loads(card.model_dump_json())
+    return model
