@@ -6,7 +6,8 @@ split through the current model and adds copies of rows: "loss" boosting gives t
 whose weight-sampled pull |t_model(ω)| = |Ā(ω) − A|/σ_model(ω) (preprocessed scale, one ω)
 exceeds the threshold ``loss_weight − 1`` more copies (eq. (19): their loss weight grows);
 "performance" boosting copies the rows of largest σ_tot. Training then continues from the
-previous cycle's best weights on the enlarged set (the KL term sees its size). Every cycle
+previous cycle's best weights on the enlarged set (the KL term sees its size), as a
+fine-tuning (:func:`cycle_training`). Every cycle
 lives in ``out_dir/cycle<k>`` with its multiplicities, so an interrupted run resumes.
 """
 
@@ -60,6 +61,22 @@ def next_multiplicity(
     return new, {"mode": mode, "flagged": int(len(top))}
 
 
+def cycle_training(card: FitCard):
+    """A cycle fine-tunes a trained network: ``epochs_per_cycle`` epochs from a tenth of the
+    card's learning rate cooled to lr_min over them (no wall-clock schedule or limit)."""
+    t, b = card.training, card.boosting
+    return t.model_copy(
+        update={
+            "epochs": b.epochs_per_cycle,
+            "decay_epochs": b.epochs_per_cycle,
+            "decay_minutes": None,
+            "max_minutes": None,
+            "lr": max(t.lr / 10, t.lr_min),
+            "patience": b.epochs_per_cycle,
+        }
+    )
+
+
 def fit_boosted(card: FitCard, out_dir: str | Path, progress=None) -> NetworkRegressor:
     """Cycle 0 (the card's fit), then one boosted cycle per ``[boosting] schedule`` entry."""
     out_dir = Path(out_dir)
@@ -67,11 +84,7 @@ def fit_boosted(card: FitCard, out_dir: str | Path, progress=None) -> NetworkReg
     pre = run_preprocessing(card, ds, out_dir)
     model = fit_networks(card, out_dir / "cycle0", progress)
     mult = np.ones(len(ds.split("train")), dtype=np.int64)
-    cycle_card = card.model_copy(
-        update={
-            "training": card.training.model_copy(update={"epochs": card.boosting.epochs_per_cycle})
-        }
-    )
+    cycle_card = card.model_copy(update={"training": cycle_training(card)})
     history = []
     for k, mode in enumerate(card.boosting.schedule, start=1):
         cdir = out_dir / f"cycle{k}"

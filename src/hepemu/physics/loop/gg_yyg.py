@@ -85,7 +85,8 @@ def colour_stripped(k: np.ndarray, ref: np.ndarray | None = None) -> np.ndarray:
         box_legs = [fermion_loop.slash(j.reshape(len(k), 4, 4)), legs[c], legs[2], legs[3]]
         box = 0.0
         for rest in permutations(range(1, 4)):
-            box = box + fermion_loop.diagram(box_k, box_legs, (0, *rest))
+            if rest[0] < rest[-1]:  # the reversed loop is equal (Furry, (−1)⁴): counted twice
+                box = box + 2 * fermion_loop.diagram(box_k, box_legs, (0, *rest))
         box = box.reshape(len(k), 2, 2, 2, 2, 2, 3)  # (h_a, h_b, h_c, h_2, h_3)
         axes = {a: 1, b: 2, c: 3, 2: 4, 3: 5}
         total = total + np.transpose(box, (0, *(axes[i] for i in range(5)), 6))
