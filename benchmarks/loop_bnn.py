@@ -34,7 +34,9 @@ from rich.table import Table
 
 from hepemu.data.dataset import Dataset, write_dataset
 from hepemu.data.generate import GenerationPlan, generate
+from hepemu.evaluation.plots import distributions_with_bands
 from hepemu.evaluation.regression import coverage, deltas, time_per_point_us
+from hepemu.physics.cuts import pt_eta_phi
 from hepemu.physics.providers import get_provider
 from hepemu.training.boosting import fit_boosted
 from hepemu.training.fit import fit_networks
@@ -165,6 +167,22 @@ def scores(model, x: np.ndarray, y: np.ndarray, samples: int) -> dict:
     return res
 
 
+def distributions(model, x: np.ndarray, y: np.ndarray, kind: str, args) -> Path:
+    """p_T and η of the photons and the jet, weighted by the truth and by the surrogate's draws
+    (flat RAMBO phase space: |M|² is the event weight up to a constant)."""
+    p = x.reshape(len(x), 5, 4)[:, 2:]
+    pt, eta, _ = pt_eta_phi(p)
+    obs = {
+        "p_T,γ1 [GeV]": np.max(pt[:, :2], axis=1),
+        "η_γ1": eta[np.arange(len(x)), np.argmax(pt[:, :2], axis=1)],
+        "p_T,j [GeV]": pt[:, 2],
+        "η_j": eta[:, 2],
+    }
+    draws, _ = model.draws(x, samples=args.samples)
+    out = Path(args.out).with_name(f"loop_bnn-{kind}-distributions.png")
+    return distributions_with_bands(obs, y, draws, out, title=f"{PROCESS}: {LABELS[kind]}")
+
+
 LABELS = {
     "bnn": "Bayesian network",
     "boosted": "Bayesian network, boosted",
@@ -192,6 +210,8 @@ def main(argv=None) -> None:
             res["train_s"] = time.perf_counter() - t1
             if kind == "boosted":
                 res["boosting"] = model.info.get("boosting")
+            if n == max(args.sizes):
+                res["plot"] = str(distributions(model, x_test, y_test, kind, args))
             results.setdefault(str(n), {})[LABELS[kind]] = res
             print_row(n, LABELS[kind], res)
     write_json(

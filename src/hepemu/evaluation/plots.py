@@ -261,3 +261,53 @@ def dataset_overview(
         head += "\nconstant: " + ", ".join(fixed[:8]) + (" …" if len(fixed) > 8 else "")
     fig.suptitle(head, fontsize=9)
     return _save(fig, out)
+
+
+def distributions_with_bands(
+    observables: dict[str, np.ndarray],
+    truth_weights: np.ndarray,
+    draws: np.ndarray,
+    out: str | Path,
+    bins: int = 30,
+    title: str = "",
+) -> Path:
+    """Histograms of observables weighted by the truth and by a surrogate, with its band.
+
+    ``draws`` (K, N): the surrogate's weights per draw (Bayesian weight samples or ensemble
+    members); the line is their mean histogram, the band ± their spread per bin (as the
+    loop-BNN paper's sampled histograms). Lower panels: surrogate / truth.
+    """
+    names = list(observables)
+    fig, axes = plt.subplots(
+        2,
+        len(names),
+        figsize=(4 * len(names), 4.5),
+        sharex="col",
+        gridspec_kw={"height_ratios": [3, 1]},
+        squeeze=False,
+    )
+    for j, name in enumerate(names):
+        v = np.asarray(observables[name], dtype=float)
+        edges = np.histogram_bin_edges(v, bins=bins)
+        truth, _ = np.histogram(v, edges, weights=truth_weights)
+        per_draw = np.array([np.histogram(v, edges, weights=w)[0] for w in draws])
+        mean, spread = per_draw.mean(axis=0), per_draw.std(axis=0)
+        centres = 0.5 * (edges[1:] + edges[:-1])
+        top, bottom = axes[0, j], axes[1, j]
+        top.stairs(truth, edges, color="k", label="truth")
+        top.stairs(mean, edges, color="C0", label="surrogate")
+        top.fill_between(centres, mean - spread, mean + spread, step="mid", color="C0", alpha=0.3)
+        top.set_yscale("log")
+        top.set_title(name)
+        ratio = np.divide(mean, truth, out=np.full_like(mean, np.nan), where=truth > 0)
+        band = np.divide(spread, truth, out=np.full_like(mean, np.nan), where=truth > 0)
+        bottom.stairs(ratio, edges, color="C0")
+        bottom.fill_between(centres, ratio - band, ratio + band, step="mid", color="C0", alpha=0.3)
+        bottom.axhline(1.0, color="k", lw=0.8)
+        bottom.set_ylabel("surrogate / truth")
+        bottom.set_xlabel(name)
+    axes[0, 0].legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return _save(fig, Path(out))

@@ -77,47 +77,51 @@ class NetworkRegressor:
         return bool(getattr(self.members[0], "probabilistic", False))
 
     @torch.no_grad()
-    def uncertainties(
+    def draws(
         self, x: np.ndarray, samples: int = 50, batch: int = 65536, seed: int = 0
-    ) -> dict[str, np.ndarray]:
-        """⟨A⟩, σ_model, σ_pred and σ_tot on the truth scale (loop-BNN paper, eqs. (8)–(11)).
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Ā(ω) and σ_model(ω)² on the truth scale for every draw, each (draws, N).
 
         Every Bayesian member is sampled ``samples`` times (weights ω ~ q), a deterministic
-        one once; each draw gives Ā(ω) and σ_model(ω), both mapped back through the target
-        preprocessing (σ by the half-width of the image of z ± σ_z). ⟨A⟩ is the mean of
-        the Ā, σ_pred their spread (across draws and members: a deep ensemble's spread),
-        σ_model² the mean of σ_model(ω)², σ_tot² = σ_model² + σ_pred². Reproducible
-        (``seed``).
+        one once; σ_model(ω) is mapped back through the target preprocessing as the
+        half-width of the image of z ± σ_z. Reproducible (``seed``).
         """
         if not self.probabilistic:
             raise ValueError("this model's networks do not predict their own error")
         x = np.atleast_2d(np.asarray(x, dtype=float))
         dtype, device = self._dtype_device()
         enc = self.pre.encode_x(x)
-        draws, var_model = [], []
+        means, var_model = [], []
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             for net in self.members:
-                for _ in range(samples if getattr(net, "bayesian", False) else 1):
-                    mean_z = np.empty(len(x))
-                    sig_z = np.empty(len(x))
+                bayes = getattr(net, "bayesian", False)
+                for _ in range(samples if bayes else 1):
+                    mean_z, sig_z = np.empty(len(x)), np.empty(len(x))
                     for start in range(0, len(x), batch):
                         xt = torch.as_tensor(enc[start : start + batch], dtype=dtype, device=device)
-                        m, logvar = net.heads(xt, sample=getattr(net, "bayesian", False))
+                        m, logvar = net.heads(xt, sample=bayes)
                         mean_z[start : start + batch] = m.double().cpu().numpy()
                         sig_z[start : start + batch] = (
                             torch.exp(0.5 * logvar).double().cpu().numpy()
                         )
-                    a = self.pre.decode_y(x, mean_z)
                     hi, lo = self.pre.decode_y(x, np.stack([mean_z + sig_z, mean_z - sig_z]))
-                    draws.append(a)
+                    means.append(self.pre.decode_y(x, mean_z))
                     var_model.append((0.5 * np.abs(hi - lo)) ** 2)
-        draws_a = np.array(draws)
-        mean = draws_a.mean(axis=0)
-        sigma_pred = draws_a.std(axis=0)
-        sigma_model = np.sqrt(np.mean(var_model, axis=0))
+        return np.array(means), np.array(var_model)
+
+    def uncertainties(
+        self, x: np.ndarray, samples: int = 50, batch: int = 65536, seed: int = 0
+    ) -> dict[str, np.ndarray]:
+        """⟨A⟩, σ_model, σ_pred and σ_tot on the truth scale (loop-BNN paper, eqs. (8)–(11)):
+        ⟨A⟩ is the mean of the draws Ā(ω) (:meth:`draws`), σ_pred their spread (across
+        weight draws and members: a deep ensemble's spread), σ_model² the mean of
+        σ_model(ω)², σ_tot² = σ_model² + σ_pred²."""
+        means, var_model = self.draws(x, samples, batch, seed)
+        sigma_model = np.sqrt(var_model.mean(axis=0))
+        sigma_pred = means.std(axis=0)
         return {
-            "mean": mean,
+            "mean": means.mean(axis=0),
             "sigma_model": sigma_model,
             "sigma_pred": sigma_pred,
             "sigma_tot": np.sqrt(sigma_model**2 + sigma_pred**2),
