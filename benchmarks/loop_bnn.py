@@ -199,6 +199,8 @@ def main(argv=None) -> None:
     master = master_dataset(args, workdir)
     files, x_test, y_test = subsets(master, args, workdir)
     truth_s = time.perf_counter() - t0
+    truth = get_provider(PROCESS)
+    truth_us = time_per_point_us(truth, x_test[:64], repeats=3)
     results: dict = {}
     for n, path in files.items():
         for kind in args.models:
@@ -221,6 +223,7 @@ def main(argv=None) -> None:
             "results": results,
             "test_points": len(y_test),
             "truth_generation_s": truth_s,
+            "truth_us_per_point": truth_us,  # median of 3, one batch of 64 points
             "args": {k: v for k, v in vars(args).items()},
             "command": "python " + " ".join(shlex.quote(a) for a in sys.argv),
         },

@@ -157,3 +157,14 @@ def test_boosting_needs_a_self_aware_network(tmp_path):
                 "boosting": {"schedule": ["loss"]},
             }
         )
+
+
+def test_distributions_with_bands_draws_truth_and_band(tmp_path):
+    from hepemu.evaluation.plots import distributions_with_bands
+
+    rng = np.random.default_rng(0)
+    v = rng.normal(size=500)
+    truth = np.exp(-v)
+    draws = truth * (1 + 0.01 * rng.normal(size=(8, 500)))
+    out = distributions_with_bands({"v": v, "|v|": np.abs(v)}, truth, draws, tmp_path / "d.png")
+    assert out.exists() and out.stat().st_size > 10_000
