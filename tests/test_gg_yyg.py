@@ -79,13 +79,22 @@ def _boost(p, b):
     return np.concatenate([(g * (p[..., 0] + bp))[..., None], v], axis=-1)
 
 
-def test_soft_gluon_limit_is_eikonal_times_gg_to_yy():
-    """|M₅|² → 4πα_s 2C_A (p₁·p₂)/((p₁·k)(p₂·k)) |M(gg → γγ)|², deviation O(λ)."""
+def test_mu_independence_as_scaling():
+    """μ is fixed (1 GeV): rescaling every momentum by λ must scale 𝒜 by exactly 1/λ (its mass
+    dimension), which holds only if no ln μ² survives (the poles cancel)."""
+    k = outgoing(physical(1, seed=8))
+    a = gg_yyg.colour_stripped(k)[..., 2]
+    b = gg_yyg.colour_stripped(3.7 * k)[..., 2]
+    scale = np.abs(a).max()  # a surviving ln μ² would change 𝒜 at O(1); the engine: ~1e-6
+    np.testing.assert_allclose(np.abs(b) * 3.7, np.abs(a), atol=1e-5 * scale)
+
+
+def soft_points(lams):
+    """g g → γ γ (fixed angles) plus a gluon of energy λ√s/2, momenta rebalanced."""
     th, ph = 1.1, 0.4
     n3 = np.array([np.sin(th) * np.cos(ph), np.sin(th) * np.sin(ph), np.cos(th)])
     nk = np.array([0.3, -0.5, 0.81]) / np.linalg.norm([0.3, -0.5, 0.81])
     five, four = [], []
-    lams = [1e-2, 1e-3]
     for lam in lams:
         k = lam * E * np.concatenate([[1.0], nk])
         q = BEAMS.sum(axis=0) - k
@@ -94,18 +103,37 @@ def test_soft_gluon_limit_is_eikonal_times_gg_to_yy():
         p4 = _boost(m / 2 * np.concatenate([[1.0], -n3]), q[1:] / q[0])
         five.append(np.stack([*BEAMS, p3, p4, k]))
         four.append(np.stack([*BEAMS, p3, p4]))
-    p5, p4 = np.array(five), np.array(four)
+    return np.array(five), np.array(four)
+
+
+def eikonal(p5):
     k5 = p5[:, 4]
-    eikonal = (
-        4
-        * np.pi
-        * gg_yy.ALPHA_S
-        * 2
-        * 3
-        * dot(p5[:, 0], p5[:, 1])
-        / (dot(p5[:, 0], k5) * dot(p5[:, 1], k5))
-    )
-    ratio = gg_yyg.msq(p5) / (eikonal * gg_yy.msq(p4))
+    return dot(p5[:, 0], p5[:, 1]) / (dot(p5[:, 0], k5) * dot(p5[:, 1], k5))
+
+
+def test_soft_limit_helicity_by_helicity():
+    """Σ_h₅ |𝒜(h, h₅)|² → 128 (p₁·p₂)/((p₁·k)(p₂·k)) |M⁽¹⁾(h)|² for each of the 16 hard
+    helicities, M⁽¹⁾ the analytic g g → γ γ amplitudes of BDD (2001) (the colour and coupling
+    factors: 24π α²α_s³ on the left, 4πα_s·2C_A·128 α²α_s² on the right). The approach is
+    O(λ) with helicity-dependent slopes (up to ~20 λ for the smallest amplitudes)."""
+    p5, p4 = soft_points([1e-2, 1e-3])
+    amp = gg_yyg.colour_stripped(outgoing(p5))[..., 2]  # (2, 2, 2, 2, 2, 2)
+    summed = np.sum(np.abs(amp) ** 2, axis=-1)  # over the soft gluon's helicity
+    analytic = gg_yy.helicity_amplitudes(p4)
+    off = []
+    for hel, m1 in analytic.items():
+        idx = tuple(0 if h > 0 else 1 for h in hel)
+        ratio = summed[(slice(None), *idx)] / (128 * eikonal(p5) * np.abs(m1) ** 2)
+        off.append(np.abs(ratio - 1))
+    off = np.array(off)  # (16 helicities, 2 values of λ)
+    assert off[:, 1].max() < 0.03
+    assert off[:, 1].mean() < 0.3 * off[:, 0].mean()
+
+
+def test_soft_gluon_limit_is_eikonal_times_gg_to_yy():
+    """|M₅|² → 4πα_s 2C_A (p₁·p₂)/((p₁·k)(p₂·k)) |M(gg → γγ)|², deviation O(λ)."""
+    p5, p4 = soft_points([1e-2, 1e-3])
+    ratio = gg_yyg.msq(p5) / (4 * np.pi * gg_yy.ALPHA_S * 2 * 3 * eikonal(p5) * gg_yy.msq(p4))
     deviation = np.abs(ratio - 1)
     assert deviation[1] < 5e-3
     assert deviation[1] < 0.3 * deviation[0]  # shrinks with λ (here ~λ)
