@@ -109,6 +109,9 @@ def eval_cmd(
     for what, bad in problems.items():
         flag_rows(bad, what, strict, "their values are not to be trusted")
     msq, msq_err = evaluate(table.params)
+    unstable = ~np.isfinite(msq)
+    if process is not None and unstable.any():  # a truth that refuses rather than guesses
+        flag_rows(unstable, "where the truth is numerically unstable", False, "msq is nan there")
     try:
         write_points(output, table, {"msq": msq, "msq_err": msq_err})
     except (OSError, InputError) as exc:

@@ -309,6 +309,7 @@ LOOP_PROCESSES: dict[str, tuple[int, Callable, str, str]] = {
     ),
 }
 LOOP_CHUNK = 64  # points per evaluation of a numerically reduced loop (bounds memory)
+LOOP_TOLERANCE = 1e-5  # relative error above which a numerically reduced |M|² is NaN
 
 
 @dataclass(frozen=True)
@@ -358,7 +359,10 @@ class LoopProvider:
         fn = LOOP_PROCESSES[self.process][1]
         if len(p) == 0:
             return np.zeros(0)
-        return np.concatenate([fn(p[i : i + LOOP_CHUNK]) for i in range(0, len(p), LOOP_CHUNK)])
+        opts = {"tolerance": LOOP_TOLERANCE} if self.process == "ggyyg-1l" else {}
+        return np.concatenate(
+            [fn(p[i : i + LOOP_CHUNK], **opts) for i in range(0, len(p), LOOP_CHUNK)]
+        )
 
     def metadata(self) -> dict[str, Any]:
         n_out, _, description, method = LOOP_PROCESSES[self.process]
@@ -369,6 +373,13 @@ class LoopProvider:
             "conventions": "summed over final and averaged over initial helicities and "
             "colours, x 1/2 for the identical photons; alpha = 1/137.036, alpha_s = 0.118, "
             "sum of Q_q^2 over u, d, s, c, b; the first gluon along +z",
+            "numerical_stability": (
+                f"ggyyg-1l: NaN (and left out of datasets, counted as rejected_nonfinite) "
+                f"where the estimated relative error exceeds {LOOP_TOLERANCE:g} "
+                "(ill-conditioned reduction: near-planar events and the like)"
+                if self.process == "ggyyg-1l"
+                else "analytic"
+            ),
             "sqrt_s": self.sqrt_s,
             "cuts": repr(self.cut),
             "phase_space": "RAMBO (massless)",

@@ -43,7 +43,13 @@ def helicity_polarisations(k: np.ndarray, ref: np.ndarray) -> np.ndarray:
     return np.stack([slash(ep), slash(em)], axis=2)
 
 
-def diagram(k: np.ndarray, eps_slash, order: tuple[int, ...]) -> np.ndarray:
+def diagram(
+    k: np.ndarray,
+    eps_slash,
+    order: tuple[int, ...],
+    variant: int = 0,
+    stats: dict | None = None,
+) -> np.ndarray:
     """R_σ for one ordering and every helicity: (N, h₁, …, h_n, 3), legs in natural order.
 
     Parameters
@@ -55,6 +61,11 @@ def diagram(k: np.ndarray, eps_slash, order: tuple[int, ...]) -> np.ndarray:
         array (N, n, h, 4, 4)).
     order
         The cyclic order σ of the legs along the fermion line.
+    variant
+        The reduction's set of μ² samples (0 or 1: independent evaluations).
+    stats
+        If given, ``stats["gram_condition"]`` becomes the pointwise maximum of its value
+        and this diagram's largest Gram condition number.
     """
     eps_list = (
         [eps_slash[:, j] for j in range(k.shape[1])]
@@ -95,8 +106,12 @@ def diagram(k: np.ndarray, eps_slash, order: tuple[int, ...]) -> np.ndarray:
             total = total + both.reshape(both.shape[0], both.shape[1], -1)
         return -0.5 * total
 
-    red = Reduction(r, numerator, scale)
-    out = red.run()  # (N, Π h, 3), helicity axes in σ order (first leg slowest)
+    red = Reduction(r, numerator, scale, variant)
+    out = red.run()
+    if stats is not None:
+        stats["gram_condition"] = np.maximum(
+            stats.get("gram_condition", 1.0), red.gram_condition
+        )  # (N, Π h, 3), helicity axes in σ order (first leg slowest)
     sizes = [eps_list[j].shape[1] for j in order]
     shaped = out.reshape((len(k), *sizes, 3))
     inverse = np.argsort(order)

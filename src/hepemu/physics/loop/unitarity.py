@@ -5,9 +5,9 @@ l²), the numerator is sampled on the solutions of multiple cuts, top-down, and 
 fitted in the standard basis of irreducible and spurious terms (Ossola, Papadopoulos &
 Pittau, Nucl. Phys. B763 (2007) 147; in D dimensions with μ²: Ellis, Giele, Kunszt &
 Melnikov, Nucl. Phys. B822 (2009) 270, sec. 3): box d₀ + d₁ξ + μ²(d₂ + d₃ξ) + μ⁴d₄,
-triangle c₀ + 6 spurious + μ²(c₇ + c₈ξ₁ + c₉ξ₂), bubble b₀ + 8 spurious + μ²b₉. Then
-A = Σ d₀ I₄ + Σ c₀ I₃ + Σ b₀ I₂ − d₄/6 + c₇/2 − s b₉/6 (the rational terms of
-:mod:`scalar_integrals`). Here up to four propagators (boxes); pentagons come next.
+triangle c₀ + 6 spurious + μ²(c₇ + c₈ξ₁ + c₉ξ₂), bubble b₀ + 8 spurious + μ²b₉, pentagon
+a constant e. Then A = Σ d₀ I₄ + Σ c₀ I₃ + Σ b₀ I₂ − d₄/6 + c₇/2 − s b₉/6 (the rational
+terms of :mod:`scalar_integrals`) + e I₅, I₅ reduced to boxes (up to O(ε)).
 Everything is vectorised over points and over a trailing axis of numerator components
 (e.g. helicity configurations).
 """
@@ -45,7 +45,8 @@ class CutFrame:
         self.base = r[:, subset[0]]  # (N, 4)
         k = np.stack([r[:, j] - self.base for j in subset[1:]], axis=1)  # (N, m-1, 4)
         gram = mdot(k[:, :, None], k[:, None, :])  # (N, m-1, m-1)
-        self.gram_inv = np.linalg.inv(gram)
+        self.condition = np.linalg.cond(gram)
+        self.gram_inv = np.linalg.pinv(gram)  # no exception at exactly degenerate points
         b = -0.5 * mdot(k, k)
         coef = np.einsum("njk,nk->nj", self.gram_inv, b)
         self.l_phys = np.einsum("nj,njm->nm", coef, k)
@@ -139,7 +140,11 @@ _BUBBLE_DIRECTIONS = np.array(
     dtype=float,
 )  # generic unit directions: a well-conditioned fit of the ten bubble coefficients
 _BUBBLE_DIRECTIONS /= np.linalg.norm(_BUBBLE_DIRECTIONS, axis=1, keepdims=True)
-_MU2_VALUES = np.array([0.37, 0.81, 1.43]) * 1j + np.array([0.11, -0.29, 0.53])  # × scale
+# μ² sample values (× scale); a second set ("variant" 1) gives an independent evaluation
+_MU2_VALUES = (
+    np.array([0.37, 0.81, 1.43]) * 1j + np.array([0.11, -0.29, 0.53]),
+    np.array([0.62, -0.44, 1.17]) * 1j + np.array([-0.23, 0.71, 0.35]),
+)
 
 
 _TRIANGLE_ANGLES = 2 * np.pi * (np.arange(7) + 0.31) / 7
@@ -155,7 +160,9 @@ _DIRECTIONS = {
 }
 
 
-def _samples(m: int, frame: CutFrame, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _samples(
+    m: int, frame: CutFrame, scale: np.ndarray, variant: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Points on the cut: ξ (N, S, 5-m) with Σξ² = R(μ²), and μ² (N, S).
 
     Generic complex μ² values (three on boxes for the μ⁴ term, two elsewhere: triangle and
@@ -167,7 +174,7 @@ def _samples(m: int, frame: CutFrame, scale: np.ndarray) -> tuple[np.ndarray, np
         return np.zeros((len(scale), 1, 0), dtype=complex), mu2
     l2 = mdot(frame.l_phys, frame.l_phys)
     xis, mu2s = [], []
-    for value, dirs in zip(_MU2_VALUES, _DIRECTIONS[m], strict=False):
+    for value, dirs in zip(_MU2_VALUES[variant], _DIRECTIONS[m], strict=False):
         mu2 = scale * value  # (N,)
         root = np.sqrt(mu2 - l2)
         xis.append(root[:, None, None] * dirs[None, :, :])
@@ -176,12 +183,20 @@ def _samples(m: int, frame: CutFrame, scale: np.ndarray) -> tuple[np.ndarray, np
 
 
 class Reduction:
-    """Integrand reduction of one diagram: offsets r (N, n, 4), numerator N(l, μ²)."""
+    """Integrand reduction of one diagram: offsets r (N, n, 4), numerator N(l, μ²).
 
-    def __init__(self, r: np.ndarray, numerator: Numerator, scale: np.ndarray):
+    ``variant`` picks the set of μ² sample values (0 or 1: two independent evaluations);
+    after :meth:`run`, ``gram_condition`` (N,) is the largest condition number of the Gram
+    matrices of the cuts, the usual predictor of lost digits (near-planar pentagons,
+    two-mass triangles of nearly equal masses, …).
+    """
+
+    def __init__(self, r: np.ndarray, numerator: Numerator, scale: np.ndarray, variant: int = 0):
         self.r = np.asarray(r, dtype=float)
         self.numerator = numerator
         self.scale = np.asarray(scale, dtype=float)
+        self.variant = variant
+        self.gram_condition = np.ones(len(self.r))
         self.n_props = self.r.shape[1]
         if self.n_props > 5:
             raise NotImplementedError("more than five propagators")
@@ -215,7 +230,8 @@ class Reduction:
                     continue  # scaleless: its integral and its μ² term vanish
                 frame = CutFrame(self.r, subset)
                 self.frames[subset] = frame
-                xi, mu2 = _samples(m, frame, self.scale)
+                self.gram_condition = np.maximum(self.gram_condition, frame.condition)
+                xi, mu2 = _samples(m, frame, self.scale, self.variant)
                 l = frame.l_of(xi)
                 value = self.numerator(l, mu2)
                 for j in range(self.n_props):
