@@ -1,13 +1,15 @@
 """Benchmark: loop-amplitude surrogates that know their error (one-loop g g → γ γ g).
 
-Models, trained on the same data with the same wall-clock budget each (the ensemble's members
-share it): a Bayesian network (the paper's 4 layers {20, 20, 30, 40}, tanh, softplus on the
-last hidden layer, inputs = the 20 momentum components standardised, target log(1 + A/σ_A)
-standardised), the same network after boosted training (loss cycles, then performance
-cycles), and a deep ensemble of deterministic heteroscedastic networks. Scored on one test
-set: Δ = A_NN/A_true − 1 (its central 68 % |Δ|, and on the largest 1 % of amplitudes), the
-pulls t = (⟨A⟩ − A)/σ for σ_tot, σ_model, σ_pred (width = half the 16–84 % interval), and the
-coverage of σ_tot at 1σ and 2σ; for 9 k, 30 k and 90 k training points.
+Models, trained on the same data, each fit with the same wall-clock budget (the ensemble's
+members share it; the boosted network then fine-tunes for its cycles' epochs on top, so its
+training time, recorded as train_s, is longer): a Bayesian network (the paper's 4 layers
+{20, 20, 30, 40}, tanh, softplus on the last hidden layer, inputs = the 20 momentum
+components standardised, target log(1 + A/σ_A) standardised), the same network after
+boosted training (loss cycles, then performance cycles), and a deep ensemble of
+deterministic heteroscedastic networks. Scored on one test set: Δ = A_NN/A_true − 1 (its
+central 68 % |Δ|, and on the largest 1 % of amplitudes), the pulls t = (⟨A⟩ − A)/σ for
+σ_tot, σ_model, σ_pred (width = half the 16–84 % interval), and the coverage of σ_tot at 1σ
+and 2σ; for 9 k, 30 k and 90 k training points.
 
   python benchmarks/loop_bnn.py                      # the named run (sizes 9k, 30k, 90k)
   python benchmarks/loop_bnn.py --quick              # a smoke test (minutes)

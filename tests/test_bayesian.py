@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -144,8 +145,34 @@ def test_boosting_enlarges_the_train_set_as_configured_and_resumes(tmp_path):
     assert len(m1) == n_train and set(np.unique(m1)) <= {1, 5}
     assert (m1 == 5).sum() == hist[0]["flagged"] > 0
     assert np.sum(m2 - m1) == 50 * 3 and hist[1]["train_rows"] == m2.sum()
+    ckpts = sorted((tmp_path / "run").glob("cycle*/member0/checkpoint.pt"))
+    assert len(ckpts) == 3
+    stamps = [c.stat().st_mtime_ns for c in ckpts]
     again = fit_boosted(card, tmp_path / "run")  # finished cycles: nothing is retrained
     np.testing.assert_allclose(again.predict(x[:20])[0], model.predict(x[:20])[0], rtol=1e-12)
+    assert [c.stat().st_mtime_ns for c in ckpts] == stamps or all(
+        json.loads(torch.load(c, weights_only=True)["state"])["finished"] for c in ckpts
+    )
+
+
+def test_an_unfinished_first_cycle_stops_boosting(tmp_path):
+    from hepemu.training.boosting import fit_boosted
+
+    x = np.random.default_rng(5).random((3000, 2))
+    path = tmp_path / "D.h5"
+    write_dataset(path, x, np.exp(x[:, 0]), {"columns": ["a", "b"], "target_columns": ["f"]})
+    card = FitCard.model_validate(
+        {
+            "data": {"path": str(path)},
+            "model": {"kind": "hetero", "hidden": [8]},
+            "preprocessing": {"target_transform": "log"},
+            "training": {"epochs": 100_000, "max_minutes": 0.02, "threads": 1},
+            "boosting": {"schedule": ["loss"], "epochs_per_cycle": 2},
+        }
+    )
+    model = fit_boosted(card, tmp_path / "run")
+    assert not model.info["members"][0]["finished"]
+    assert not (tmp_path / "run" / "cycle1").exists()
 
 
 def test_boosting_needs_a_self_aware_network(tmp_path):

@@ -89,7 +89,7 @@ class BayesianNet(_Head):
         n_in: int,
         hidden: list[int],
         act: str = "tanh",
-        last_act: str | None = "softplus",
+        last_act: str | None = None,
         prior_sigma: float = 1.0,
     ) -> None:
         super().__init__()
@@ -112,14 +112,10 @@ class BayesianNet(_Head):
     def kl(self) -> torch.Tensor:
         return sum(layer.kl() for layer in [*self.layers, self.out])
 
-    def loss(
-        self, x: torch.Tensor, z: torch.Tensor, n_train: int, weight: torch.Tensor | None = None
-    ) -> torch.Tensor:
+    def loss(self, x: torch.Tensor, z: torch.Tensor, n_train: int) -> torch.Tensor:
         """Eq. (14) per training point: batch-mean NLL (one ω) + KL/n_train."""
         mean, logvar = self.heads(x, sample=True)
-        nll = gaussian_nll(mean, logvar, z)
-        nll = nll.mean() if weight is None else (weight * nll).sum() / weight.sum()
-        return nll + self.kl() / n_train
+        return gaussian_nll(mean, logvar, z).mean() + self.kl() / n_train
 
 
 class HeteroscedasticNet(_Head):
@@ -151,9 +147,7 @@ class HeteroscedasticNet(_Head):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.heads(x)[0]
 
-    def loss(
-        self, x: torch.Tensor, z: torch.Tensor, n_train: int, weight: torch.Tensor | None = None
-    ) -> torch.Tensor:
+    def loss(self, x: torch.Tensor, z: torch.Tensor, n_train: int) -> torch.Tensor:
+        """Batch-mean Gaussian NLL (``n_train`` unused: no prior term)."""
         mean, logvar = self.heads(x)
-        nll = gaussian_nll(mean, logvar, z)
-        return nll.mean() if weight is None else (weight * nll).sum() / weight.sum()
+        return gaussian_nll(mean, logvar, z).mean()

@@ -4,7 +4,9 @@
 back through the saved preprocessing; the mean is the members' mean, sigma their spread
 times ``sigma_scale``, a factor calibrated on held-out data so that sigma covers the truth at
 68 % of points (members share much of their error, so the raw spread is too small)
-(sample standard deviation; NaN for a single network: no error estimate).
+(sample standard deviation; NaN for a single network: no error estimate). Networks that
+predict their own error (``hepemu.models.bayesian``) give σ_tot instead (weight draws and
+members, :meth:`NetworkRegressor.uncertainties`), not rescaled unless calibrated.
 """
 
 from __future__ import annotations
@@ -20,6 +22,11 @@ from hepemu.models.networks import build_network
 from hepemu.models.preprocessing import Preprocessing
 
 KIND = "network"
+
+
+def _devices(device) -> list:
+    """The CUDA device whose random state a prediction forks (none on the CPU)."""
+    return [device] if getattr(device, "type", "cpu") == "cuda" else []
 
 
 class NetworkRegressor:
@@ -89,10 +96,12 @@ class NetworkRegressor:
         if not self.probabilistic:
             raise ValueError("this model's networks do not predict their own error")
         x = np.atleast_2d(np.asarray(x, dtype=float))
+        if x.shape[1] != len(self.input_columns):
+            raise ValueError(f"expected {len(self.input_columns)} input columns, got {x.shape[1]}")
         dtype, device = self._dtype_device()
         enc = self.pre.encode_x(x)
         means, var_model = [], []
-        with torch.random.fork_rng(devices=[]):
+        with torch.random.fork_rng(devices=_devices(device)):
             torch.manual_seed(seed)
             for net in self.members:
                 bayes = getattr(net, "bayesian", False)
@@ -140,15 +149,18 @@ class NetworkRegressor:
         return mean, self.sigma_scale * preds.std(axis=0, ddof=1)
 
     def calibrate(self, x: np.ndarray, y: np.ndarray, level: float = 0.6827) -> float:
-        """Set ``sigma_scale`` so that the spread covers |mean − y| at ``level`` of the
-        held-out points (x, y); returns it (1 for a single member)."""
-        if self.n_members < 2:
+        """Set ``sigma_scale`` so that the error of :meth:`predict` (the ensemble spread, or
+        σ_tot for networks predicting their own error) covers |mean − y| at ``level`` of the
+        held-out points (x, y); returns it (1 for a single ordinary network)."""
+        if self.probabilistic:
+            u = self.uncertainties(x)
+            mean, spread = u["mean"], u["sigma_tot"]
+        elif self.n_members < 2:
             return 1.0
-        preds = self.member_predictions(x)
-        spread = preds.std(axis=0, ddof=1)
-        ratio = np.abs(preds.mean(axis=0) - np.asarray(y, dtype=float)) / np.maximum(
-            spread, np.finfo(float).tiny
-        )
+        else:
+            preds = self.member_predictions(x)
+            mean, spread = preds.mean(axis=0), preds.std(axis=0, ddof=1)
+        ratio = np.abs(mean - np.asarray(y, dtype=float)) / np.maximum(spread, np.finfo(float).tiny)
         self.sigma_scale = float(np.quantile(ratio, level))
         return self.sigma_scale
 

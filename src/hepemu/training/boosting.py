@@ -20,8 +20,8 @@ import numpy as np
 import torch
 
 from hepemu.data.dataset import Dataset
-from hepemu.models.regressor import NetworkRegressor
-from hepemu.training.fit import fit_networks, run_preprocessing
+from hepemu.models.regressor import NetworkRegressor, _devices
+from hepemu.training.fit import fit_networks
 from hepemu.training.fit_config import FitCard
 
 
@@ -49,7 +49,7 @@ def next_multiplicity(
     x, y = ds.read("inputs", rows), ds.read("targets", rows)
     new = mult.copy()
     if mode == "loss":
-        with torch.random.fork_rng(devices=[]):
+        with torch.random.fork_rng(devices=_devices(model._dtype_device()[1])):
             torch.manual_seed(seed)
             t = weight_sampled_pulls(model, x, y)
         flagged = np.abs(t) > b.loss_threshold
@@ -77,12 +77,29 @@ def cycle_training(card: FitCard):
     )
 
 
+def _finished(model: NetworkRegressor) -> bool:
+    return all(m.get("finished", True) for m in model.info.get("members", []))
+
+
+def _write_atomic(path: Path, write) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    write(tmp)
+    tmp.replace(path)
+
+
 def fit_boosted(card: FitCard, out_dir: str | Path, progress=None) -> NetworkRegressor:
-    """Cycle 0 (the card's fit), then one boosted cycle per ``[boosting] schedule`` entry."""
+    """Cycle 0 (the card's fit), then one boosted cycle per ``[boosting] schedule`` entry.
+
+    A cycle that stops unfinished (``max_minutes``) ends the call with that model (its
+    members say ``finished: False``); a rerun continues there. Every cycle uses cycle 0's
+    preprocessing.
+    """
     out_dir = Path(out_dir)
     ds = Dataset.open(card.data.path)
-    pre = run_preprocessing(card, ds, out_dir)
     model = fit_networks(card, out_dir / "cycle0", progress)
+    if not _finished(model):
+        return model
+    pre_json = (out_dir / "cycle0" / "preprocessing.json").read_text()
     mult = np.ones(len(ds.split("train")), dtype=np.int64)
     cycle_card = card.model_copy(update={"training": cycle_training(card)})
     history = []
@@ -95,15 +112,17 @@ def fit_boosted(card: FitCard, out_dir: str | Path, progress=None) -> NetworkReg
             change = json.loads((cdir / "boost.json").read_text())
         else:
             mult, change = next_multiplicity(card, model, ds, mult, mode, seed=k)
-            np.save(mpath, mult)
-            (cdir / "boost.json").write_text(json.dumps(change))
-        (cdir / "preprocessing.json").write_text(json.dumps(pre.to_dict()))
+            _write_atomic(cdir / "boost.json", lambda p, c=change: p.write_text(json.dumps(c)))
+            _write_atomic(mpath, lambda p, m=mult: np.save(open(p, "wb"), m))
+        (cdir / "preprocessing.json").write_text(pre_json)
         prev = out_dir / f"cycle{k - 1}"
         init = [str(prev / f"member{r}") for r in range(card.training.members)]
         model = fit_networks(
             cycle_card, cdir, progress, multiplicity_path=str(mpath), init_dirs=init
         )
         history.append({**change, "train_rows": int(mult.sum())})
+        if not _finished(model):
+            return model
     model.info["boosting"] = history
     model.info["card"] = json.loads(card.model_dump_json())
     return model

@@ -1,4 +1,5 @@
-"""One trainer for every dataset-trained torch regressor (DNN, sk-DNN; ensembles of them).
+"""One trainer for every dataset-trained torch regressor (DNN, sk-DNN, dipole emulator,
+Bayesian and heteroscedastic networks; ensembles of them).
 
 Mini-batches come from the dataset's stored train split — held in memory (on the training
 device) when it fits ``memory_limit_mb``, else streamed from the HDF5 file in shuffled
@@ -164,6 +165,8 @@ class MemberTrainer:
         if multiplicity is not None:
             if len(multiplicity) != len(self.train_rows) or np.any(multiplicity < 0):
                 raise ValueError("need one non-negative multiplicity per train-split row")
+            if multiplicity.sum() == 0:
+                raise ValueError("the multiplicities leave no training row")
             self.train_rows = np.repeat(self.train_rows, multiplicity)
         self._load_validation()
         row_bytes = 8 * (pre.n_features + 1)

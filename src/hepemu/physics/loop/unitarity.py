@@ -290,6 +290,8 @@ class Reduction:
             order = np.argsort(np.abs(nz), axis=-1)[:, ::-1]  # the two largest |masses|
             s2 = np.take_along_axis(nz, order[:, :1], axis=-1)[:, 0]
             s3 = np.take_along_axis(nz, order[:, 1:2], axis=-1)[:, 0]
+            if np.any(np.all(np.abs(nz) > 0, axis=-1)):
+                raise NotImplementedError("triangles with three massive legs")
             out += c[:, 0, :, None] * si.triangle(s2, s3)[:, None, :]
             out[..., 2] += si.MU2_TRIANGLE * c[:, 7, :] / self.scale[:, None]
         else:
