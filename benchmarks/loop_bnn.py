@@ -45,7 +45,6 @@ from hepemu.training.fit import fit_networks
 from hepemu.training.fit_config import FitCard
 
 PROCESS = "ggyyg-1l"
-KEPT = 0.88  # below the share of sampled points passing the cuts (measured 0.92)
 
 
 def parse(argv=None) -> argparse.Namespace:
@@ -70,6 +69,8 @@ def parse(argv=None) -> argparse.Namespace:
     args.schedule = [mode for part in args.cycles.split(",") if part for mode in _cycle(part)]
     if args.quick:
         args.sizes, args.test, args.minutes = [200], 100, 0.1
+        global BLOCK
+        BLOCK = 400
         args.members, args.epochs_per_cycle, args.samples = 2, 5, 10
         args.schedule = ["loss", "performance"]
         args.workdir, args.out = "runs/bench_loop_quick", "runs/bench_loop_quick/loop_bnn.json"
@@ -81,25 +82,38 @@ def _cycle(part: str) -> list[str]:
     return [mode] * int(count or 1)
 
 
-def master_dataset(args, workdir: Path) -> Path:
-    """One generation (resumable, ``--workers`` processes) large enough for every size."""
-    rows = math.ceil(max(args.sizes) / 0.8) + args.test
-    sampled = math.ceil(rows / KEPT)
-    path = workdir / f"{PROCESS}-{sampled}.h5"
-    plan = GenerationPlan(PROCESS, sampled, 500 if sampled > 5000 else 100, seed=20261127)
+BLOCK = 10_000  # sampled points per block dataset; block b has seed SEED + b
+SEED = 20261127
+
+
+def block(b: int, args, workdir: Path) -> Path:
+    """Block ``b`` of the truth data (a complete, resumable dataset of its own)."""
+    path = workdir / f"{PROCESS}-block{b:03d}.h5"
+    plan = GenerationPlan(PROCESS, BLOCK, 500, seed=SEED + b)
     executor = "processes" if args.workers > 1 else "serial"
     generate(plan, path, executor=executor, workers=args.workers)
-    n = len(Dataset.open(path).read("targets"))
-    if n < rows:
-        sys.exit(f"{path}: {n} points pass the cuts, fewer than the {rows} needed")
     return path
 
 
-def subsets(master: Path, args, workdir: Path) -> tuple[dict[int, Path], np.ndarray, np.ndarray]:
-    """Per size, a dataset of its first rows (80/10/10 split); the last rows are the test."""
-    ds = Dataset.open(master)
-    x, y = ds.read("inputs"), ds.read("targets").ravel()
-    x_test, y_test = x[-args.test :], y[-args.test :]
+def data(args, workdir: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs and |M|² of blocks 0, 1, … until the test set and the largest training set
+    fit: the first ``--test`` rows are the test set, the rows after them the training data
+    (so every size uses the same test set, and smaller training sets are prefixes)."""
+    need = args.test + math.ceil(max(args.sizes) / 0.8)
+    xs, ys, n, b = [], [], 0, 0
+    while n < need:
+        ds = Dataset.open(block(b, args, workdir))
+        xs.append(ds.read("inputs"))
+        ys.append(ds.read("targets").ravel())
+        n += len(ys[-1])
+        b += 1
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def subsets(args, workdir: Path) -> tuple[dict[int, Path], np.ndarray, np.ndarray]:
+    """Per size n, a dataset of the n/0.8 rows after the test set (stored 80/10/10 split)."""
+    x, y = data(args, workdir)
+    x_test, y_test = x[: args.test], y[: args.test]
     meta = {
         "columns": get_provider(PROCESS).columns(),
         "target_columns": ["msq"],
@@ -107,10 +121,10 @@ def subsets(master: Path, args, workdir: Path) -> tuple[dict[int, Path], np.ndar
     }
     out = {}
     for n in args.sizes:
-        m = math.ceil(n / 0.8)
-        path = workdir / f"{PROCESS}-train{n}.h5"
+        rows = slice(args.test, args.test + math.ceil(n / 0.8))
+        path = workdir / f"{PROCESS}-test{args.test}-train{n}.h5"
         if not path.exists():
-            write_dataset(path, x[:m], y[:m], meta)
+            write_dataset(path, x[rows], y[rows], meta)
         out[n] = path
     return out, x_test, y_test
 
@@ -198,8 +212,7 @@ def main(argv=None) -> None:
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    master = master_dataset(args, workdir)
-    files, x_test, y_test = subsets(master, args, workdir)
+    files, x_test, y_test = subsets(args, workdir)
     truth_s = time.perf_counter() - t0
     truth = get_provider(PROCESS)
     truth_us = time_per_point_us(truth, x_test[:64], repeats=3)

@@ -208,3 +208,20 @@ def test_me_eval_names_the_unstable_rows(tmp_path, capsys):
     assert "numerically unstable: rows 2" in " ".join(capsys.readouterr().err.split())
     out = np.genfromtxt(tmp_path / "out.csv", delimiter=",", names=True)
     assert np.isfinite(out["msq"][0]) and np.isnan(out["msq"][1])
+
+
+def test_the_error_estimate_bounds_an_independent_evaluation():
+    """On RAMBO points passing the cuts: where colour_summed claims a relative error ε, a
+    third evaluation (other references and μ² samples) agrees within max(10ε, 1e-6)."""
+    prov = get_provider("ggyyg-1l")
+    x, keep = prov.from_unit(np.random.default_rng(21).uniform(size=(40, 12)))
+    k = outgoing(prov.momenta(x[keep])[:24])
+    value, error = gg_yyg.colour_summed(k)
+    third = np.sum(
+        np.abs(gg_yyg.colour_stripped(k, ref=np.roll(k, 3, axis=1), variant=1)[..., 2]).reshape(
+            len(k), -1
+        )
+        ** 2,
+        axis=1,
+    )
+    assert np.all(np.abs(third / value - 1) <= np.maximum(10 * error, 1e-6))
