@@ -195,3 +195,43 @@ def test_distributions_with_bands_draws_truth_and_band(tmp_path):
     draws = truth * (1 + 0.01 * rng.normal(size=(8, 500)))
     out = distributions_with_bands({"v": v, "|v|": np.abs(v)}, truth, draws, tmp_path / "d.png")
     assert out.exists() and out.stat().st_size > 10_000
+
+
+def test_boosted_fit_from_the_command_line_and_predict_with_its_error(tmp_path):
+    from hepemu.cli.main import run_cli
+
+    x = np.random.default_rng(6).random((1500, 2))
+    path = tmp_path / "D.h5"
+    write_dataset(
+        path, x, np.exp(x[:, 0]) + x[:, 1], {"columns": ["a", "b"], "target_columns": ["f"]}
+    )
+    card = tmp_path / "card.toml"
+    card.write_text(
+        f'[data]\npath = "{path}"\n[model]\nkind = "bnn"\nhidden = [8, 8]\n'
+        '[preprocessing]\ntarget_transform = "log1p"\narcsinh_scale = "std"\n'
+        "[training]\nepochs = 4\nthreads = 1\n"
+        '[boosting]\nschedule = ["loss", "performance"]\nloss_threshold = 0.5\n'
+        "performance_points = 20\nepochs_per_cycle = 2\n"
+    )
+    out = tmp_path / "run"
+    assert run_cli(["fit", str(card), "--out", str(out)]) == 0
+    model = NetworkRegressor.load(out / "model.safetensors")
+    assert [h["mode"] for h in model.info["boosting"]] == ["loss", "performance"]
+    inp = tmp_path / "in.csv"
+    inp.write_text("a,b\n0.5,0.5\n0.1,0.9\n")
+    assert (
+        run_cli(
+            [
+                "predict",
+                "--model",
+                str(out / "model.safetensors"),
+                "-i",
+                str(inp),
+                "-o",
+                str(tmp_path / "p.csv"),
+            ]
+        )
+        == 0
+    )
+    pred = np.genfromtxt(tmp_path / "p.csv", delimiter=",", names=True)
+    assert np.all(np.isfinite(pred["f_err"])) and np.all(pred["f_err"] > 0)
