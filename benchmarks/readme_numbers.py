@@ -800,6 +800,52 @@ def regressor_verdict(d: dict) -> list[str]:
     return [text, ""]
 
 
+def loop_bnn_part(path: Path | None = None) -> list[str]:
+    """One-loop g g → γ γ g surrogates that know their error (benchmarks/loop_bnn.py)."""
+    path = path or RESULTS / "loop_bnn.json"
+    if not path.exists():
+        return []
+    d = json.loads(path.read_text())
+    out = [
+        "### One-loop g g → γ γ g: networks that know their error",
+        "",
+        f"From `{d['command']}` (`{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}`"
+        f", created {d['created']}, {hw(d)}): {d['test_points']} test points; the truth "
+        f"(`ggyyg-1l`, numerical reduction) costs {d['truth_us_per_point'] / 1e3:.0f} ms per "
+        "point on one core (target of a closed-form amplitude: 0.5 ms: not met). Δ = "
+        "A_NN/A_true − 1; pull width = half the 16–84 % interval of (⟨A⟩ − A)/σ.",
+        "",
+        "| training points | model | 68 % of abs(Δ) below | largest 1 %: 68 % below | "
+        "largest 1 % within 1 % | pull width σ_tot / σ_model / σ_pred | 1σ / 2σ coverage | "
+        "train s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for n, rows in d["results"].items():
+        for label, r in rows.items():
+            out.append(
+                f"| {n} | {label} | {sci(r['q68_abs_delta'])} | "
+                f"{sci(r['top1pct_q68_abs_delta'])} | {pct(r['top1pct_within_1pct'])} | "
+                f"{r['pull_width_sigma_tot']:.2f} / {r['pull_width_sigma_model']:.2f} / "
+                f"{r['pull_width_sigma_pred']:.2f} | {pct(r['coverage_1sigma'])} / "
+                f"{pct(r['coverage_2sigma'])} | {r['train_s']:.0f} |"
+            )
+    best = {
+        n: min(rows.values(), key=lambda r: r["q68_abs_delta"]) for n, rows in d["results"].items()
+    }
+    verdicts = []
+    for n, r in best.items():
+        ok68 = r["q68_abs_delta"] < 2e-3
+        oktop = r["top1pct_q68_abs_delta"] < 1e-2
+        okpull = 0.8 <= r["pull_width_sigma_tot"] <= 1.2
+        verdicts.append(
+            f"{n} points (best model): 68 % of abs(Δ) below 0.2 % "
+            f"{'met' if ok68 else 'not met'}, largest 1 % of amplitudes within 1 % (68 % of "
+            f"them) {'met' if oktop else 'not met'}, pull width 0.8–1.2 "
+            f"{'met' if okpull else 'not met'}"
+        )
+    return out + ["", "Targets (issue 15): " + "; ".join(verdicts) + ".", ""]
+
+
 def section(inn_path: Path) -> str:
     inn = json.loads(inn_path.read_text()) if inn_path.exists() else None
     if inn is None or "precision" not in inn:
@@ -827,6 +873,7 @@ def section(inn_path: Path) -> str:
     lines += kernels_part(inn)
     lines += regressors_part()
     lines += me_emulator_part()
+    lines += loop_bnn_part()
     lines += data_part()
     return "\n".join(wrap(line) for line in lines) + "\n"
 
