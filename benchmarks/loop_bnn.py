@@ -36,7 +36,7 @@ from rich.table import Table
 
 from hepemu.data.dataset import Dataset, write_dataset
 from hepemu.data.generate import GenerationPlan, generate
-from hepemu.evaluation.plots import distributions_with_bands
+from hepemu.evaluation.plots import distributions_with_bands, pull_histograms
 from hepemu.evaluation.regression import coverage, deltas, time_per_point_us
 from hepemu.physics.cuts import pt_eta_phi
 from hepemu.physics.providers import get_provider
@@ -199,6 +199,20 @@ def distributions(model, x: np.ndarray, y: np.ndarray, kind: str, args) -> Path:
     return distributions_with_bands(obs, y, draws, out, title=f"{PROCESS}: {LABELS[kind]}")
 
 
+def pulls_plot(model, x: np.ndarray, y: np.ndarray, kind: str, n: int, args) -> Path:
+    """Pulls of σ_tot, σ_model, σ_pred and of one weight draw's σ_model(ω) (paper eq. (17))."""
+    u = model.uncertainties(x, samples=args.samples)
+    means, var_model = model.draws(x, samples=1, seed=1)
+    pulls = {
+        "σ_tot": (u["mean"] - y) / u["sigma_tot"],
+        "σ_model": (u["mean"] - y) / u["sigma_model"],
+        "σ_pred": (u["mean"] - y) / u["sigma_pred"],
+        "σ_model(ω), one draw": (means[0] - y) / np.sqrt(var_model[0]),
+    }
+    out = Path(args.out).with_name(f"loop_bnn-{kind}-{n}-pulls.png")
+    return pull_histograms(pulls, out, title=f"{PROCESS}, {n} points: {LABELS[kind]}")
+
+
 LABELS = {
     "bnn": "Bayesian network",
     "boosted": "Bayesian network, boosted",
@@ -229,6 +243,7 @@ def main(argv=None) -> None:
                 res["boosting"] = model.info.get("boosting")
             if n == max(args.sizes):
                 res["plot"] = str(distributions(model, x_test, y_test, kind, args))
+            res["pulls_plot"] = str(pulls_plot(model, x_test, y_test, kind, n, args))
             results.setdefault(str(n), {})[LABELS[kind]] = res
             print_row(n, LABELS[kind], res)
     write_json(

@@ -235,3 +235,13 @@ def test_boosted_fit_from_the_command_line_and_predict_with_its_error(tmp_path):
     )
     pred = np.genfromtxt(tmp_path / "p.csv", delimiter=",", names=True)
     assert np.all(np.isfinite(pred["f_err"])) and np.all(pred["f_err"] > 0)
+
+
+def test_pull_histograms_plot(tmp_path):
+    from hepemu.evaluation.plots import pull_histograms
+
+    rng = np.random.default_rng(1)
+    out = pull_histograms(
+        {"a": rng.normal(size=400), "b": 2 * rng.normal(size=400)}, tmp_path / "p.png"
+    )
+    assert out.exists() and out.stat().st_size > 10_000

@@ -311,3 +311,36 @@ def distributions_with_bands(
         fig.suptitle(title)
     fig.tight_layout()
     return _save(fig, Path(out))
+
+
+def pull_histograms(pulls: dict[str, np.ndarray], out: str | Path, title: str = "") -> Path:
+    """Histograms of pulls t = (prediction − truth)/σ with the unit Gaussian, linear and log.
+
+    ``pulls``: label → t per point (e.g. σ_tot, σ_model, σ_pred, one weight draw's
+    σ_model(ω)); a calibrated error gives the Gaussian of width 1.
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    edges = np.linspace(-5, 5, 61)
+    grid = np.linspace(-5, 5, 400)
+    gauss = np.exp(-0.5 * grid**2) / np.sqrt(2 * np.pi)
+    for ax, log in zip(axes, (False, True), strict=True):
+        for label, t in pulls.items():
+            t = np.asarray(t, dtype=float)
+            t = t[np.isfinite(t)]
+            lo, hi = np.quantile(t, [0.16, 0.84]) if len(t) else (np.nan, np.nan)
+            ax.hist(
+                np.clip(t, -5, 5),
+                edges,
+                density=True,
+                histtype="step",
+                label=f"{label} (width {(hi - lo) / 2:.2f})",
+            )
+        ax.plot(grid, gauss, "k--", lw=0.8, label="N(0, 1)")
+        ax.set_xlabel("pull (prediction − truth)/σ")
+        if log:
+            ax.set_yscale("log")
+    axes[0].legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return _save(fig, Path(out))
