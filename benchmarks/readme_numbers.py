@@ -832,6 +832,13 @@ def loop_bnn_part(path: Path | None = None) -> list[str]:
     ]
     for n, rows in d["results"].items():
         for label, r in rows.items():
+            if "coverage_1sigma" not in r:  # a model without an error bar
+                out.append(
+                    f"| {n} | {label} | {sci(r['q68_abs_delta'])} | "
+                    f"{sci(r['top1pct_q68_abs_delta'])} | {pct(r['top1pct_within_1pct'])} | — "
+                    f"| — | {r['train_s']:.0f} |"
+                )
+                continue
             out.append(
                 f"| {n} | {label} | {sci(r['q68_abs_delta'])} | "
                 f"{sci(r['top1pct_q68_abs_delta'])} | {pct(r['top1pct_within_1pct'])} | "
@@ -839,8 +846,12 @@ def loop_bnn_part(path: Path | None = None) -> list[str]:
                 f"{r['pull_width_sigma_pred']:.2f} | {pct(r['coverage_1sigma'])} / "
                 f"{pct(r['coverage_2sigma'])} | {r['train_s']:.0f} |"
             )
-    best = {
-        n: min(rows.values(), key=lambda r: r["q68_abs_delta"]) for n, rows in d["results"].items()
+    best = {  # the best model with an error bar (the pull target needs one)
+        n: min(
+            (r for r in rows.values() if "coverage_1sigma" in r),
+            key=lambda r: r["q68_abs_delta"],
+        )
+        for n, rows in d["results"].items()
     }
     verdicts = []
     for n, r in best.items():
