@@ -75,13 +75,22 @@ def test_log1p_preprocessing_round_trips():
     np.testing.assert_allclose(pre.decode_y(np.zeros((4, 1)), z), y, rtol=1e-12)
 
 
+def toy_dataset(tmp_path, rng, n: int):
+    """n points of exp(2a)(1 + b) on [0,1]², written as a dataset; (x, path)."""
+    x = rng.random((n, 2))
+    path = tmp_path / "D.h5"
+    write_dataset(path, x, truth(x), {"columns": ["a", "b"], "target_columns": ["f"]})
+    return x, path
+
+
+def truth(x: np.ndarray) -> np.ndarray:
+    return np.exp(2 * x[:, 0]) * (1 + x[:, 1])
+
+
 @pytest.mark.parametrize("kind", ["bnn", "hetero"])
 def test_trainer_fits_self_aware_networks_and_their_errors_cover(tmp_path, kind):
     rng = np.random.default_rng(3)
-    x = rng.random((3000, 2))
-    y = np.exp(2 * x[:, 0]) * (1 + x[:, 1])
-    path = tmp_path / "D.h5"
-    write_dataset(path, x, y, {"columns": ["a", "b"], "target_columns": ["f"]})
+    x, path = toy_dataset(tmp_path, rng, 3000)
     card = FitCard.model_validate(
         {
             "data": {"path": str(path)},
@@ -99,7 +108,7 @@ def test_trainer_fits_self_aware_networks_and_their_errors_cover(tmp_path, kind)
     model = fit_networks(card, tmp_path / "run")
     assert model.probabilistic
     xt = rng.random((500, 2))
-    yt = np.exp(2 * xt[:, 0]) * (1 + xt[:, 1])
+    yt = truth(xt)
     u = model.uncertainties(xt, samples=20)
     assert np.median(np.abs(u["mean"] / yt - 1)) < 0.05
     assert np.all(u["sigma_tot"] >= u["sigma_model"]) and np.all(u["sigma_pred"] > 0)
@@ -117,10 +126,7 @@ def test_boosting_enlarges_the_train_set_as_configured_and_resumes(tmp_path):
     from hepemu.training.boosting import fit_boosted
 
     rng = np.random.default_rng(4)
-    x = rng.random((2000, 2))
-    y = np.exp(2 * x[:, 0]) * (1 + x[:, 1])
-    path = tmp_path / "D.h5"
-    write_dataset(path, x, y, {"columns": ["a", "b"], "target_columns": ["f"]})
+    x, path = toy_dataset(tmp_path, rng, 2000)
     card = FitCard.model_validate(
         {
             "data": {"path": str(path)},

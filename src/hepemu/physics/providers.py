@@ -132,6 +132,21 @@ def _beams_and_rambo(u: np.ndarray, sqrt_s: float, cut: Cut | None):
     return p.reshape(len(u), -1), keep
 
 
+class _RamboMomenta:
+    """Shared by the momentum providers: inputs are all momenta (beams, then RAMBO final
+    states at ``sqrt_s`` with ``cut``), flattened; needs ``n_out``, ``sqrt_s``, ``cut``."""
+
+    @property
+    def unit_dim(self) -> int:
+        return 4 * self.n_out
+
+    def momenta(self, inputs: np.ndarray) -> np.ndarray:
+        return np.asarray(inputs, dtype=float).reshape(len(inputs), 2 + self.n_out, 4)
+
+    def from_unit(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return _beams_and_rambo(u, self.sqrt_s, self.cut)
+
+
 PROCESSES: dict[str, tuple[int, Callable, str]] = {
     "ee-qq": (2, ee_qq, "e+ e- -> gamma* -> q qbar, tree level"),
     "ee-qqg": (3, ee_qqg, "e+ e- -> gamma* -> q qbar g, tree level"),
@@ -139,7 +154,7 @@ PROCESSES: dict[str, tuple[int, Callable, str]] = {
 
 
 @dataclass(frozen=True)
-class PhaseSpaceProvider:
+class PhaseSpaceProvider(_RamboMomenta):
     """A matrix element on RAMBO phase space with cuts; inputs are all momenta, flattened.
 
     Inputs are (N, 4·(2+n)): E, px, py, pz of e⁺, e⁻ and the n final-state partons; the
@@ -166,19 +181,9 @@ class PhaseSpaceProvider:
     def n_out(self) -> int:
         return PROCESSES[self.process][0]
 
-    @property
-    def unit_dim(self) -> int:
-        return 4 * self.n_out
-
     def columns(self) -> list[str]:
         names = ["ep", "em", "q", "qbar", "g"][: 2 + self.n_out]
         return [f"{c}_{name}" for name in names for c in ("E", "px", "py", "pz")]
-
-    def momenta(self, inputs: np.ndarray) -> np.ndarray:
-        return np.asarray(inputs, dtype=float).reshape(len(inputs), 2 + self.n_out, 4)
-
-    def from_unit(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return _beams_and_rambo(u, self.sqrt_s, self.cut)
 
     def __call__(self, inputs: np.ndarray) -> np.ndarray:
         return PROCESSES[self.process][1](self.momenta(inputs), self.couplings)
@@ -203,7 +208,7 @@ AMPLICOL_PREFIX = "amplicol:"
 
 
 @dataclass(frozen=True)
-class AmplicolProvider:
+class AmplicolProvider(_RamboMomenta):
     """A pyamplicol tree-level |M|² on massless RAMBO phase space with cuts.
 
     ``process`` is a pyamplicol expression (``e+ e- > d d~ g``) with two massless incoming
@@ -235,19 +240,9 @@ class AmplicolProvider:
     def n_out(self) -> int:
         return len(self.process.split(">")[1].split())
 
-    @property
-    def unit_dim(self) -> int:
-        return 4 * self.n_out
-
     def columns(self) -> list[str]:
         legs = amplicol.leg_names(self.process)
         return [f"{c}_{leg}" for leg in legs for c in ("E", "px", "py", "pz")]
-
-    def momenta(self, inputs: np.ndarray) -> np.ndarray:
-        return np.asarray(inputs, dtype=float).reshape(len(inputs), 2 + self.n_out, 4)
-
-    def from_unit(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return _beams_and_rambo(u, self.sqrt_s, self.cut)
 
     def runtime(self) -> tuple[Any, dict[str, Any]]:
         """The pyamplicol runtime and physics record (built and cached on first use)."""
@@ -313,7 +308,7 @@ LOOP_TOLERANCE = 1e-5  # relative error above which a numerically reduced |M|² 
 
 
 @dataclass(frozen=True)
-class LoopProvider:
+class LoopProvider(_RamboMomenta):
     """A one-loop g g → γ γ (+ g) |M|² in the partonic centre-of-mass frame, with cuts.
 
     Inputs are all momenta flattened (E, px, py, pz of g₁ (+z), g₂ (−z), γ, γ (, g)); the
@@ -340,19 +335,9 @@ class LoopProvider:
     def n_out(self) -> int:
         return LOOP_PROCESSES[self.process][0]
 
-    @property
-    def unit_dim(self) -> int:
-        return 4 * self.n_out
-
     def columns(self) -> list[str]:
         legs = ["g1", "g2", "a1", "a2", "g3"][: 2 + self.n_out]
         return [f"{c}_{leg}" for leg in legs for c in ("E", "px", "py", "pz")]
-
-    def momenta(self, inputs: np.ndarray) -> np.ndarray:
-        return np.asarray(inputs, dtype=float).reshape(len(inputs), 2 + self.n_out, 4)
-
-    def from_unit(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return _beams_and_rambo(u, self.sqrt_s, self.cut)
 
     def __call__(self, inputs: np.ndarray) -> np.ndarray:
         p = self.momenta(inputs)
