@@ -116,3 +116,20 @@ def test_bad_requests_fail_in_one_line(tmp_path, capsys, emulator):
     )
     assert rc == 2 and "tolerance" in err
     assert "Traceback" not in err and not out.exists()
+
+
+def test_trained_region_of_a_loop_model_names_cut_and_energy_violations():
+    from hepemu.cli.me import trained_region
+
+    prov = get_provider("ggyyg-1l")
+    u = np.random.default_rng(3).random((400, prov.unit_dim))
+    x, keep = prov.from_unit(u)
+    p = prov.momenta(x)
+    checks = dict(trained_region({"provider": "ggyyg-1l", "provider_options": {}}))
+    cut = next(f for what, f in checks.items() if what.startswith("outside the trained cuts"))
+    energy = next(f for what, f in checks.items() if "√s = 1000" in what)
+    assert keep.any() and (~keep).any()
+    np.testing.assert_array_equal(cut(p), ~keep)  # exactly the points the provider rejects
+    assert not energy(p).any()
+    assert energy(p * 1.01).all()  # the same events at √s = 1010 GeV
+    assert trained_region({"provider": "no-such-provider"}) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -80,14 +81,14 @@ def eval_cmd(
     for the truth.
     """
     from hepemu.data.points import InputError, read_points, write_points
-    from hepemu.physics.kinematics import mass_shell_violation, min_pair_ratio, momentum_imbalance
+    from hepemu.physics.kinematics import mass_shell_violation, momentum_imbalance
 
     if (model is None) == (process is None):
         fail("give exactly one of --model (an emulator) and --process (the truth)")
     if not tolerance > 0:
         fail(f"--tolerance must be positive, got {tolerance}")
     check_output(output, force, inputs=[input], suffixes=(".csv",), flag="--output")
-    evaluate, legs, y_min = _model(model, threads) if model else _truth(process)
+    evaluate, legs, region = _model(model, threads) if model else _truth(process)
     cols = momentum_columns(legs)
     try:
         table = read_points(input, tuple(cols))
@@ -104,8 +105,7 @@ def eval_cmd(
         "off the mass shell": mass_shell_violation(p) > tolerance,
         "not conserving momentum": momentum_imbalance(p) > tolerance,
     }
-    if y_min is not None:
-        problems[f"below the trained cut s_ij/s ≥ {y_min:g}"] = min_pair_ratio(p) < y_min
+    problems.update({what: bad(p) for what, bad in region})
     for what, bad in problems.items():
         flag_rows(bad, what, strict, "their values are not to be trusted")
     msq, msq_err = evaluate(table.params)
@@ -137,8 +137,7 @@ def _model(name: str, threads: int | None):
             f"{name} is not a matrix-element model (inputs {n_cols} columns, target "
             f"{getattr(sur, 'target', '?')}); use hepemu predict"
         )
-    options = getattr(sur, "info", {}).get("dataset", {}).get("provider_options", {})
-    y_min = options.get("y_min")
+    region = trained_region(getattr(sur, "info", {}).get("dataset", {}))
 
     def evaluate(x: np.ndarray):
         with torch.inference_mode():
@@ -147,7 +146,41 @@ def _model(name: str, threads: int | None):
             warn("this emulator has no error estimate (a single member): msq_err is nan")
         return mean, sigma
 
-    return evaluate, n_cols // 4, None if y_min is None else float(y_min)
+    return evaluate, n_cols // 4, region
+
+
+def trained_region(dataset: dict) -> list[tuple[str, Callable[[np.ndarray], np.ndarray]]]:
+    """(what, test) pairs naming momenta (N, legs, 4) outside the region a model was trained
+    on: below its y_min, outside its provider's cuts, at another collision energy."""
+    from hepemu.physics.kinematics import min_pair_ratio
+    from hepemu.physics.providers import get_provider
+
+    options = dataset.get("provider_options", {})
+    checks: list[tuple[str, Callable[[np.ndarray], np.ndarray]]] = []
+    if options.get("y_min") is not None:
+        y_min = float(options["y_min"])
+        checks.append(
+            (f"below the trained cut s_ij/s ≥ {y_min:g}", lambda p: min_pair_ratio(p) < y_min)
+        )
+    try:
+        prov = get_provider(dataset["provider"], dict(options))
+    except (KeyError, TypeError, ValueError):
+        return checks  # a model of unknown provenance: only the checks above
+    cut = getattr(prov, "cut", None)
+    if cut is not None and options.get("y_min") is None:
+        checks.append(
+            (f"outside the trained cuts of {dataset['provider']}", lambda p: ~cut(p[:, 2:]))
+        )
+    sqrt_s = getattr(prov, "sqrt_s", None)
+    if sqrt_s is not None:
+
+        def other_energy(p: np.ndarray) -> np.ndarray:
+            k = p[:, 0] + p[:, 1]
+            m = np.sqrt(np.abs(k[:, 0] ** 2 - np.sum(k[:, 1:] ** 2, axis=1)))
+            return np.abs(m / sqrt_s - 1) > 1e-6
+
+        checks.append((f"not at the trained √s = {sqrt_s:g} GeV", other_energy))
+    return checks
 
 
 def _truth(name: str):
@@ -165,4 +198,4 @@ def _truth(name: str):
         y = np.asarray(prov(x), dtype=float)
         return y, np.zeros_like(y)
 
-    return evaluate, legs, None
+    return evaluate, legs, []

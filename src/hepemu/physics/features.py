@@ -5,9 +5,10 @@ soft/collinear peaks are poles in them; handing a network log s_ij instead of mo
 components turns those poles into straight lines (Bishara, Paul & Dy, "High-precision
 regressors for particle physics", "Preprocessing": inputs that make the function smooth).
 
-- ``invariants`` (e⁺e⁻ momenta flattened, legs e⁺, e⁻, then n ≥ 2 final-state legs; all
-  massless): log(s_ij/Q²) for every pair of final-state legs (i < j), then s_{b i}/Q² for
-  each beam b and final leg i (angles to the beam: bounded, kept linear); Q² = s_{e⁺e⁻}.
+- ``invariants`` (2 → n ≥ 2 massless momenta flattened, the two incoming legs first: e⁺e⁻
+  → jets, g g → γ γ g, …): log(s_ij/Q²) for every pair of final-state legs (i < j), then
+  s_{b i}/Q² for each beam b and final leg i (angles to the beam: bounded, kept linear);
+  Q² = s of the incoming pair.
 - ``ee-dipoles`` (e⁺ e⁻ q q̄ g…): the factorisation-aware emulator's inputs — momenta, log
   recoil factors, log Catani–Seymour dipoles and gluon-pair azimuths
   (``hepemu.physics.tree.dipoles.EmulatorLayout``); ``ee-dipoles+invariants`` adds the
@@ -34,7 +35,7 @@ def invariants(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=float)
     if x.ndim != 2 or x.shape[1] % 4 or x.shape[1] // 4 < 4:
         raise ValueError(
-            "feature invariants needs flattened momenta of e+ e- and >= 2 final legs, "
+            "feature invariants needs flattened momenta of 2 incoming and >= 2 final legs, "
             f"got shape {x.shape}"
         )
     p = x.reshape(len(x), -1, 4)
