@@ -4,11 +4,12 @@ Models, trained on the same data, each fit with the same wall-clock budget (the 
 members share it; the boosted network then fine-tunes for its cycles' epochs on top, so its
 training time, recorded as train_s, is longer): a Bayesian network (the paper's 4 layers
 {20, 20, 30, 40}, tanh, softplus on the last hidden layer, target log(1 + A/σ_A)
-standardised; inputs the log invariants log(s_ij/s) and s_{beam,i}/s, standardised — 2.2× smaller
-errors than the paper's 20 momentum components at 9 k points and 2 CPU-minutes, measured;
---features momenta gives those), the same network after
-boosted training (loss cycles, then performance cycles), and a deep ensemble of
-deterministic heteroscedastic networks. Scored on one test set: Δ = A_NN/A_true − 1 (its
+standardised; inputs the log invariants log(s_ij/s), standardised — at 9 k points and 2
+CPU-minutes 4.7× smaller errors than the paper's 20 momentum components (BNN; DNN 4.2×), 2.1×
+smaller than log(s_ij/s) with linear beam invariants, whose largest 1 % came out far worse
+(benchmarks/results/loop_bnn_features.json); --features momenta gives the paper's inputs),
+the same network after boosted training (loss cycles, then performance cycles), and a deep
+ensemble of deterministic heteroscedastic networks. Scored on one test set: Δ = A_NN/A_true − 1 (its
 central 68 % |Δ|, and on the largest 1 % of amplitudes), the pulls t = (⟨A⟩ − A)/σ for
 σ_tot, σ_model, σ_pred (width = half the 16–84 % interval), and the coverage of σ_tot at 1σ
 and 2σ; for 9 k, 30 k and 90 k training points.
@@ -62,8 +63,8 @@ def parse(argv=None) -> argparse.Namespace:
     ap.add_argument("--epochs-per-cycle", type=int, default=200)
     ap.add_argument(
         "--features",
-        default="invariants",
-        help="named input features (log s_ij/s and beam invariants); 'momenta': the 20 "
+        default="log-invariants",
+        help="named input features (default: all log s_ij/s); 'momenta': the 20 "
         "standardised momentum components, as in the paper",
     )
     ap.add_argument("--batch-size", type=int, default=1024)

@@ -810,6 +810,25 @@ def regressor_verdict(d: dict) -> list[str]:
     return [text, ""]
 
 
+def inputs_line(features: str | None) -> str:
+    """What the loop networks saw, and the measured comparison behind the choice."""
+    if features is None:
+        return "the 20 momentum components, standardised (the paper's)"
+    line = f"`--features {features}` (standardised)"
+    path = RESULTS / "loop_bnn_features.json"
+    if features == "log-invariants" and path.exists():
+        q = json.loads(path.read_text())["summary"]["q68_abs_delta"]
+        bnn = {k: v["Bayesian network"]["q68_abs_delta"] for k, v in q.items()}
+        line += (
+            ": log(s_ij/s) of every pair, beams included. At 9 k points and 2 CPU-minutes the "
+            f"Bayesian network's 68 % abs(Δ) was {sci(bnn['log-invariants'])} with them, "
+            f"{sci(bnn['invariants'])} with linear beam invariants and "
+            f"{sci(bnn['momenta'])} with the paper's 20 momentum components "
+            "(`benchmarks/results/loop_bnn_features.json`)"
+        )
+    return line
+
+
 def loop_bnn_part(path: Path | None = None) -> list[str]:
     """One-loop g g → γ γ g surrogates that know their error (benchmarks/loop_bnn.py)."""
     path = path or RESULTS / "loop_bnn.json"
@@ -823,7 +842,8 @@ def loop_bnn_part(path: Path | None = None) -> list[str]:
         f", created {d['created']}, {hw(d)}): {d['test_points']} test points; the truth "
         f"(`ggyyg-1l`, numerical reduction) costs {d['truth_us_per_point'] / 1e3:.0f} ms per "
         "point on one core (target of a closed-form amplitude: 0.5 ms: not met). Δ = "
-        "A_NN/A_true − 1; pull width = half the 16–84 % interval of (⟨A⟩ − A)/σ.",
+        "A_NN/A_true − 1; pull width = half the 16–84 % interval of (⟨A⟩ − A)/σ. "
+        f"Inputs: {inputs_line(d['args'].get('features'))}.",
         "",
         "| training points | model | 68 % of abs(Δ) below | largest 1 %: 68 % below | "
         "largest 1 % within 1 % | pull width σ_tot / σ_model / σ_pred | 1σ / 2σ coverage | "

@@ -90,3 +90,13 @@ def test_preprocessing_with_features_sizes_the_network_input():
     np.testing.assert_array_equal(back.encode_x(x), enc)
     with pytest.raises(ValueError, match="unknown input features"):
         Preprocessing(features="momenta")
+
+
+def test_log_invariants_take_the_log_of_the_beam_invariants_only():
+    from hepemu.physics.features import log_invariants
+
+    x = events(3, 6, 2)
+    lin, log = invariants(x), log_invariants(x)
+    np.testing.assert_array_equal(log[:, :3], lin[:, :3])  # final pairs: logs already
+    np.testing.assert_allclose(log[:, 3:], np.log(lin[:, 3:]), rtol=1e-12)
+    assert get_feature("log-invariants") is log_invariants

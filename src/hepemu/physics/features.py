@@ -9,6 +9,10 @@ regressors for particle physics", "Preprocessing": inputs that make the function
   → jets, g g → γ γ g, …): log(s_ij/Q²) for every pair of final-state legs (i < j), then
   s_{b i}/Q² for each beam b and final leg i (angles to the beam: bounded, kept linear);
   Q² = s of the incoming pair.
+- ``log-invariants``: the same with log(s_{b i}/Q²) too — for hadron-collider processes, whose
+  |M|² has poles where a final leg runs along a beam (initial-state collinear): on g g → γ γ g
+  the largest 1 % of amplitudes came out 81 % off with the linear beam invariants (68 % of
+  them; BNN and DNN alike, 9 k points, 5 CPU-minutes), measured.
 - ``ee-dipoles`` (e⁺ e⁻ q q̄ g…): the factorisation-aware emulator's inputs — momenta, log
   recoil factors, log Catani–Seymour dipoles and gluon-pair azimuths
   (``hepemu.physics.tree.dipoles.EmulatorLayout``); ``ee-dipoles+invariants`` adds the
@@ -30,8 +34,9 @@ from hepemu.physics.kinematics import s_ij
 Feature = Callable[[np.ndarray], np.ndarray]
 
 
-def invariants(x: np.ndarray) -> np.ndarray:
-    """log(s_ij/Q²) over final-state pairs, then s_{beam, i}/Q² (see module docstring)."""
+def invariants(x: np.ndarray, log_beam: bool = False) -> np.ndarray:
+    """log(s_ij/Q²) over final-state pairs, then s_{beam, i}/Q² (their logs with ``log_beam``;
+    see the module docstring)."""
     x = np.asarray(x, dtype=float)
     if x.ndim != 2 or x.shape[1] % 4 or x.shape[1] // 4 < 4:
         raise ValueError(
@@ -49,8 +54,21 @@ def invariants(x: np.ndarray) -> np.ndarray:
             f"(and {bad.size - 1} more) has s_ij <= 0: not massless physical momenta"
         )
     final = list(np.log(ratios).T)
-    beam = [s_ij(p, b, i) / q2 for b in (0, 1) for i in range(2, legs)]
-    return np.stack(final + beam, axis=1)
+    beam = np.stack([s_ij(p, b, i) / q2 for b in (0, 1) for i in range(2, legs)], 1)
+    if log_beam:
+        bad = np.flatnonzero(~np.all(beam > 0, axis=1))
+        if bad.size:
+            raise ValueError(
+                f"feature log-invariants needs s_(beam, i) > 0; row {bad[0]} (and "
+                f"{bad.size - 1} more) has s <= 0: not massless physical momenta"
+            )
+        beam = np.log(beam)
+    return np.concatenate([np.stack(final, axis=1), beam], axis=1)
+
+
+def log_invariants(x: np.ndarray) -> np.ndarray:
+    """``invariants`` with log(s_{beam, i}/Q²) (initial-state collinear poles straightened)."""
+    return invariants(x, log_beam=True)
 
 
 def ee_dipoles(x: np.ndarray) -> np.ndarray:
@@ -76,6 +94,7 @@ def ee_dipoles_born_invariants(x: np.ndarray) -> np.ndarray:
 
 FEATURES: dict[str, Feature] = {
     "invariants": invariants,
+    "log-invariants": log_invariants,
     "ee-dipoles": ee_dipoles,
     "ee-dipoles+invariants": ee_dipoles_invariants,
     "ee-dipoles-born+invariants": ee_dipoles_born_invariants,
