@@ -222,35 +222,34 @@ def pull_width(t: np.ndarray) -> float:
     return float((hi - lo) / 2)
 
 
-def scores(model, x: np.ndarray, y: np.ndarray, samples: int) -> dict:
-    if not model.probabilistic:  # no error bar: precision only
-        mean = model.predict(x)[0]
-        d = deltas(mean, y)
-        top = y >= np.quantile(y, 0.99)
-        return {
-            "q68_abs_delta": float(np.quantile(np.abs(d), 0.68)),
-            "median_abs_delta": float(np.median(np.abs(d))),
-            "top1pct_q68_abs_delta": float(np.quantile(np.abs(d[top]), 0.68)),
-            "top1pct_within_1pct": float(np.mean(np.abs(d[top]) < 0.01)),
-            "us_per_point": time_per_point_us(lambda a: model.predict(a), x[:2000], repeats=3),
-        }
-    u = model.uncertainties(x, samples=samples)
-    d = deltas(u["mean"], y)
+def precision(mean: np.ndarray, y: np.ndarray) -> dict:
+    """Δ = mean/y − 1: its central 68 % and median, and on the largest 1 % of amplitudes."""
+    d = np.abs(deltas(mean, y))
     top = y >= np.quantile(y, 0.99)
-    res = {
-        "q68_abs_delta": float(np.quantile(np.abs(d), 0.68)),
-        "median_abs_delta": float(np.median(np.abs(d))),
-        "top1pct_q68_abs_delta": float(np.quantile(np.abs(d[top]), 0.68)),
-        "top1pct_within_1pct": float(np.mean(np.abs(d[top]) < 0.01)),
-        "coverage_1sigma": coverage(u["mean"], u["sigma_tot"], y, 1.0),
-        "coverage_2sigma": coverage(u["mean"], u["sigma_tot"], y, 2.0),
+    return {
+        "q68_abs_delta": float(np.quantile(d, 0.68)),
+        "median_abs_delta": float(np.median(d)),
+        "top1pct_q68_abs_delta": float(np.quantile(d[top], 0.68)),
+        "top1pct_within_1pct": float(np.mean(d[top] < 0.01)),
     }
+
+
+def scores(model, x: np.ndarray, y: np.ndarray, samples: int) -> tuple[dict, dict | None]:
+    """The scores, and for a model with an error bar its uncertainties at x (else None)."""
+    if not model.probabilistic:  # no error bar: precision only
+        res = precision(model.predict(x)[0], y)
+        res["us_per_point"] = time_per_point_us(lambda a: model.predict(a), x[:2000], repeats=3)
+        return res, None
+    u = model.uncertainties(x, samples=samples)
+    res = precision(u["mean"], y)
+    res["coverage_1sigma"] = coverage(u["mean"], u["sigma_tot"], y, 1.0)
+    res["coverage_2sigma"] = coverage(u["mean"], u["sigma_tot"], y, 2.0)
     for name in ("sigma_tot", "sigma_model", "sigma_pred"):
         res[f"pull_width_{name}"] = pull_width((u["mean"] - y) / u[name])
     res["us_per_point"] = time_per_point_us(
         lambda a: model.uncertainties(a, samples=samples), x[:2000], repeats=3
     )
-    return res
+    return res, u
 
 
 def distributions(model, x: np.ndarray, y: np.ndarray, kind: str, args) -> Path:
@@ -269,9 +268,9 @@ def distributions(model, x: np.ndarray, y: np.ndarray, kind: str, args) -> Path:
     return distributions_with_bands(obs, y, draws, out, title=f"{PROCESS}: {LABELS[kind]}")
 
 
-def pulls_plot(model, x: np.ndarray, y: np.ndarray, kind: str, n: int, args) -> Path:
-    """Pulls of σ_tot, σ_model, σ_pred and of one weight draw's σ_model(ω) (paper eq. (17))."""
-    u = model.uncertainties(x, samples=args.samples)
+def pulls_plot(model, x: np.ndarray, y: np.ndarray, u: dict, kind: str, n: int, args) -> Path:
+    """Pulls of σ_tot, σ_model, σ_pred (uncertainties ``u`` at x) and of one weight draw's
+    σ_model(ω) (paper eq. (17))."""
     means, var_model = model.draws(x, samples=1, seed=1)
     pulls = {
         "σ_tot": (u["mean"] - y) / u["sigma_tot"],
@@ -310,7 +309,7 @@ def main(argv=None) -> None:
             out = workdir / f"{kind}-{n}-{args.minutes:g}-{tag}"
             t1 = time.perf_counter()
             model = fit_boosted(c, out) if kind == "boosted" else fit_networks(c, out)
-            res = scores(model, x_test, y_test, args.samples)
+            res, u = scores(model, x_test, y_test, args.samples)
             res["train_s"] = time.perf_counter() - t1
             if kind == "boosted":
                 res["boosting"] = model.info.get("boosting")
@@ -319,7 +318,7 @@ def main(argv=None) -> None:
             if model.probabilistic and n == max(args.sizes):
                 res["plot"] = str(distributions(model, x_test, y_test, kind, args))
             if model.probabilistic:
-                res["pulls_plot"] = str(pulls_plot(model, x_test, y_test, kind, n, args))
+                res["pulls_plot"] = str(pulls_plot(model, x_test, y_test, u, kind, n, args))
             results.setdefault(str(n), {})[LABELS[kind]] = res
             print_row(n, LABELS[kind], res)
     write_json(

@@ -152,7 +152,7 @@ def _model(name: str, threads: int | None):
 def trained_region(dataset: dict) -> list[tuple[str, Callable[[np.ndarray], np.ndarray]]]:
     """(what, test) pairs naming momenta (N, legs, 4) outside the region a model was trained
     on: below its y_min, outside its provider's cuts, at another collision energy."""
-    from hepemu.physics.kinematics import min_pair_ratio
+    from hepemu.physics.kinematics import invariant_mass2, min_pair_ratio
     from hepemu.physics.providers import get_provider
 
     options = dataset.get("provider_options", {})
@@ -175,8 +175,7 @@ def trained_region(dataset: dict) -> list[tuple[str, Callable[[np.ndarray], np.n
     if sqrt_s is not None:
 
         def other_energy(p: np.ndarray) -> np.ndarray:
-            k = p[:, 0] + p[:, 1]
-            m = np.sqrt(np.abs(k[:, 0] ** 2 - np.sum(k[:, 1:] ** 2, axis=1)))
+            m = np.sqrt(np.abs(invariant_mass2(p[:, 0] + p[:, 1])))
             return np.abs(m / sqrt_s - 1) > 1e-6
 
         checks.append((f"not at the trained √s = {sqrt_s:g} GeV", other_energy))

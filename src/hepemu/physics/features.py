@@ -47,23 +47,22 @@ def invariants(x: np.ndarray, log_beam: bool = False) -> np.ndarray:
     legs = p.shape[1]
     q2 = s_ij(p, 0, 1)
     ratios = np.stack([s_ij(p, i, j) / q2 for i in range(2, legs) for j in range(i + 1, legs)], 1)
+    _require_positive(ratios, "feature invariants needs s_ij > 0 for every final-state pair")
+    beam = np.stack([s_ij(p, b, i) / q2 for b in (0, 1) for i in range(2, legs)], 1)
+    if log_beam:
+        _require_positive(beam, "feature log-invariants needs s_(beam, i) > 0")
+        beam = np.log(beam)
+    return np.concatenate([np.log(ratios), beam], axis=1)
+
+
+def _require_positive(ratios: np.ndarray, need: str) -> None:
+    """Raise naming the first row (and how many more) with a ratio s/Q² ≤ 0."""
     bad = np.flatnonzero(~np.all(ratios > 0, axis=1))
     if bad.size:
         raise ValueError(
-            f"feature invariants needs s_ij > 0 for every final-state pair; row {bad[0]} "
-            f"(and {bad.size - 1} more) has s_ij <= 0: not massless physical momenta"
+            f"{need}; row {bad[0]} (and {bad.size - 1} more) has s <= 0: not massless "
+            "physical momenta"
         )
-    final = list(np.log(ratios).T)
-    beam = np.stack([s_ij(p, b, i) / q2 for b in (0, 1) for i in range(2, legs)], 1)
-    if log_beam:
-        bad = np.flatnonzero(~np.all(beam > 0, axis=1))
-        if bad.size:
-            raise ValueError(
-                f"feature log-invariants needs s_(beam, i) > 0; row {bad[0]} (and "
-                f"{bad.size - 1} more) has s <= 0: not massless physical momenta"
-            )
-        beam = np.log(beam)
-    return np.concatenate([np.stack(final, axis=1), beam], axis=1)
 
 
 def log_invariants(x: np.ndarray) -> np.ndarray:
