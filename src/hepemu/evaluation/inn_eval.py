@@ -9,7 +9,11 @@ import numpy as np
 
 from hepemu.evaluation.metrics import PrecisionSummary, p_values, summarise
 from hepemu.physics.integrals.base import ParametricIntegral
-from hepemu.physics.integrals.quadrature import integrate_gauss_legendre, integrate_qmc
+from hepemu.physics.integrals.quadrature import (
+    integrate_gauss_legendre,
+    integrate_qmc,
+    reference_integrals,
+)
 
 
 @dataclass
@@ -24,10 +28,10 @@ class ReferenceSet:
     def make(
         cls, integral: ParametricIntegral, n: int, seed: int = 2024, gl_nodes: int = 32
     ) -> ReferenceSet:
-        """Uniform points in the region; references by n³ Gauss–Legendre (32³: ~11 digits)."""
+        """Uniform points in the region; references by n³ Gauss–Legendre (32³: ~11 digits),
+        or lattice QMC for integrals of more than 4 dimensions."""
         s = integral.sample_params(n, np.random.default_rng(seed))
-        ref = integrate_gauss_legendre(integral, s, integral.dim, gl_nodes)
-        return cls(s, ref, f"Gauss-Legendre {gl_nodes}^{integral.dim}")
+        return cls(s, *reference_integrals(integral, s, integral.dim, gl_nodes))
 
 
 def evaluate(surrogate, refset: ReferenceSet) -> tuple[PrecisionSummary, np.ndarray, np.ndarray]:

@@ -82,15 +82,17 @@ class IntegralProvider:
 
 @dataclass(frozen=True)
 class IntegralValueProvider:
-    """The integral I(s) itself, by an n^k tensor Gauss–Legendre rule; inputs s in the region.
+    """The integral I(s) itself; inputs s in the region. Up to 4 dimensions by an n^k tensor
+    Gauss–Legendre rule (``nodes``), above by lattice QMC (``points`` × 8 random shifts).
 
-    Name ``<integral>/integral`` (e.g. ``gghh-box-1l/integral``), option ``nodes``: the truth
-    for direct regressors of I(s), and an expensive provider (n^k integrand calls per point).
+    Name ``<integral>/integral`` (e.g. ``gghh-box-1l/integral``), options ``nodes`` and
+    ``points``: the truth for direct regressors of I(s), and an expensive provider.
     """
 
     target_name = "I"  # the truth column's name in datasets (not a field)
     integral: ParametricIntegral
     nodes: int = 24  # 24³: median relative error 2e-10, worst 7e-8 (against 48³)
+    points: int = 100003  # double box: relative error ~1e-5 (8 shifts)
 
     def __post_init__(self) -> None:
         if self.nodes < 1:
@@ -111,15 +113,18 @@ class IntegralValueProvider:
         return self.integral.params_from_unit(u), np.ones(len(u), dtype=bool)
 
     def __call__(self, inputs: np.ndarray) -> np.ndarray:
-        from hepemu.physics.integrals.quadrature import integrate_gauss_legendre
+        from hepemu.physics.integrals.quadrature import reference_integrals
 
-        return integrate_gauss_legendre(self.integral, inputs, self.integral.dim, self.nodes)
+        ig = self.integral
+        return reference_integrals(ig, inputs, ig.dim, self.nodes, self.points)[0]
 
     def metadata(self) -> dict[str, Any]:
+        from hepemu.physics.integrals.quadrature import reference_rule
+
+        rule = reference_rule(self.integral.dim, self.nodes, self.points)
         return {
             **IntegralProvider(self.integral).metadata(),
-            "truth": f"integral over [0,1]^{self.integral.dim}, Gauss-Legendre "
-            f"{self.nodes}^{self.integral.dim} nodes",
+            "truth": f"integral over [0,1]^{self.integral.dim}, {rule}",
         }
 
 
@@ -438,7 +443,8 @@ def get_provider(name: str, options: dict[str, Any] | None = None) -> TruthProvi
     """Look up a provider by name, with options (e.g. ``sqrt_s``, ``ycut``, ``y_min``).
 
     Names: the registered integrals (``gghh-box-1l`` …: the integrand f(s; x)), their
-    values (``gghh-box-1l/integral``, option ``nodes`` of the Gauss–Legendre rule), the
+    values (``gghh-box-1l/integral``, option ``nodes`` of the Gauss–Legendre rule, or
+    ``points`` of the lattice QMC rule above 4 dimensions), the
     processes ``ee-qq`` and ``ee-qqg`` (options ``sqrt_s``, ``alpha``, ``alpha_s``,
     ``charge``, cuts ``ycut`` (Durham, exactly n jets) and ``y_min`` (all s_ij/s)), the
     pyamplicol processes ``ee3j``, ``ee4j``, ``ee5j`` and ``amplicol:<expression>`` (options
@@ -453,7 +459,10 @@ def get_provider(name: str, options: dict[str, Any] | None = None) -> TruthProvi
         nodes = _pop_number(opts, "nodes", 24, int)
         if not 1 <= nodes <= MAX_NODES:
             raise ValueError(f"option nodes must be in [1, {MAX_NODES}], got {nodes}")
-        provider = IntegralValueProvider(INTEGRALS[name.removesuffix("/integral")], nodes)
+        points = _pop_number(opts, "points", 100003, int)
+        if not 31 <= points <= 10**8:
+            raise ValueError(f"option points must be in [31, 1e8], got {points}")
+        provider = IntegralValueProvider(INTEGRALS[name.removesuffix("/integral")], nodes, points)
     elif name in PROCESSES:
         n_out = PROCESSES[name][0]
         cut = _cut_from_options(opts, n_out)

@@ -23,7 +23,7 @@ from hepemu.data.samplers import UnitCubeSampler
 from hepemu.models.inn import INN
 from hepemu.models.inn_surrogate import INNSurrogate, normalisation, training_target
 from hepemu.physics.integrals.base import ParametricIntegral
-from hepemu.physics.integrals.quadrature import integrate_gauss_legendre
+from hepemu.physics.integrals.quadrature import reference_integrals
 from hepemu.physics.integrals.registry import get_integral
 from hepemu.training.inn_config import INNTrainConfig
 
@@ -79,7 +79,8 @@ class PointSampler:
 
 @dataclass
 class ValidationSet:
-    """Fixed parameter points with reference integrals (high-order Gauss–Legendre)."""
+    """Fixed parameter points with reference integrals (high-order Gauss–Legendre; lattice
+    QMC above 4 dimensions)."""
 
     s: np.ndarray
     ref: np.ndarray
@@ -87,7 +88,7 @@ class ValidationSet:
     @classmethod
     def make(cls, integral: ParametricIntegral, n: int, seed: int, gl_nodes: int = 32):
         s = integral.sample_params(n, np.random.default_rng(seed))
-        return cls(s, integrate_gauss_legendre(integral, s, integral.dim, gl_nodes))
+        return cls(s, reference_integrals(integral, s, integral.dim, gl_nodes, 30011)[0])
 
 
 def mean_digits(pred: np.ndarray, ref: np.ndarray) -> float:

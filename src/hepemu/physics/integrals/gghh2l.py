@@ -1,0 +1,97 @@
+"""The planar two-loop double box of gg→HH with a top loop, in sector-decomposed Feynman
+parameters (Euclidean region).
+
+Gluons p1, p2 attach to the left loop, the Higgs bosons p3, p4 to the right one; six outer
+propagators of mass mt², a massless middle rung (issue 16; the two-loop topology of
+Borowka et al., arXiv:1604.06447, fig. 1). In D = 4 it is finite: with ν = 7, L = 2,
+I = (−1)^ν Γ(ν − LD/2) ∫ δ(1 − Σx) U^(ν−3D/2) / F^(ν−LD/2) = −Γ(3) ∫ U / F³
+(Heinrich, Phys. Rept. 922 (2021), eq. 2.8; pySecDec normalisation ∫ d^Dk/(iπ^(D/2)) per loop).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import sympy as sp
+
+from hepemu.physics.integrals.base import ParametricIntegral
+from hepemu.physics.integrals.feynman import FeynmanIntegral
+from hepemu.physics.integrals.gghh import EUCLIDEAN, EUCLIDEAN_NOTE, MT2, PARAMS, REGION
+from hepemu.physics.integrals.sectors import Polynomial, SectorSum, decompose
+
+
+def double_box_feynman_integral() -> tuple[FeynmanIntegral, tuple[sp.Symbol, ...]]:
+    """The double box from its propagators.
+
+    Left loop k1: k1, k1+p1, k1+p1+p2; right loop k2: k2+p1+p2, k2−p4, k2; rung k1−k2
+    (all incoming, p3 = −p1−p2−p4). Returns the integral and (s12, s14, mH2, mt2).
+    """
+    k1, k2, p1, p2, p4 = sp.symbols("k1 k2 p1 p2 p4")
+    s12, s14, mh2, mt2 = sp.symbols("s12 s14 mH2 mt2")
+    p1p2 = s12 / 2
+    p1p4 = (s14 - mh2) / 2
+    p2p4 = -p1p2 - p1p4  # from p3² = (p1 + p2 + p4)² = mH²
+    rules = {
+        (p1, p1): 0,
+        (p2, p2): 0,
+        (p4, p4): mh2,
+        (p1, p2): p1p2,
+        (p1, p4): p1p4,
+        (p2, p4): p2p4,
+    }
+    props = [
+        (k1, mt2),
+        (k1 + p1, mt2),
+        (k1 + p1 + p2, mt2),
+        (k2 + p1 + p2, mt2),
+        (k2 - p4, mt2),
+        (k2, mt2),
+        (k1 - k2, 0),
+    ]
+    return FeynmanIntegral([k1, k2], [p1, p2, p4], props, rules), (s12, s14, mh2, mt2)
+
+
+@cache
+def double_box_sectors() -> SectorSum:
+    """The double box at mt² = 1 as a sum of sector integrands on [0,1]⁶ (built once)."""
+    fi, (s12, s14, mh2, mt2) = double_box_feynman_integral()
+    U, F = fi.symanzik
+    a_u, a_f = fi.exponents
+    U, F = U.subs(mt2, MT2), F.subs(mt2, MT2)
+    sectors = []
+    for l in range(len(fi.x_symbols)):  # primary sectors x_l = 1 (Binoth–Heinrich)
+        xs = fi.sector_variables(l)
+        polys = [
+            Polynomial.from_expr(U.subs(fi.x_symbols[l], 1), xs, int(a_u)),
+            Polynomial.from_expr(F.subs(fi.x_symbols[l], 1), xs, -int(a_f)),
+        ]
+        sectors += decompose(polys)
+    n = sum(fi.powers) - fi.n_loops * fi.dimension / 2  # ν − LD/2 = 3
+    prefactor = (-1) ** sum(fi.powers) * float(sp.gamma(n))
+    return SectorSum(sectors, (s12, s14, mh2), prefactor)
+
+
+class DoubleBoxIntegrand:
+    """Σ over sectors of the double box integrand (prefactor −2 included), x on [0,1]⁶;
+    the sectors are built on first use (the sympy decomposition takes seconds)."""
+
+    def __call__(self, s, x):
+        return double_box_sectors()(s, x)
+
+    def weighted_sums(self, s, x, weights):
+        """A quadrature rule applied to every parameter point at once (see SectorSum)."""
+        return double_box_sectors().weighted_sums(s, x, weights)
+
+
+GGHH_DBOX = ParametricIntegral(
+    name="gghh-dbox-2l",
+    param_names=PARAMS,
+    param_ranges=REGION,
+    dim=6,
+    integrand=DoubleBoxIntegrand(),
+    description="gg→HH planar two-loop double box, top loop (mt²=1), massless rung; "
+    "sum of sector-decomposed integrands (Binoth–Heinrich), prefactor −Γ(3)",
+    fixed={"mt2": MT2},
+    valid_ranges=EUCLIDEAN,
+    valid_note=EUCLIDEAN_NOTE,
+)
