@@ -70,7 +70,7 @@ def integrate_gauss_legendre(
     """
     s = np.atleast_2d(np.asarray(s, dtype=float))
     nodes, weights = gauss_legendre_nodes(n, k)
-    own = _own_weighted_sums(f)
+    own = own_weighted_sums(f)
     if own is not None:
         return own(s, nodes, weights)
     p = len(weights)
@@ -81,7 +81,7 @@ def integrate_gauss_legendre(
     return out
 
 
-def _own_weighted_sums(f):
+def own_weighted_sums(f):
     """An integrand's own ``weighted_sums(s, x, w)`` (a rule applied to every parameter
     point at once, e.g. sector sums linear in s), if it has one, else None."""
     for obj in (f, getattr(f, "integrand", None)):
@@ -206,7 +206,7 @@ def integrate_qmc(
     base = (np.arange(n)[:, None] * z[None, :] % n) / n
     shifts = rng.random((n_shifts, k))
     est = np.empty((len(s), n_shifts))
-    outer, own = None, _own_weighted_sums(f)
+    outer, own = None, own_weighted_sums(f)
     for j, shift in enumerate(shifts):
         t = np.mod(base + shift, 1.0)
         x, w = korobov(t, korobov_order)

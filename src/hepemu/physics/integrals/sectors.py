@@ -230,27 +230,53 @@ class SectorSum:
         return self._sum(mono, lambda i: values[:, i])
 
     def weighted_sums(
-        self, s: np.ndarray, x: np.ndarray, weights: np.ndarray, block: int = 8192, rows: int = 256
-    ) -> np.ndarray:
+        self, s, x: np.ndarray, weights: np.ndarray, block: int = 8192, rows: int = 256
+    ):
         """Σ_p w_p f(s_n; x_p) for every row s_n: every parameter point on one rule (x (P, k),
-        weights (P,)) at once, the rule's monomial tables computed once per block of x. Each
-        row's result is independent of the other rows (fixed operation order). Returns (N,)."""
-        s = np.asarray(s, dtype=float)
-        total = np.zeros(len(s))
+        weights (P,), NumPy) at once, the rule's monomial tables computed once per block of x
+        (and kept for a read-only x, e.g. cached Gauss–Legendre nodes). ``s`` (N, m) may be a
+        NumPy array or a torch tensor (the result follows it). Each row's result is
+        independent of the other rows (fixed operation order). Returns (N,)."""
+        if isinstance(s, np.ndarray) or not hasattr(s, "device"):
+            s, convert = np.asarray(s, dtype=float), np.asarray
+        else:
+            import torch
 
-        def value(g, rows):  # P_i(s_n; x_p) as (N, P): linear in s, a broadcast per parameter
+            def convert(a):
+                return torch.as_tensor(a, dtype=s.dtype, device=s.device)
+
+        total = s[:, 0] * 0.0
+
+        def value(g, part):  # P_i(s_n; x_p) as (N, P): linear in s, a broadcast per parameter
             def at(i):
-                out = np.broadcast_to(g[None, :, i, 0], (len(rows), len(g))).copy()
-                for b in range(rows.shape[1]):
-                    out += rows[:, b, None] * g[None, :, i, b + 1]
+                out = g[None, :, i, 0] + part[:, :1] * 0.0
+                for b in range(part.shape[1]):
+                    out = out + part[:, b, None] * g[None, :, i, b + 1]
                 return out
 
             return at
 
         for a in range(0, len(x), block):
-            mono, g = self._tables(x[a : a + block])
-            w = weights[a : a + block]
+            mono, g = (convert(t) for t in self._block_tables(x, a, block))
+            w = convert(weights[a : a + block])
             for r in range(0, len(s), rows):
                 vals = self._sum(mono[None], value(g, s[r : r + rows]))
-                total[r : r + rows] += np.einsum("np,p->n", vals, w)
+                total[r : r + rows] += (
+                    (vals * w).sum(1)
+                    if convert is not np.asarray
+                    else (np.einsum("np,p->n", vals, w))
+                )
         return total
+
+    def _block_tables(self, x: np.ndarray, start: int, block: int):
+        """``_tables`` of x[start : start + block], remembered for a read-only x."""
+        key = (id(x), start, block)
+        cache = self.__dict__.setdefault("_cache", {})
+        if x.flags.writeable or key not in cache:
+            tables = self._tables(x[start : start + block])
+            if x.flags.writeable:
+                return tables
+            if len(cache) > 16:
+                cache.clear()
+            cache[key] = (x, tables)  # x kept alive: its id stays unique
+        return cache[key][1]
