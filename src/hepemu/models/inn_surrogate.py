@@ -19,6 +19,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file
 
+from hepemu.models.calibration import calibrated_sigma, fit_scale_and_floor
 from hepemu.models.envelope import (  # one error class and one writer for every model file
     ModelFileError,
     hash_tensors,
@@ -36,13 +37,17 @@ NORMALISATIONS = ("gl3", "centre", "none")
 
 # header entries that change a model's answers: covered by its digest with the tensors
 DIGESTED_HEADER = ("format", "integral", "n_replicas", "model", "normalisation", "korobov_order")
+# digested when present (files written before them keep their digests)
+DIGESTED_IF_PRESENT = ("sigma_scale", "sigma_floor")
 
 
 def tensor_digest(tensors: dict[str, torch.Tensor], header: dict[str, str]) -> str:
     """SHA-256 over the answer-changing header entries and the names, dtypes, shapes and raw
     bytes of ``tensors`` (sorted by name)."""
     h = hashlib.sha256()
-    h.update(json.dumps({k: header.get(k) for k in DIGESTED_HEADER}, sort_keys=True).encode())
+    entries = {k: header.get(k) for k in DIGESTED_HEADER}
+    entries |= {k: header[k] for k in DIGESTED_IF_PRESENT if k in header}
+    h.update(json.dumps(entries, sort_keys=True).encode())
     hash_tensors(h, tensors)
     return h.hexdigest()
 
@@ -93,6 +98,9 @@ class INNSurrogate:
         Korobov order used for the training target (integral unchanged by it).
     info
         Free-form metadata (training settings, measured digits).
+    sigma_scale, sigma_floor
+        The error of :meth:`predict`, √((c·spread)² + (d·|I|)²), c = ``sigma_scale`` and d =
+        ``sigma_floor``, set by :meth:`calibrate` on held-out points (1, 0: the bare spread).
     """
 
     def __init__(
@@ -102,6 +110,8 @@ class INNSurrogate:
         normalisation: str = "gl3",
         korobov_order: int = 0,
         info: dict | None = None,
+        sigma_scale: float = 1.0,
+        sigma_floor: float = 0.0,
     ) -> None:
         if not replicas:
             raise ValueError("need at least one replica")
@@ -119,6 +129,11 @@ class INNSurrogate:
         self.normalisation = normalisation
         self.korobov_order = korobov_order
         self.info = dict(info or {})
+        if not (np.isfinite(sigma_scale) and sigma_scale > 0):
+            raise ValueError(f"sigma_scale must be positive, got {sigma_scale}")
+        if not (np.isfinite(sigma_floor) and sigma_floor >= 0):
+            raise ValueError(f"sigma_floor must be non-negative, got {sigma_floor}")
+        self.sigma_scale, self.sigma_floor = float(sigma_scale), float(sigma_floor)
 
     @property
     def n_replicas(self) -> int:
@@ -151,18 +166,30 @@ class INNSurrogate:
         return out * norm[None, :]
 
     def predict(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Replica mean and replica spread (sample standard deviation) as its 1σ error.
+        """Replica mean and, as its 1σ error, the replica spread (sample standard deviation)
+        calibrated: √((c·spread)² + (d·|mean|)²) with c = ``sigma_scale``, d = ``sigma_floor``.
 
         The spread, not the standard error of the mean, is the error estimate: replicas share
-        most of their error, and the spread is what covers the truth at ~68 % of points
-        (``benchmarks/inn_error_calibration.py``). A single replica has no error estimate:
-        σ is NaN.
+        most of their error (``benchmarks/inn_error_calibration.py``); :meth:`calibrate` fits
+        the factor on held-out points. A single replica has no error estimate: σ is NaN.
         """
         reps = self.replica_integrals(s)
         mean = reps.mean(axis=0)
         if self.n_replicas < 2:
             return mean, np.full_like(mean, np.nan)
-        return mean, reps.std(axis=0, ddof=1)
+        spread = reps.std(axis=0, ddof=1)
+        return mean, calibrated_sigma(spread, mean, self.sigma_scale, self.sigma_floor)
+
+    def calibrate(self, s: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
+        """Set ``sigma_scale`` and ``sigma_floor`` from held-out points (s, truth) so that the
+        error covers the truth at 68 % (1σ) and 95 % (2σ) of them as nearly as possible
+        (:func:`hepemu.models.calibration.fit_scale_and_floor`); returns them."""
+        if self.n_replicas < 2:
+            raise ValueError("calibration needs at least 2 replicas (a spread)")
+        reps = self.replica_integrals(s)
+        mean, spread = reps.mean(axis=0), reps.std(axis=0, ddof=1)
+        self.sigma_scale, self.sigma_floor = fit_scale_and_floor(mean, truth, spread)
+        return self.sigma_scale, self.sigma_floor
 
     def to(self, device: str | torch.device, dtype: torch.dtype | None = None) -> INNSurrogate:
         for r in self.replicas:
@@ -186,6 +213,9 @@ class INNSurrogate:
             "korobov_order": str(self.korobov_order),
             "info": json.dumps(self.info),
         }
+        if (self.sigma_scale, self.sigma_floor) != (1.0, 0.0):
+            header["sigma_scale"] = repr(self.sigma_scale)
+            header["sigma_floor"] = repr(self.sigma_floor)
         header["tensor_sha256"] = tensor_digest(tensors, header)
         return write_safetensors(path, tensors, header)
 
@@ -238,6 +268,8 @@ class INNSurrogate:
                 normalisation=header.get("normalisation", "gl3"),
                 korobov_order=int(header.get("korobov_order", "0")),
                 info=json.loads(header.get("info", "{}")),
+                sigma_scale=float(header.get("sigma_scale", "1.0")),
+                sigma_floor=float(header.get("sigma_floor", "0.0")),
             )
         except (KeyError, ValueError, TypeError, RuntimeError) as exc:
             raise ModelFileError(f"{path}: inconsistent hepemu INN model: {exc}") from None

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from hepemu.models.calibration import coverage_scale, error_ratios
 from hepemu.models.envelope import header_json, load_envelope, save_envelope
 from hepemu.models.networks import build_network
 from hepemu.models.preprocessing import Preprocessing
@@ -160,8 +161,8 @@ class NetworkRegressor:
         else:
             preds = self.member_predictions(x)
             mean, spread = preds.mean(axis=0), preds.std(axis=0, ddof=1)
-        ratio = np.abs(mean - np.asarray(y, dtype=float)) / np.maximum(spread, np.finfo(float).tiny)
-        self.sigma_scale = float(np.quantile(ratio, level))
+        ratios = error_ratios(mean, y, spread)
+        self.sigma_scale = coverage_scale(ratios, [(1.0, level, 0.0)])
         return self.sigma_scale
 
     def to(self, device) -> NetworkRegressor:
