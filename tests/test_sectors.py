@@ -92,3 +92,15 @@ def test_double_box_value_provider_uses_a_lattice():
     value = provider(PYSECDEC_POINT)  # the rule of the test above, on a coarser lattice
     expect = integrate_qmc(GGHH_DBOX, PYSECDEC_POINT, 6, n=1009, n_shifts=8, seed=0).value
     assert value[0] == expect[0] and value[0] < 0
+
+
+def test_double_box_normalisers_agree_across_backends(rng):
+    from hepemu.models.inn_surrogate import normalisation
+
+    s = GGHH_DBOX.sample_params(5, rng)
+    ref = integrate_gauss_legendre(GGHH_DBOX, s, 6, 4)
+    for scheme in ("gl2", "gl3"):
+        values = normalisation(GGHH_DBOX, s, scheme)
+        t = normalisation(GGHH_DBOX, torch.tensor(s), scheme).numpy()
+        np.testing.assert_allclose(t, values, rtol=1e-12)
+        assert np.all(np.abs(values / ref - 1) < 0.5)  # a scale, not a value

@@ -32,7 +32,7 @@ from hepemu.physics.integrals.registry import get_integral
 from hepemu.physics.integrals.transforms import korobov
 
 FORMAT = "hepemu-inn/1"
-NORMALISATIONS = ("gl3", "centre", "none")
+NORMALISATIONS = ("gl3", "gl2", "centre", "none")
 
 
 # header entries that change a model's answers: covered by its digest with the tensors
@@ -61,8 +61,8 @@ def normalisation(integral: ParametricIntegral, s, scheme: str):
         x = s[:, :1] * 0.0 + 0.5
         x = x.repeat(1, k) if isinstance(s, torch.Tensor) else np.repeat(x, k, axis=1)
         return integral(s, x)
-    if scheme == "gl3":
-        nodes, weights = gauss_legendre_nodes(3, k)
+    if scheme in ("gl3", "gl2"):  # 3^k or 2^k Gauss–Legendre nodes (gl2: cheaper at large k)
+        nodes, weights = gauss_legendre_nodes(int(scheme[2]), k)
         own = own_weighted_sums(integral)
         if own is not None:  # e.g. sector sums: one rule for every s at once
             return own(s, nodes, weights)
@@ -93,7 +93,7 @@ class INNSurrogate:
     replicas
         Trained :class:`INN` modules with identical configuration.
     normalisation
-        ``"gl3"``, ``"centre"`` or ``"none"``.
+        ``"gl3"``, ``"gl2"``, ``"centre"`` or ``"none"``.
     korobov_order
         Korobov order used for the training target (integral unchanged by it).
     info

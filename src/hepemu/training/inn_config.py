@@ -27,7 +27,7 @@ class INNTrainConfig(BaseModel):
     gain: float = Field(1.0, gt=0)
     ansatz: Literal["plain", "anchored"] = "plain"
     dtype: Literal["float32", "float64"] = "float32"
-    normalisation: Literal["gl3", "centre", "none"] = "gl3"
+    normalisation: Literal["gl3", "gl2", "centre", "none"] = "gl3"
     korobov_order: int = Field(0, ge=0, le=6)
     sampler: Literal["uniform", "sobol", "lattice"] = "uniform"
     batch_size: int = Field(4096, ge=16)
