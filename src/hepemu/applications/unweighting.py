@@ -1,0 +1,266 @@
+"""Event generation with a surrogate: vegas-adapted phase space, one- and two-stage unweighting.
+
+Weighted events: u ∈ [0,1]^d from a vegas ``AdaptiveMap`` (Lepage, J. Comput. Phys. 27 (1978)
+192; the PyPI package ``vegas``) adapted to the surrogate, momenta by RAMBO with the
+provider's cuts, w = |M|² × Φ_n × flux × Jacobian (Φ_n the massless phase-space volume,
+flux 1/(2s), in pb).
+
+Two-stage unweighting (Danziger, Janßen, Schumann, Siegert, SciPost Phys. 12 (2022) 164,
+sec. 3; Janßen et al., SciPost Phys. 15 (2023) 107): accept with min(1, s/s_max) on the
+surrogate weight s, evaluate the true w only for those, accept with min(1, x/x_max),
+x = w/s; each stage's overweight max(1, ·) stays as the event weight. The expected weight
+of a trial is w/(s_max x_max) whatever the surrogate: unbiased by construction. One-stage
+unweighting is the same with s ≡ w, x ≡ 1.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+PB_PER_GEV2 = 0.3893793721e9  # (ħc)² in GeV² pb (PDG 2024, physical constants)
+
+
+def reduced_max(values: np.ndarray, weights: np.ndarray | None = None, tol: float = 1e-3) -> float:
+    """The smallest m with Σ w·max(0, v − m) ≤ tol · Σ w·v: a maximum whose overweights
+    carry at most a fraction ``tol`` of the total (tol = 0: the plain maximum)."""
+    v = np.asarray(values, dtype=float)
+    w = np.ones_like(v) if weights is None else np.asarray(weights, dtype=float)
+    keep = v > 0
+    v, w = v[keep], w[keep]
+    if len(v) == 0:
+        raise ValueError("no positive weights to take a maximum of")
+    order = np.argsort(v)[::-1]
+    v, w = v[order], w[order]
+    total = np.sum(w * v)
+    # excess above v[j] of the j larger values: Σ_{i<j} w_i (v_i − v_j)
+    cw, cwv = np.cumsum(w), np.cumsum(w * v)
+    excess = (cwv - w * v) - (cw - w) * v
+    j = np.searchsorted(excess, tol * total, side="right") - 1
+    if j >= len(v) - 1:
+        return float(v[-1])
+    # between v[j+1] and v[j] the excess is linear in m: solve for tol · total
+    m = (cwv[j] - tol * total) / cw[j]
+    return float(max(m, v[j + 1]))
+
+
+@dataclass
+class PhaseSpace:
+    """Phase-space points of a momentum provider, optionally through a vegas map.
+
+    Parameters
+    ----------
+    provider
+        A truth provider with ``from_unit``, ``unit_dim``, ``sqrt_s`` and
+        ``metadata()["phase_space_weight"]`` (the RAMBO momentum providers).
+    vmap
+        A ``vegas.AdaptiveMap`` on [0,1]^unit_dim, or None for flat sampling.
+    """
+
+    provider: object
+    vmap: object | None = None
+
+    @property
+    def dim(self) -> int:
+        return self.provider.unit_dim
+
+    def norm(self) -> float:
+        """Φ_n × flux 1/(2s) in pb GeV^(…): weight per unit |M|² of a flat point."""
+        s = self.provider.sqrt_s**2
+        return self.provider.metadata()["phase_space_weight"] / (2.0 * s) * PB_PER_GEV2
+
+    def sample(self, n: int, rng: np.random.Generator):
+        """(inputs (n, d_in), factor (n,), kept (n,)): w = |M|² · factor where kept."""
+        y = rng.random((n, self.dim))
+        if self.vmap is None:
+            u, jac = y, np.ones(n)
+        else:
+            u, jac = np.empty_like(y), np.empty(n)
+            self.vmap.map(y, u, jac)
+        inputs, kept = self.provider.from_unit(u)
+        return inputs, jac * self.norm(), kept
+
+
+def adapt_vegas(
+    provider, surrogate, n: int = 20000, iterations: int = 5, ninc: int = 50, seed: int = 0
+):
+    """A vegas ``AdaptiveMap`` of [0,1]^d adapted to the surrogate's |M|² (zero outside the
+    cuts), refined over ``iterations`` rounds of ``n`` points each drawn through the map."""
+    import vegas
+
+    space = PhaseSpace(provider, vegas.AdaptiveMap([[0.0, 1.0]] * provider.unit_dim, ninc=ninc))
+    rng = np.random.default_rng(seed)
+    for _ in range(iterations):
+        y = rng.random((n, space.dim))
+        u, jac = np.empty_like(y), np.empty(n)
+        space.vmap.map(y, u, jac)
+        inputs, kept = provider.from_unit(u)
+        f = np.zeros(n)
+        if kept.any():
+            f[kept] = np.abs(surrogate.predict(inputs[kept])[0])
+        space.vmap.adapt_to_samples(u, f, nitn=1)  # one vegas step per round of fresh points
+    return space.vmap
+
+
+@dataclass
+class UnweightingStats:
+    """Counts, sums and times of an unweighting run (add runs with ``+``)."""
+
+    trials: int = 0
+    kept: int = 0
+    stage1: int = 0  # accepted by the surrogate (two-stage) / truth calls (one-stage: = kept)
+    events: int = 0
+    overweight: int = 0  # events with weight > 1
+    excess: float = 0.0  # Σ (weight − 1) over events: the overweights' share of σ is excess/Σ
+    sum_weights: float = 0.0  # Σ event weights (unweighted events: ≈ events)
+    sum_weights2: float = 0.0
+    time_phase_space: float = 0.0
+    time_surrogate: float = 0.0
+    time_truth: float = 0.0
+    scale: float = 1.0  # s_max · x_max (two-stage) or w_max: σ = scale · Σ weights / trials
+
+    def __add__(self, other: UnweightingStats) -> UnweightingStats:
+        if self.trials and other.trials and self.scale != other.scale:
+            raise ValueError("cannot add runs with different maxima")
+        out = UnweightingStats(scale=other.scale if not self.trials else self.scale)
+        for name in self.__dataclass_fields__:
+            if name != "scale":
+                setattr(out, name, getattr(self, name) + getattr(other, name))
+        return out
+
+    @property
+    def cross_section(self) -> tuple[float, float]:
+        """σ and its Monte Carlo error in pb, from the event weights over all trials."""
+        n = max(self.trials, 1)
+        mean = self.sum_weights / n
+        var = max(self.sum_weights2 / n - mean**2, 0.0)
+        return self.scale * mean, self.scale * np.sqrt(var / n)
+
+    def as_dict(self) -> dict:
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        sigma, err = self.cross_section
+        d.update(
+            cross_section_pb=sigma,
+            cross_section_err_pb=err,
+            efficiency=self.events / max(self.trials, 1),
+            first_stage_efficiency=self.stage1 / max(self.trials, 1),
+            second_stage_efficiency=self.events / max(self.stage1, 1),
+            overweight_fraction=self.overweight / max(self.events, 1),
+            overweight_share=self.excess / max(self.sum_weights, 1e-300),
+        )
+        return d
+
+
+@dataclass
+class EventBatch:
+    """Unweighted events: the provider's inputs (momenta) and their weights (≥ 1)."""
+
+    inputs: np.ndarray
+    weights: np.ndarray
+    stats: UnweightingStats = field(default_factory=UnweightingStats)
+
+
+def _truth_weights(provider, inputs, factor, mask) -> tuple[np.ndarray, float]:
+    out = np.zeros(len(inputs))
+    t0 = time.perf_counter()
+    if mask.any():
+        out[mask] = provider(inputs[mask]) * factor[mask]
+    return out, time.perf_counter() - t0
+
+
+def _surrogate_weights(surrogate, inputs, factor, kept) -> tuple[np.ndarray, float]:
+    out = np.zeros(len(inputs))
+    t0 = time.perf_counter()
+    if kept.any():
+        mean = np.abs(surrogate.predict(inputs[kept])[0])
+        out[kept] = np.maximum(mean, np.finfo(float).tiny) * factor[kept]  # s > 0 where w can be
+    return out, time.perf_counter() - t0
+
+
+def _accept(ratio: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Hit-or-miss on ratio = value/max: accepted mask and overweights max(1, ratio)."""
+    return rng.random(len(ratio)) < ratio, np.maximum(ratio, 1.0)
+
+
+def unweight_one_stage(space: PhaseSpace, w_max: float, n: int, rng) -> EventBatch:
+    """``n`` trials of standard unweighting: the truth at every point inside the cuts."""
+    t0 = time.perf_counter()
+    inputs, factor, kept = space.sample(n, rng)
+    t_ps = time.perf_counter() - t0
+    w, t_truth = _truth_weights(space.provider, inputs, factor, kept)
+    acc, over = _accept(w / w_max, rng)
+    weights = over[acc]
+    stats = UnweightingStats(
+        trials=n,
+        kept=int(kept.sum()),
+        stage1=int(kept.sum()),
+        events=int(acc.sum()),
+        overweight=int(np.sum(weights > 1)),
+        excess=float(np.sum(weights - 1.0)),
+        sum_weights=float(weights.sum()),
+        sum_weights2=float(np.sum(weights**2)),
+        time_phase_space=t_ps,
+        time_truth=t_truth,
+        scale=w_max,
+    )
+    return EventBatch(inputs[acc], weights, stats)
+
+
+def unweight_two_stage(
+    space: PhaseSpace, surrogate, s_max: float, x_max: float, n: int, rng
+) -> EventBatch:
+    """``n`` trials of two-stage unweighting (module docstring): the truth only where the
+    surrogate's weight was accepted."""
+    t0 = time.perf_counter()
+    inputs, factor, kept = space.sample(n, rng)
+    t_ps = time.perf_counter() - t0
+    s, t_sur = _surrogate_weights(surrogate, inputs, factor, kept)
+    acc1, over1 = _accept(s / s_max, rng)
+    w, t_truth = _truth_weights(space.provider, inputs, factor, acc1)
+    x = np.where(acc1, w / np.where(acc1, s, 1.0), 0.0)
+    acc2, over2 = _accept(x / x_max, rng)
+    acc = acc1 & acc2
+    weights = (over1 * over2)[acc]
+    stats = UnweightingStats(
+        trials=n,
+        kept=int(kept.sum()),
+        stage1=int(acc1.sum()),
+        events=int(acc.sum()),
+        overweight=int(np.sum(weights > 1)),
+        excess=float(np.sum(weights - 1.0)),
+        sum_weights=float(weights.sum()),
+        sum_weights2=float(np.sum(weights**2)),
+        time_phase_space=t_ps,
+        time_surrogate=t_sur,
+        time_truth=t_truth,
+        scale=s_max * x_max,
+    )
+    return EventBatch(inputs[acc], weights, stats)
+
+
+def pilot_maxima(space: PhaseSpace, surrogate, n: int, rng, tol: float = 1e-3) -> dict[str, float]:
+    """Reduced maxima from a pilot run of ``n`` points: w_max (one-stage), s_max and x_max
+    (two-stage; x = w/s over the points, weighted by s as they enter the second stage)."""
+    inputs, factor, kept = space.sample(n, rng)
+    s, _ = _surrogate_weights(surrogate, inputs, factor, kept)
+    w, _ = _truth_weights(space.provider, inputs, factor, kept)
+    x = w[kept] / s[kept]
+    return {
+        "w_max": reduced_max(w, tol=tol),
+        "s_max": reduced_max(s, tol=tol),
+        "x_max": reduced_max(x, weights=s[kept], tol=tol),
+    }
+
+
+def gain_factor(stats_std: UnweightingStats, stats_two: UnweightingStats, t_truth=None) -> float:
+    """f_eff = cost per unweighted event (one-stage) / cost per event (two-stage), each cost
+    the measured phase-space, surrogate and truth time; with ``t_truth`` (s per point) the
+    truth's time is replaced by that cost per call (the measured efficiencies kept)."""
+
+    def cost(st: UnweightingStats) -> float:
+        truth = st.time_truth if t_truth is None else t_truth * st.stage1
+        return (st.time_phase_space + st.time_surrogate + truth) / max(st.events, 1)
+
+    return cost(stats_std) / cost(stats_two)
