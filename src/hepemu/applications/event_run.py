@@ -1,0 +1,193 @@
+"""A resumable, parallel event-generation run: set-up once, then independent chunks.
+
+The run directory holds ``setup.json`` (provider, surrogate, mode, seed, maxima) and
+``vegas_grid.npy`` (the adapted map), written once; each chunk of trials is an independent
+task (its own seed) whose events and counts land atomically in ``chunkNNNNN.npz``. A rerun
+finds the set-up and the finished chunks and goes on; chunks spread over the executors of
+``hepemu.data.executors`` (serial, processes, Dask) like ``data generate``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from hepemu.applications.unweighting import (
+    EventBatch,
+    PhaseSpace,
+    UnweightingStats,
+    adapt_vegas,
+    pilot_maxima,
+    unweight_one_stage,
+    unweight_two_stage,
+)
+from hepemu.data.executors import map_unordered
+
+MODES = ("two-stage", "one-stage")
+
+
+@dataclass(frozen=True)
+class EventRunSetup:
+    """What every chunk of a run shares; a rerun must ask for the same."""
+
+    provider: str
+    options: dict
+    surrogate: str
+    mode: str = "two-stage"
+    seed: int = 0
+    chunk_trials: int = 50_000
+    pilot_points: int = 50_000
+    vegas_points: int = 20_000
+    vegas_iterations: int = 5
+    w_max: float = 0.0
+    s_max: float = 0.0
+    x_max: float = 0.0
+
+    def request(self) -> dict:
+        """The fields a user chooses (not the maxima found by the pilot run)."""
+        d = asdict(self)
+        for k in ("w_max", "s_max", "x_max"):
+            d.pop(k)
+        return d
+
+
+@cache
+def _load(provider: str, options: str, surrogate: str):
+    from hepemu.physics.providers import get_provider
+    from hepemu.registry import load_model
+
+    return get_provider(provider, json.loads(options)), load_model(surrogate)
+
+
+def _space(setup: EventRunSetup, run_dir: Path):
+    import vegas
+
+    provider, surrogate = _load(setup.provider, json.dumps(setup.options), setup.surrogate)
+    grid = np.load(run_dir / "vegas_grid.npy")
+    return PhaseSpace(provider, vegas.AdaptiveMap(grid)), surrogate
+
+
+def prepare(run_dir: str | Path, setup: EventRunSetup) -> EventRunSetup:
+    """Adapt the vegas map and find the maxima (pilot run), or reuse a run's set-up.
+
+    Raises ``ValueError`` if ``run_dir`` holds a run with other settings.
+    """
+    if setup.mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {setup.mode!r}")
+    run_dir = Path(run_dir)
+    path = run_dir / "setup.json"
+    if path.exists():
+        found = EventRunSetup(**json.loads(path.read_text()))
+        if found.request() != setup.request():
+            diff = {k: v for k, v in setup.request().items() if found.request()[k] != v}
+            raise ValueError(
+                f"{run_dir} holds a run with other settings ({', '.join(diff)}); "
+                "use another output or remove it"
+            )
+        return found
+    run_dir.mkdir(parents=True, exist_ok=True)
+    provider, surrogate = _load(setup.provider, json.dumps(setup.options), setup.surrogate)
+    vmap = adapt_vegas(
+        provider, surrogate, setup.vegas_points, setup.vegas_iterations, seed=setup.seed
+    )
+    np.save(run_dir / "vegas_grid.npy", vmap.extract_grid())
+    space, _ = _space(setup, run_dir)  # the map as chunks will rebuild it
+    rng = np.random.default_rng([setup.seed, 1 << 30])
+    maxima = pilot_maxima(space, surrogate, setup.pilot_points, rng)
+    done = EventRunSetup(**{**setup.request(), **maxima})
+    _write_atomic(path, json.dumps(asdict(done), indent=1).encode())
+    return done
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def run_chunk(run_dir: str, index: int) -> dict:
+    """Unweight one chunk of trials (seeded by the run's seed and ``index``); saves it."""
+    run_dir = Path(run_dir)
+    setup = EventRunSetup(**json.loads((run_dir / "setup.json").read_text()))
+    space, surrogate = _space(setup, run_dir)
+    rng = np.random.default_rng([setup.seed, index])
+    if setup.mode == "two-stage":
+        batch = unweight_two_stage(
+            space, surrogate, setup.s_max, setup.x_max, setup.chunk_trials, rng
+        )
+    else:
+        batch = unweight_one_stage(space, setup.w_max, setup.chunk_trials, rng)
+    stats = asdict(batch.stats)
+    path = run_dir / f"chunk{index:05d}.npz"
+    tmp = path.with_name(path.name + f".tmp{os.getpid()}.npz")
+    np.savez(tmp, inputs=batch.inputs, weights=batch.weights, stats=json.dumps(stats))
+    os.replace(tmp, path)
+    return stats
+
+
+def finished_chunks(run_dir: str | Path) -> list[int]:
+    return sorted(int(p.stem[5:]) for p in Path(run_dir).glob("chunk[0-9][0-9][0-9][0-9][0-9].npz"))
+
+
+def _chunk_stats(run_dir: Path, index: int) -> UnweightingStats:
+    with np.load(run_dir / f"chunk{index:05d}.npz") as z:
+        return UnweightingStats(**json.loads(str(z["stats"])))
+
+
+def generate_events(
+    run_dir: str | Path,
+    n_events: int,
+    executor: str = "serial",
+    workers: int = 2,
+    scheduler: str | None = None,
+    progress=None,
+) -> UnweightingStats:
+    """Run chunks until at least ``n_events`` events exist; returns the summed counts.
+
+    ``progress(stats)`` is called with the running totals after every chunk.
+    """
+    run_dir = Path(run_dir)
+    done = finished_chunks(run_dir)
+    total = UnweightingStats()
+    for i in done:
+        total = total + _chunk_stats(run_dir, i)
+    if progress is not None:
+        progress(total)
+    next_index = max(done, default=-1) + 1
+    while total.events < n_events:
+        per_chunk = max(total.events / max(len(done), 1), 1.0) if done else None
+        wanted = 1 if per_chunk is None else int(np.ceil((n_events - total.events) / per_chunk))
+        batch = max(1, min(wanted, 4 * workers if executor != "serial" else wanted, 64))
+        tasks = [(str(run_dir), i) for i in range(next_index, next_index + batch)]
+        for stats in map_unordered(run_chunk, tasks, executor, workers, scheduler):
+            total = total + UnweightingStats(**stats)
+            if progress is not None:
+                progress(total)
+        done += list(range(next_index, next_index + batch))
+        next_index += batch
+    return total
+
+
+def collect(
+    run_dir: str | Path, n_events: int | None = None
+) -> tuple[EventBatch, UnweightingStats]:
+    """The first ``n_events`` events of the finished chunks (in chunk order), and the counts
+    of all of them (the cross section uses every trial)."""
+    run_dir = Path(run_dir)
+    inputs, weights, total = [], [], UnweightingStats()
+    for i in finished_chunks(run_dir):
+        with np.load(run_dir / f"chunk{i:05d}.npz") as z:
+            inputs.append(z["inputs"])
+            weights.append(z["weights"])
+            total = total + UnweightingStats(**json.loads(str(z["stats"])))
+    if not inputs:
+        raise ValueError(f"{run_dir} holds no finished chunks")
+    x, w = np.concatenate(inputs), np.concatenate(weights)
+    if n_events is not None:
+        x, w = x[:n_events], w[:n_events]
+    return EventBatch(x, w, total), total

@@ -1,0 +1,140 @@
+"""`hepemu events`: unweighted events with a surrogate (two-stage unweighting), LHE or HDF5."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hepemu.cli.common import check_output, err, fail
+from hepemu.cli.data import _parse_option
+
+OUTPUTS = (".lhe", ".h5")
+
+
+def events_cmd(
+    surrogate: Annotated[str, typer.Option(help="surrogate model (shipped name or file)")],
+    n: Annotated[int, typer.Option("--n", min=1, help="unweighted events wanted")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="events.lhe or events.h5")],
+    process: Annotated[
+        str | None, typer.Option(help="truth provider (default: the surrogate's)")
+    ] = None,
+    option: Annotated[
+        list[str] | None,
+        typer.Option(help="provider option key=value (default: the surrogate's training cuts)"),
+    ] = None,
+    mode: Annotated[str, typer.Option(help="two-stage or one-stage")] = "two-stage",
+    seed: Annotated[int, typer.Option(help="seed of the run")] = 0,
+    chunk_trials: Annotated[
+        int, typer.Option(min=100, help="phase-space points per chunk")
+    ] = 50_000,
+    executor: Annotated[str, typer.Option(help="serial, processes or dask")] = "serial",
+    workers: Annotated[int, typer.Option(min=1, help="parallel workers")] = 2,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address")] = None,
+    force: Annotated[
+        bool, typer.Option(help="replace an existing output file (the run resumes)")
+    ] = False,
+) -> None:
+    """Generate unweighted events: a vegas map adapted to the surrogate, two-stage
+    unweighting (the true |M|² only where the surrogate's weight was accepted; unbiased),
+    written as a Les Houches file (.lhe, readable by pylhe) or an HDF5 dataset (.h5).
+
+    Chunks of trials are kept in OUT.run/: rerunning the same command resumes, and the
+    chunks spread over --executor processes or dask like `data generate`.
+    """
+    from hepemu.applications.event_run import (
+        EventRunSetup,
+        collect,
+        generate_events,
+        prepare,
+    )
+    from hepemu.data.executors import check_executor
+    from hepemu.models.inn_surrogate import ModelFileError
+    from hepemu.registry import load_model
+
+    if out.suffix not in OUTPUTS:
+        fail(f"--out must end in {' or '.join(OUTPUTS)}, got {out.name!r}")
+    try:
+        check_executor(executor)
+    except ValueError as exc:
+        fail(str(exc))
+    check_output(out, force, flag="--out")
+    try:
+        model = load_model(surrogate)
+    except (ModelFileError, ValueError, OSError) as exc:
+        fail(f"cannot load --surrogate {surrogate!r}: {exc}")
+    trained = (getattr(model, "info", None) or {}).get("dataset", {})
+    provider = process or trained.get("provider")
+    if provider is None:
+        fail(f"{surrogate} does not record its provider: name one with --process")
+    options = (
+        dict(map(_parse_option, option))
+        if option
+        else dict(
+            trained.get("provider_options", {}) if provider == trained.get("provider") else {}
+        )
+    )
+    setup = EventRunSetup(provider, options, surrogate, mode, seed, chunk_trials)
+    run_dir = out.with_name(out.name + ".run")
+    try:
+        with err.status("adapting the vegas map and finding the maxima (pilot run)"):
+            setup = prepare(run_dir, setup)
+    except ValueError as exc:
+        fail(str(exc))
+    t0 = time.monotonic()
+    start = {"events": None}
+
+    def progress(stats) -> None:
+        if start["events"] is None:
+            start["events"] = stats.events
+        d = stats.as_dict()
+        rate = (stats.events - start["events"]) / max(time.monotonic() - t0, 1e-9)
+        err.print(
+            f"events {stats.events}/{n} ({rate:.3g}/s), trials {stats.trials}, "
+            f"efficiency {d['efficiency']:.3g} (stages {d['first_stage_efficiency']:.3g} × "
+            f"{d['second_stage_efficiency']:.3g}), overweights {d['overweight_fraction']:.2%}",
+            highlight=False,
+        )
+
+    total = generate_events(run_dir, n, executor, workers, scheduler, progress)
+    batch, total = collect(run_dir, n)
+    sigma, sigma_err = total.cross_section
+    _write(out, batch, setup, total)
+    err.print(
+        f"wrote {len(batch.weights)} events to {out}: σ = {sigma:.6g} ± {sigma_err:.2g} pb "
+        f"from {total.trials} trials"
+    )
+
+
+def _write(out: Path, batch, setup, total) -> None:
+    from hepemu.applications.event_run import _load
+
+    provider, _ = _load(setup.provider, json.dumps(setup.options), setup.surrogate)
+    meta = provider.metadata()
+    ids = [leg["pdg"] for leg in meta["legs"]]
+    momenta = batch.inputs.reshape(len(batch.inputs), len(ids), 4)
+    if out.suffix == ".lhe":
+        from hepemu.applications.lhe import write_lhe
+
+        tmp = out.with_name(out.name + ".tmp")
+        write_lhe(tmp, momenta, batch.weights, ids, provider.sqrt_s, total.cross_section)
+        tmp.replace(out)
+    else:
+        from hepemu.data.dataset import write_dataset
+
+        write_dataset(  # atomic itself
+            out,
+            batch.inputs,
+            batch.weights[:, None],
+            {
+                "columns": provider.columns(),
+                "target_columns": ["weight"],
+                "provider": setup.provider,
+                "provider_options": setup.options,
+                "events": {**total.as_dict(), "setup": setup.__dict__},
+                "physics": meta,
+            },
+        )

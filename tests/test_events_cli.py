@@ -1,0 +1,59 @@
+"""`hepemu events`: LHE files pylhe reads back, HDF5 output, resuming, misuse."""
+
+import numpy as np
+import pylhe
+from typer.testing import CliRunner
+
+from hepemu.applications.event_run import finished_chunks
+from hepemu.cli.main import app
+from hepemu.data.dataset import Dataset
+
+runner = CliRunner()
+
+
+def events(out, n, *extra):
+    args = ["events", "--surrogate", "ee3j", "--n", str(n), "--out", str(out)]
+    return runner.invoke(app, [*args, "--chunk-trials", "5000", *extra])
+
+
+def test_lhe_file_reads_back(tmp_path):
+    out = tmp_path / "ev.lhe"
+    res = events(out, 40)
+    assert res.exit_code == 0, res.output
+    assert "σ =" in res.output and "efficiency" in res.output
+    lhe = pylhe.LHEFile.fromfile(str(out))
+    sigma = lhe.init.procInfo[0].xSection
+    evs = list(lhe.events)
+    assert len(evs) == 40 and sigma > 0
+    for ev in evs[:5]:
+        ids = [p.id for p in ev.particles]
+        assert ids == [-11, 11, 1, -1, 21]
+        e = sum(p.e for p in ev.particles[2:])
+        pz = sum(p.pz for p in ev.particles[2:])
+        assert abs(e - 1000.0) < 1e-6 and abs(pz) < 1e-6  # momentum conservation
+        assert ev.eventinfo.weight > 0
+
+
+def test_resume_reuses_chunks_and_h5_output(tmp_path):
+    out = tmp_path / "ev.h5"
+    assert events(out, 20).exit_code == 0
+    run_dir = tmp_path / "ev.h5.run"
+    first = finished_chunks(run_dir)
+    mtimes = {i: (run_dir / f"chunk{i:05d}.npz").stat().st_mtime_ns for i in first}
+    again = events(out, 20)
+    assert again.exit_code != 0 and "--force" in again.output
+    more = events(out, 60, "--force")
+    assert more.exit_code == 0, more.output
+    after = finished_chunks(run_dir)
+    assert set(first) < set(after)
+    assert all((run_dir / f"chunk{i:05d}.npz").stat().st_mtime_ns == t for i, t in mtimes.items())
+    ds = Dataset.open(out)
+    assert len(ds.read("inputs")) == 60 and np.all(ds.read("targets") >= 1)
+    assert ds.meta["events"]["cross_section_pb"] > 0
+    other = events(out, 60, "--force", "--mode", "one-stage")
+    assert other.exit_code != 0 and "other settings" in other.output
+
+
+def test_bad_output_suffix(tmp_path):
+    res = events(tmp_path / "ev.txt", 5)
+    assert res.exit_code != 0 and ".lhe or .h5" in res.output
