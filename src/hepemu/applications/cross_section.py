@@ -1,0 +1,75 @@
+"""Cross sections kept unbiased by the true function: σ = ∫ s + ∫ (f − s).
+
+The surrogate's integral ∫ s comes from many cheap points, the correction ∫ (f − s) from a
+subsample with true evaluations; the sum is unbiased whatever the surrogate, and its error
+is √(Var(s)/N + Var(f − s)/M) (a control variate with known-by-sampling mean: Owen, "Monte
+Carlo theory, methods and examples", ch. 8.9; for amplitude surrogates e.g. Danziger et al.,
+SciPost Phys. 12 (2022) 164, sec. 2). Against plain Monte Carlo with the same M true
+evaluations its variance is smaller by Var(f)/Var(f − s) when N ≫ M.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hepemu.applications.unweighting import PhaseSpace
+
+
+@dataclass(frozen=True)
+class CrossSection:
+    """σ = ∫ s + ∫ (f − s) and the plain-MC estimate from the same true evaluations (pb)."""
+
+    value: float
+    error: float
+    surrogate_part: float
+    correction: float
+    plain: float  # mean of the M true weights alone
+    plain_error: float
+    variance_reduction: float  # Var(f) / Var(f − s) over the M points
+    surrogate_points: int
+    truth_points: int
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def _weights(space: PhaseSpace, fn, n: int, rng) -> np.ndarray:
+    inputs, factor, kept = space.sample(n, rng)
+    out = np.zeros(n)
+    if kept.any():
+        out[kept] = fn(inputs[kept]) * factor[kept]
+    return out
+
+
+def unbiased_cross_section(
+    space: PhaseSpace, surrogate, n_surrogate: int, n_truth: int, seed: int = 0
+) -> CrossSection:
+    """σ from ``n_surrogate`` surrogate points and ``n_truth`` points with both (see module)."""
+    rng = np.random.default_rng(seed)
+
+    def surrogate_msq(x):
+        return surrogate.predict(x)[0]
+
+    s_only = _weights(space, surrogate_msq, n_surrogate, rng)
+    inputs, factor, kept = space.sample(n_truth, rng)
+    f, s = np.zeros(n_truth), np.zeros(n_truth)
+    if kept.any():
+        f[kept] = space.provider(inputs[kept]) * factor[kept]
+        s[kept] = surrogate_msq(inputs[kept]) * factor[kept]
+    diff = f - s
+    mean_s, var_s = s_only.mean(), s_only.var(ddof=1)
+    value = mean_s + diff.mean()
+    error = np.sqrt(var_s / n_surrogate + diff.var(ddof=1) / n_truth)
+    return CrossSection(
+        value=float(value),
+        error=float(error),
+        surrogate_part=float(mean_s),
+        correction=float(diff.mean()),
+        plain=float(f.mean()),
+        plain_error=float(f.std(ddof=1) / np.sqrt(n_truth)),
+        variance_reduction=float(f.var(ddof=1) / max(diff.var(ddof=1), 1e-300)),
+        surrogate_points=n_surrogate,
+        truth_points=n_truth,
+    )
