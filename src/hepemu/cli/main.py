@@ -17,6 +17,7 @@ from rich.markup import escape
 from hepemu.cli.common import err
 from hepemu.cli.data import app as data_app
 from hepemu.cli.events import events_cmd
+from hepemu.cli.export import export_cmd
 from hepemu.cli.fit import fit_cmd, predict_cmd
 from hepemu.cli.integral import app as integral_app
 from hepemu.cli.me import app as me_app
@@ -35,6 +36,7 @@ app.command("run")(run_main)
 app.command("fit")(fit_cmd)
 app.command("predict")(predict_cmd)
 app.command("events")(events_cmd)
+app.command("export")(export_cmd)
 
 EXIT_INTERRUPTED = 130
 EXIT_FAILED = 1
