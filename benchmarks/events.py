@@ -34,7 +34,7 @@ console = Console(width=200)
 def parse(argv=None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--processes", default="ee3j,ee4j,ee5j")
-    ap.add_argument("--trials", type=int, default=200_000, help="phase-space points per mode")
+    ap.add_argument("--trials", type=int, default=1_000_000, help="phase-space points per mode")
     ap.add_argument("--pilot", type=int, default=50_000)
     ap.add_argument("--vegas-points", type=int, default=20_000)
     ap.add_argument("--xs-surrogate", type=int, default=200_000)
@@ -50,13 +50,6 @@ def parse(argv=None) -> argparse.Namespace:
         args.xs_surrogate, args.xs_truth = 20_000, 1000
         args.out, args.plot = "runs/events_quick.json", "runs/events_quick.png"
     return args
-
-
-def thrust3(inputs: np.ndarray, sqrt_s: float) -> np.ndarray:
-    """Thrust of three massless partons: T = max_i 2E_i/√s (e.g. Ellis, Stirling & Webber,
-    "QCD and collider physics", eq. 3.43)."""
-    p = inputs.reshape(len(inputs), -1, 4)[:, 2:, 0]
-    return 2.0 * p.max(axis=1) / sqrt_s
 
 
 def run_process(name: str, args) -> tuple[dict, dict]:
@@ -105,43 +98,22 @@ def run_process(name: str, args) -> tuple[dict, dict]:
 
 
 def plot_thrust(events: dict, path: str) -> None:
-    import matplotlib
+    from hepemu.evaluation.plots import weighted_histograms_with_ratio
+    from hepemu.physics.kinematics import thrust_three_partons
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    edges = np.linspace(2 / 3, 1.0, 21)
-    fig, (ax, rx) = plt.subplots(2, 1, figsize=(6, 5), sharex=True, height_ratios=(3, 1))
-    hists = {}
+    samples = {}
     for key, label in (("one", "one-stage (truth)"), ("two", "two-stage (surrogate + truth)")):
         b = events[key]
-        t = thrust3(b.inputs, events["sqrt_s"])
-        sigma = b.stats.cross_section[0]
-        h, _ = np.histogram(t, edges, weights=b.weights)
-        h2, _ = np.histogram(t, edges, weights=b.weights**2)
-        norm = sigma / b.weights.sum() / np.diff(edges)
-        hists[key] = (h * norm, np.sqrt(h2) * norm)
-        ax.errorbar(0.5 * (edges[1:] + edges[:-1]), *hists[key], fmt="o", ms=3, label=label)
-    ax.set_yscale("log")
-    ax.set_ylabel("dσ/dT [pb]")
-    ax.legend()
-    ax.set_title("e⁺e⁻ → d d̄ g at 1 TeV (y_min = 10⁻³): unweighted events")
-    (a, ea), (b, eb) = hists["two"], hists["one"]
-    ok = b > 0
-    centres = 0.5 * (edges[1:] + edges[:-1])
-    rx.errorbar(
-        centres[ok],
-        a[ok] / b[ok],
-        np.hypot(ea[ok] / b[ok], a[ok] * eb[ok] / b[ok] ** 2),
-        fmt="o",
-        ms=3,
+        t = thrust_three_partons(b.inputs.reshape(len(b.inputs), -1, 4)[:, 2:], events["sqrt_s"])
+        samples[label] = (t, b.weights, b.stats.cross_section[0])
+    weighted_histograms_with_ratio(
+        samples,
+        np.linspace(2 / 3, 1.0, 21),
+        path,
+        "thrust T",
+        "dσ/dT [pb]",
+        "e⁺e⁻ → d d̄ g at 1 TeV (y_min = 10⁻³): unweighted events",
     )
-    rx.axhline(1, color="k", lw=0.8)
-    rx.set_ylabel("two / one")
-    rx.set_xlabel("thrust T")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
 
 
 def main(argv=None) -> None:

@@ -167,3 +167,16 @@ def test_mean_massive_rambo_weight_is_the_phase_space_volume(masses):
     assert se < 0.005 * ref  # precise enough to see any wrong power of the mass factor
     assert ref < 0.9 * massless_volume(n, sqrt_s)  # the masses matter
     assert abs(w.mean() - ref) < 4 * se, (w.mean() / ref, se / ref)
+
+
+def test_thrust_of_three_partons():
+    from hepemu.physics.kinematics import thrust_three_partons
+
+    # Mercedes star: T = 2/3; back-to-back pair with a soft third parton: T → 1
+    c, s = np.cos(2 * np.pi / 3), np.sin(2 * np.pi / 3)
+    star = np.array([[[1, 1, 0, 0], [1, c, s, 0], [1, c, -s, 0]]], dtype=float)
+    assert thrust_three_partons(star, 3.0)[0] == pytest.approx(2 / 3)
+    soft = np.array([[[1.5 - 1e-3, 0, 0, 1.5 - 1e-3], [1.5, 0, 0, -1.5], [1e-3, 0, 0, 1e-3]]])
+    assert thrust_three_partons(soft, 3.0)[0] == pytest.approx(1.0, abs=1e-3)
+    with pytest.raises(ValueError):
+        thrust_three_partons(np.zeros((1, 4, 4)), 3.0)

@@ -48,6 +48,18 @@ def test_quick_run_writes_report_and_summary(quick_run):
     assert not list(out.glob(".report.md.*"))  # no temporary file left behind
 
 
+def test_quick_run_generates_ee3j_events(quick_run):
+    out, _ = quick_run
+    ev = json.loads((out / "summary.json").read_text())["events"]
+    one, two = ev["one_stage"], ev["two_stage"]
+    assert one["events"] > 10 and two["events"] > 10
+    assert two["stage1"] < 0.1 * one["stage1"]  # the truth only for the accepted points
+    diff = abs(one["cross_section_pb"] - two["cross_section_pb"])
+    assert diff < 4 * (one["cross_section_err_pb"] ** 2 + two["cross_section_err_pb"] ** 2) ** 0.5
+    assert ev["gain"]["truth_1s"] > ev["gain"]["truth_1ms"] > 1
+    assert (out / "events" / "thrust.png").is_file()
+
+
 def test_report_defines_its_terms(report):
     for term in (
         "P = log10|e/t − 1|",

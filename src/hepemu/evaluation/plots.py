@@ -344,3 +344,37 @@ def pull_histograms(pulls: dict[str, np.ndarray], out: str | Path, title: str = 
         fig.suptitle(title)
     fig.tight_layout()
     return _save(fig, Path(out))
+
+
+def weighted_histograms_with_ratio(
+    samples: dict[str, tuple[np.ndarray, np.ndarray, float]],
+    edges: np.ndarray,
+    out: str | Path,
+    xlabel: str,
+    ylabel: str = "dσ/dx [pb]",
+    title: str = "",
+) -> Path:
+    """Differential distributions of weighted event samples {label: (values, weights, σ)},
+    each normalised to its σ, with statistical errors, and their ratio to the first."""
+    fig, (ax, rx) = plt.subplots(2, 1, figsize=(6.4, 5.2), sharex=True, height_ratios=(3, 1))
+    centres, width = 0.5 * (edges[1:] + edges[:-1]), np.diff(edges)
+    hists = []
+    for label, (values, weights, sigma) in samples.items():
+        h, _ = np.histogram(values, edges, weights=weights)
+        h2, _ = np.histogram(values, edges, weights=weights**2)
+        norm = sigma / max(weights.sum(), 1e-300) / width
+        hists.append((h * norm, np.sqrt(h2) * norm))
+        ax.errorbar(centres, *hists[-1], fmt="o", ms=3, capsize=2, label=label)
+    ax.set_yscale("log")
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8)
+    ax.set_title(title, fontsize=9)
+    (b, eb) = hists[0]
+    ok = b > 0
+    for a, ea in hists[1:]:
+        ratio = a[ok] / b[ok]
+        rx.errorbar(centres[ok], ratio, np.hypot(ea[ok], ratio * eb[ok]) / b[ok], fmt="o", ms=3)
+    rx.axhline(1.0, color="k", lw=0.8)
+    rx.set_ylabel(f"ratio to {list(samples)[0].split(' ')[0]}", fontsize=8)
+    rx.set_xlabel(xlabel)
+    return _save(fig, Path(out))

@@ -152,3 +152,11 @@ def min_pair_ratio(p: np.ndarray, n_in: int = 2) -> np.ndarray:
         for j in range(i + 1, p.shape[1]):
             out = np.minimum(out, s_ij(p, i, j) / s)
     return out
+
+
+def thrust_three_partons(p_out: np.ndarray, sqrt_s: float) -> np.ndarray:
+    """Thrust of three massless final-state partons, T = max_i 2E_i/√s in their centre-of-mass
+    frame (Ellis, Stirling & Webber, "QCD and collider physics", sec. 3.3); p_out (N, 3, 4)."""
+    if p_out.shape[1:] != (3, 4):
+        raise ValueError(f"thrust_three_partons needs (N, 3, 4) momenta, got {p_out.shape}")
+    return 2.0 * p_out[:, :, 0].max(axis=1) / sqrt_s
