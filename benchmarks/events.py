@@ -54,14 +54,7 @@ def parse(argv=None) -> argparse.Namespace:
 
 def run_process(name: str, args) -> tuple[dict, dict]:
     from hepemu.applications.cross_section import unbiased_cross_section
-    from hepemu.applications.unweighting import (
-        PhaseSpace,
-        adapt_vegas,
-        gain_factor,
-        pilot_maxima,
-        unweight_one_stage,
-        unweight_two_stage,
-    )
+    from hepemu.applications.unweighting import compare_unweighting, gain_factor
     from hepemu.physics.providers import get_provider
     from hepemu.registry import load_model
 
@@ -69,19 +62,16 @@ def run_process(name: str, args) -> tuple[dict, dict]:
     options = model.info["dataset"]["provider_options"]
     provider = get_provider(name, options)
     t0 = time.perf_counter()
-    vmap = adapt_vegas(provider, model, n=args.vegas_points, seed=args.seed)
-    space = PhaseSpace(provider, vmap)
-    rng = np.random.default_rng(args.seed)
-    maxima = pilot_maxima(space, model, args.pilot, rng)
-    setup_s = time.perf_counter() - t0
-    one = unweight_one_stage(space, maxima["w_max"], args.trials, rng)
-    two = unweight_two_stage(space, model, maxima["s_max"], maxima["x_max"], args.trials, rng)
+    one, two, maxima, space = compare_unweighting(
+        provider, model, args.trials, args.pilot, args.vegas_points, args.seed
+    )
+    run_s = time.perf_counter() - t0
     s1, s2 = one.stats, two.stats
     xs = unbiased_cross_section(space, model, args.xs_surrogate, args.xs_truth, seed=args.seed)
     row = {
         "process": name,
         "provider_options": options,
-        "setup_s": setup_s,
+        "run_s": run_s,
         "maxima": maxima,
         "one_stage": s1.as_dict(),
         "two_stage": s2.as_dict(),

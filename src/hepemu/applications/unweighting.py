@@ -191,21 +191,24 @@ def unweight_one_stage(space: PhaseSpace, w_max: float, n: int, rng) -> EventBat
     t_ps = time.perf_counter() - t0
     w, t_truth = _truth_weights(space.provider, inputs, factor, kept)
     acc, over = _accept(w / w_max, rng)
-    weights = over[acc]
-    stats = UnweightingStats(
-        trials=n,
+    stats = _stats(kept, kept, over[acc], w_max, time_phase_space=t_ps, time_truth=t_truth)
+    return EventBatch(inputs[acc], over[acc], stats)
+
+
+def _stats(kept, stage1, weights, scale: float, **times) -> UnweightingStats:
+    """Counts and sums of one batch of trials (``kept``, ``stage1``: masks over the trials)."""
+    return UnweightingStats(
+        trials=len(kept),
         kept=int(kept.sum()),
-        stage1=int(kept.sum()),
-        events=int(acc.sum()),
+        stage1=int(stage1.sum()),
+        events=len(weights),
         overweight=int(np.sum(weights > 1)),
         excess=float(np.sum(weights - 1.0)),
         sum_weights=float(weights.sum()),
         sum_weights2=float(np.sum(weights**2)),
-        time_phase_space=t_ps,
-        time_truth=t_truth,
-        scale=w_max,
+        scale=scale,
+        **times,
     )
-    return EventBatch(inputs[acc], weights, stats)
 
 
 def unweight_two_stage(
@@ -223,20 +226,8 @@ def unweight_two_stage(
     acc2, over2 = _accept(x / x_max, rng)
     acc = acc1 & acc2
     weights = (over1 * over2)[acc]
-    stats = UnweightingStats(
-        trials=n,
-        kept=int(kept.sum()),
-        stage1=int(acc1.sum()),
-        events=int(acc.sum()),
-        overweight=int(np.sum(weights > 1)),
-        excess=float(np.sum(weights - 1.0)),
-        sum_weights=float(weights.sum()),
-        sum_weights2=float(np.sum(weights**2)),
-        time_phase_space=t_ps,
-        time_surrogate=t_sur,
-        time_truth=t_truth,
-        scale=s_max * x_max,
-    )
+    times = {"time_phase_space": t_ps, "time_surrogate": t_sur, "time_truth": t_truth}
+    stats = _stats(kept, acc1, weights, s_max * x_max, **times)
     return EventBatch(inputs[acc], weights, stats)
 
 
@@ -252,6 +243,19 @@ def pilot_maxima(space: PhaseSpace, surrogate, n: int, rng, tol: float = 1e-3) -
         "s_max": reduced_max(s, tol=tol),
         "x_max": reduced_max(x, weights=s[kept], tol=tol),
     }
+
+
+def compare_unweighting(
+    provider, surrogate, trials: int, pilot: int, vegas_points: int, seed: int = 1
+) -> tuple[EventBatch, EventBatch, dict[str, float], PhaseSpace]:
+    """One-stage and two-stage unweighting with the same number of trials, on one vegas map
+    adapted to the surrogate and maxima from one pilot run: (one, two, maxima, space)."""
+    space = PhaseSpace(provider, adapt_vegas(provider, surrogate, n=vegas_points, seed=seed))
+    rng = np.random.default_rng(seed)
+    maxima = pilot_maxima(space, surrogate, pilot, rng)
+    one = unweight_one_stage(space, maxima["w_max"], trials, rng)
+    two = unweight_two_stage(space, surrogate, maxima["s_max"], maxima["x_max"], trials, rng)
+    return one, two, maxima, space
 
 
 def gain_factor(stats_std: UnweightingStats, stats_two: UnweightingStats, t_truth=None) -> float:

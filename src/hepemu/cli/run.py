@@ -596,14 +596,7 @@ def run_main(
 def _events_demo(folder: Path, prof: Profile) -> tuple[dict, str, Path]:
     """One- and two-stage unweighting of ee3j with the shipped emulator: efficiencies, gain,
     cross sections and a thrust plot."""
-    from hepemu.applications.unweighting import (
-        PhaseSpace,
-        adapt_vegas,
-        gain_factor,
-        pilot_maxima,
-        unweight_one_stage,
-        unweight_two_stage,
-    )
+    from hepemu.applications.unweighting import compare_unweighting, gain_factor
     from hepemu.evaluation.plots import weighted_histograms_with_ratio
     from hepemu.evaluation.report import md_table, sci
     from hepemu.physics.kinematics import thrust_three_partons
@@ -613,11 +606,9 @@ def _events_demo(folder: Path, prof: Profile) -> tuple[dict, str, Path]:
     model = load_model("ee3j")
     provider = get_provider("ee3j", model.info["dataset"]["provider_options"])
     n = prof.event_trials
-    space = PhaseSpace(provider, adapt_vegas(provider, model, n=max(n // 20, 2000), seed=1))
-    rng = np.random.default_rng(1)
-    maxima = pilot_maxima(space, model, max(n // 8, 5000), rng)
-    one = unweight_one_stage(space, maxima["w_max"], n, rng)
-    two = unweight_two_stage(space, model, maxima["s_max"], maxima["x_max"], n, rng)
+    one, two, maxima, _ = compare_unweighting(
+        provider, model, n, max(n // 8, 5000), max(n // 20, 2000)
+    )
     a, b = one.stats.as_dict(), two.stats.as_dict()
     gains = {
         "measured": gain_factor(one.stats, two.stats),

@@ -79,7 +79,17 @@ def box_feynman_integral() -> tuple[FeynmanIntegral, tuple[sp.Symbol, ...]]:
     Legs p1, p2 massless, p3, p4 of mass mH²; propagators k, k+p1, k+p1+p4, k−p2, all mt².
     Returns the integral and the invariants (s12, s14, mH2, mt2).
     """
-    k, p1, p2, p4 = sp.symbols("k p1 p2 p4")
+    k = sp.Symbol("k")
+    (p1, p2, p4), rules, invariants = gghh_kinematics()
+    mt2 = invariants[-1]
+    props = [(k + p1, mt2), (k + p1 + p4, mt2), (k - p2, mt2), (k, mt2)]
+    return FeynmanIntegral([k], [p1, p2, p4], props, rules), invariants
+
+
+def gghh_kinematics() -> tuple[tuple[sp.Symbol, ...], dict, tuple[sp.Symbol, ...]]:
+    """Momenta (p1, p2, p4), scalar-product rules and invariants (s12, s14, mH2, mt2) of
+    g(p1) g(p2) → H(p3) H(p4), all incoming: p1² = p2² = 0, p3² = p4² = mH²."""
+    p1, p2, p4 = sp.symbols("p1 p2 p4")
     s12, s14, mh2, mt2 = sp.symbols("s12 s14 mH2 mt2")
     p1p2 = s12 / 2
     p1p4 = (s14 - mh2) / 2
@@ -92,5 +102,4 @@ def box_feynman_integral() -> tuple[FeynmanIntegral, tuple[sp.Symbol, ...]]:
         (p1, p4): p1p4,
         (p2, p4): p2p4,
     }
-    props = [(k + p1, mt2), (k + p1 + p4, mt2), (k - p2, mt2), (k, mt2)]
-    return FeynmanIntegral([k], [p1, p2, p4], props, rules), (s12, s14, mh2, mt2)
+    return (p1, p2, p4), rules, (s12, s14, mh2, mt2)

@@ -16,7 +16,14 @@ import sympy as sp
 
 from hepemu.physics.integrals.base import ParametricIntegral
 from hepemu.physics.integrals.feynman import FeynmanIntegral
-from hepemu.physics.integrals.gghh import EUCLIDEAN, EUCLIDEAN_NOTE, MT2, PARAMS, REGION
+from hepemu.physics.integrals.gghh import (
+    EUCLIDEAN,
+    EUCLIDEAN_NOTE,
+    MT2,
+    PARAMS,
+    REGION,
+    gghh_kinematics,
+)
 from hepemu.physics.integrals.sectors import Polynomial, SectorSum, decompose
 
 
@@ -26,19 +33,9 @@ def double_box_feynman_integral() -> tuple[FeynmanIntegral, tuple[sp.Symbol, ...
     Left loop k1: k1, k1+p1, k1+p1+p2; right loop k2: k2+p1+p2, k2−p4, k2; rung k1−k2
     (all incoming, p3 = −p1−p2−p4). Returns the integral and (s12, s14, mH2, mt2).
     """
-    k1, k2, p1, p2, p4 = sp.symbols("k1 k2 p1 p2 p4")
-    s12, s14, mh2, mt2 = sp.symbols("s12 s14 mH2 mt2")
-    p1p2 = s12 / 2
-    p1p4 = (s14 - mh2) / 2
-    p2p4 = -p1p2 - p1p4  # from p3² = (p1 + p2 + p4)² = mH²
-    rules = {
-        (p1, p1): 0,
-        (p2, p2): 0,
-        (p4, p4): mh2,
-        (p1, p2): p1p2,
-        (p1, p4): p1p4,
-        (p2, p4): p2p4,
-    }
+    k1, k2 = sp.symbols("k1 k2")
+    (p1, p2, p4), rules, invariants = gghh_kinematics()
+    mt2 = invariants[-1]
     props = [
         (k1, mt2),
         (k1 + p1, mt2),
@@ -48,7 +45,7 @@ def double_box_feynman_integral() -> tuple[FeynmanIntegral, tuple[sp.Symbol, ...
         (k2, mt2),
         (k1 - k2, 0),
     ]
-    return FeynmanIntegral([k1, k2], [p1, p2, p4], props, rules), (s12, s14, mh2, mt2)
+    return FeynmanIntegral([k1, k2], [p1, p2, p4], props, rules), invariants
 
 
 @cache

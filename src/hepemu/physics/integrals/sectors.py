@@ -245,11 +245,11 @@ class SectorSum:
             def convert(a):
                 return torch.as_tensor(a, dtype=s.dtype, device=s.device)
 
-        total = s[:, 0] * 0.0
+        total = convert(np.zeros(len(s)))
 
         def value(g, part):  # P_i(s_n; x_p) as (N, P): linear in s, a broadcast per parameter
             def at(i):
-                out = g[None, :, i, 0] + part[:, :1] * 0.0
+                out = g[None, :, i, 0] + convert(np.zeros((len(part), 1)))
                 for b in range(part.shape[1]):
                     out = out + part[:, b, None] * g[None, :, i, b + 1]
                 return out
