@@ -8,9 +8,10 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from hepemu.applications.export import erf, export
+from hepemu.applications.export import export
 from hepemu.cli.main import app
 from hepemu.models.inn import INN
+from hepemu.models.inn_graph import erf
 from hepemu.models.inn_surrogate import INNSurrogate
 from hepemu.physics.integrals.gghh import GGHH_BOX_SECTOR
 from hepemu.registry import load_model
@@ -81,3 +82,23 @@ def test_export_cli(tmp_path):
     assert again.exit_code != 0 and "--force" in again.output
     bad = runner.invoke(app, ["export", "--model", "ee3j", "--out", str(tmp_path / "e.onnx")])
     assert bad.exit_code != 0 and "not yet exportable" in bad.output
+
+
+def test_device_graph_matches_predict():
+    from hepemu.physics.integrals.gghh2l import GGHH_DBOX
+
+    model = load_model("gghh-box-1l")
+    s = model.integral.sample_params(50, np.random.default_rng(4))
+    with torch.no_grad():
+        mean, sigma = (v.numpy() for v in model.graph()(torch.tensor(s)))
+    p_mean, p_sigma = model.predict(s)
+    np.testing.assert_allclose(mean, p_mean, rtol=2e-6)
+    torch.manual_seed(2)
+    nets = [INN(3, 6, (4, 4), "tanh").double() for _ in range(2)]
+    dbox = INNSurrogate(GGHH_DBOX, nets, "gl2", 1)
+    s = GGHH_DBOX.sample_params(5, np.random.default_rng(5))
+    with torch.no_grad():
+        mean, sigma = (v.numpy() for v in dbox.graph()(torch.tensor(s)))
+    p_mean, p_sigma = dbox.predict(s)
+    np.testing.assert_allclose(mean, p_mean, rtol=1e-10)
+    np.testing.assert_allclose(sigma, p_sigma, rtol=1e-8)

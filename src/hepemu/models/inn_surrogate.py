@@ -191,6 +191,13 @@ class INNSurrogate:
         self.sigma_scale, self.sigma_floor = fit_scale_and_floor(mean, truth, spread)
         return self.sigma_scale, self.sigma_floor
 
+    def graph(self, dtype: torch.dtype = torch.float64, device: str | torch.device = "cpu"):
+        """The whole prediction as a torch module on ``device``: s (N, m) tensor → (mean,
+        sigma), no NumPy round trips (:class:`hepemu.models.inn_graph.INNGraph`)."""
+        from hepemu.models.inn_graph import INNGraph
+
+        return INNGraph(self, dtype, own_erf=False).to(device).eval()
+
     def to(self, device: str | torch.device, dtype: torch.dtype | None = None) -> INNSurrogate:
         for r in self.replicas:
             r.to(device=device, dtype=dtype)

@@ -1,0 +1,126 @@
+"""An integration network's whole prediction as one torch module: s (N, m) → (mean, sigma).
+
+The normaliser (Gauss–Legendre nodes of the integrand, broadcast over N), the parameter
+scaling, every replica's corner sum (or anchored value), the replica mean and the calibrated
+spread, all on the tensor's device: a device-resident batch path (no NumPy round trips) and
+the graph ``hepemu export`` writes.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+import torch
+from torch import nn
+
+from hepemu.models.inn import corner_signs
+from hepemu.models.inn_surrogate import INNSurrogate, normalisation
+from hepemu.physics.integrals.quadrature import gauss_legendre_nodes, own_weighted_sums
+
+
+def erf(x: torch.Tensor) -> torch.Tensor:
+    """erf from elementary operations (ONNX Runtime has no double-precision Erf): the
+    Maclaurin series below |x| = 2.5 (Abramowitz & Stegun 7.1.5), the continued fraction of
+    erfc above (A&S 7.1.14); |error| < 1e-14 in float64."""
+    a = x.abs()
+    xs = torch.clamp(a, max=2.5)
+    term, total = xs, xs
+    for n in range(1, 40):
+        term = term * (-xs * xs) / n
+        total = total + term / (2 * n + 1)
+    xl = torch.clamp(a, min=2.5)
+    t = xl
+    for k in range(30, 0, -1):
+        t = xl + (k / 2) / t
+    large = 1.0 - torch.exp(-xl * xl) / math.sqrt(math.pi) / t
+    return torch.sign(x) * torch.where(a < 2.5, 2.0 / math.sqrt(math.pi) * total, large)
+
+
+ACTIVATIONS = {  # export-safe forms of the INN activations ("gelu": ONNX float64 only)
+    "gelu": lambda z: z * 0.5 * (1.0 + erf(z * (1.0 / math.sqrt(2.0)))),
+    "gelu-native": lambda z: z * 0.5 * (1.0 + torch.erf(z * (1.0 / math.sqrt(2.0)))),
+    "tanh": torch.tanh,
+    "sigmoid": torch.sigmoid,
+    "softsign": lambda z: z / (1.0 + z.abs()),
+    "silu": lambda z: z * torch.sigmoid(z),
+}
+
+
+def _mlp(net, act, s: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    a = torch.cat([2.0 * x - 1.0, s], dim=-1)  # as INN.mlp
+    for layer in net.layers[:-1]:
+        a = act(layer(a))
+    return net.layers[-1](a).squeeze(-1)
+
+
+def _replica_integral(net, act, s: torch.Tensor) -> torch.Tensor:
+    """INN.integral with an export-safe activation: the anchored network at x = 1, or the
+    signed corner sum."""
+    k = net.dim
+    if net.ansatz == "anchored":
+        return _mlp(net, act, s, s[:, :1] * 0.0 + torch.ones(k, dtype=s.dtype))
+    corners, signs = corner_signs(k)
+    total = 0.0
+    for c, sign in zip(corners.to(s), signs.tolist(), strict=True):
+        x = s[:, :1] * 0.0 + c
+        val = _mlp(net, act, s, x)
+        if net.ansatz == "anchored":
+            val = val * torch.prod(x, dim=-1)
+        total = total + sign * val
+    return total
+
+
+class INNGraph(nn.Module):
+    """(mean, sigma) of an :class:`INNSurrogate` from parameters s (N, m) in physical units."""
+
+    def __init__(
+        self, surrogate: INNSurrogate, dtype: torch.dtype = torch.float64, own_erf: bool = True
+    ) -> None:
+        super().__init__()
+        ig = surrogate.integral
+        self.integral, self.scheme = ig, surrogate.normalisation
+        self.replicas = nn.ModuleList(copy.deepcopy(surrogate.replicas)).to(dtype=dtype)
+        self.register_buffer("lo", torch.tensor(ig.lows, dtype=dtype))
+        self.register_buffer("hi", torch.tensor(ig.highs, dtype=dtype))
+        self.scale, self.floor = surrogate.sigma_scale, surrogate.sigma_floor
+        name = surrogate.replicas[0].config()["activation"]
+        if name == "gelu" and not own_erf:
+            name = "gelu-native"
+        if name not in ACTIVATIONS:
+            raise ValueError(f"activation {name!r} has no export form; known: {list(ACTIVATIONS)}")
+        self.act = ACTIVATIONS[name]
+        if self.scheme in ("gl3", "gl2"):
+            nodes, weights = gauss_legendre_nodes(int(self.scheme[2]), ig.dim)
+            self.register_buffer("nodes", torch.tensor(nodes, dtype=dtype))
+            self.register_buffer("weights", torch.tensor(weights, dtype=dtype))
+            probe = torch.tensor(ig.sample_params(4, np.random.default_rng(0)), dtype=dtype)
+            want = normalisation(ig, probe, self.scheme)
+            tol = 1e-12 if dtype == torch.float64 else 1e-5
+            if not torch.allclose(self._norm(probe), want, rtol=tol, atol=0.0):
+                raise ValueError(
+                    f"{ig.name}'s integrand does not broadcast column-wise: cannot export"
+                )
+
+    def _norm(self, s: torch.Tensor) -> torch.Tensor:
+        if self.scheme == "none":
+            return s[:, 0] * 0.0 + 1.0
+        if self.scheme == "centre":
+            return normalisation(self.integral, s, "centre")
+        own = own_weighted_sums(self.integral)
+        if own is not None:  # e.g. sector sums: the rule's tables become constants
+            return own(s, self.nodes.cpu().numpy(), self.weights.cpu().numpy())
+        # the integrand on every (row of s, node) pair by broadcasting s's columns (N, m, 1)
+        values = self.integral(s[:, :, None], self.nodes)
+        return (values * self.weights).sum(-1)
+
+    def forward(self, s: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        st = 2.0 * (s - self.lo) / (self.hi - self.lo) - 1.0
+        vals = torch.stack([_replica_integral(n, self.act, st) for n in self.replicas])
+        vals = vals * self._norm(s)
+        mean = vals.mean(0)
+        if len(self.replicas) < 2:
+            return mean, mean * float("nan")
+        spread = vals.std(0, unbiased=True)
+        return mean, torch.sqrt((self.scale * spread) ** 2 + (self.floor * mean) ** 2)
