@@ -13,6 +13,8 @@ Measured in one run, on one machine, every method with the same threads:
 3. A double-box INN (k = 6 mixed derivatives) trained for --minutes on this machine: digits
    on unseen points, time per point, and the same control-variate numbers.
 4. Training-step cost of the k = 6 derivative against k = 3 and nested autograd.
+5. The one-loop INN's throughput through `predict` (NumPy in and out) and through its
+   device-resident graph (`INNSurrogate.graph`, a tensor in and out), float32 and float64.
 
     python benchmarks/inn_dbox.py                    # the named run (~25 min on 2 cores)
     python benchmarks/inn_dbox.py --quick            # smoke test
@@ -210,6 +212,33 @@ def step_costs(args) -> list[dict]:
     return rows
 
 
+def graph_throughput(args) -> dict:
+    """Integrals per second of the shipped box INN: predict vs its torch graph (CPU here)."""
+    import torch
+
+    from hepemu.registry import load_model
+
+    model = load_model("gghh-box-1l")
+    n = 65536 if not args.quick else 4096
+    s = model.integral.sample_params(n, np.random.default_rng(6))
+    out = {"points": n}
+
+    def rate(fn) -> float:
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+        return n / float(np.median(times))
+
+    out["predict_per_s"] = rate(lambda: model.predict(s))
+    for name, dtype in (("float32", torch.float32), ("float64", torch.float64)):
+        graph, st = model.graph(dtype), torch.tensor(s, dtype=dtype)
+        with torch.no_grad():
+            out[f"graph_{name}_per_s"] = rate(lambda g=graph, x=st: g(x))
+    return out
+
+
 def main(argv=None) -> None:
     args = parse(argv)
     pin_threads(args.threads)
@@ -229,6 +258,8 @@ def main(argv=None) -> None:
     result["dbox_control_variate"] = control_variate(model, s, args, ref)
     console.print("[bold]4. training-step cost[/]")
     result["step_costs"] = step_costs(args)
+    console.print("[bold]5. device-resident path[/]")
+    result["box_graph_throughput"] = graph_throughput(args)
     write_json(args.out, result)
     report(result)
 
@@ -258,6 +289,7 @@ def report(r: dict) -> None:
     for key in ("box_control_variate", "dbox_control_variate"):
         console.print(key, r[key])
     console.print(r["step_costs"])
+    console.print(r["box_graph_throughput"])
 
 
 if __name__ == "__main__":
