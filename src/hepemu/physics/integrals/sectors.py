@@ -243,7 +243,7 @@ class SectorSum:
             import torch
 
             def convert(a):
-                return torch.as_tensor(a, dtype=s.dtype, device=s.device)
+                return torch.tensor(a, dtype=s.dtype, device=s.device)  # a copy: a may be read-only
 
         total = convert(np.zeros(len(s)))
 
