@@ -370,8 +370,8 @@ def weighted_histograms_with_ratio(
     ax.legend(fontsize=8)
     ax.set_title(title, fontsize=9)
     (b, eb) = hists[0]
-    ok = b > 0
     for a, ea in hists[1:]:
+        ok = (b > 0) & (a > 0)  # bins with events in both
         ratio = a[ok] / b[ok]
         rx.errorbar(centres[ok], ratio, np.hypot(ea[ok], ratio * eb[ok]) / b[ok], fmt="o", ms=3)
     rx.axhline(1.0, color="k", lw=0.8)
