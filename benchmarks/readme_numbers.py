@@ -930,6 +930,17 @@ def dbox_part() -> list[str]:
         f"{inn['us_per_point'] * 1e-6:.3g} | {inn['mean_digits']:.2f} | "
         f"{inn['worst_digits']:.2f} |"
     )
+    faster = [r for r in t["rules"] if r["mean_digits"] >= inn["mean_digits"]]
+    if faster:
+        best = min(faster, key=lambda r: r["s_per_point"])
+        out += [
+            "",
+            f"Where the INN wins: the cheapest rule here with at least the INN's mean digits "
+            f"({best['rule']}, {best['mean_digits']:.2f} digits) costs "
+            f"{best['s_per_point'] / (inn['us_per_point'] * 1e-6):.0f}× more per point than "
+            f"the INN ({inn['mean_digits']:.2f} digits); at more digits quadrature is the only "
+            "option so far.",
+        ]
     box, dcv = d["box_control_variate"], d["dbox_control_variate"]
     sc = {r["k"]: r for r in d["step_costs"]}
     g = d["box_graph_throughput"]
@@ -954,9 +965,14 @@ def dbox_part() -> list[str]:
         f"the residual's QMC error is {sci(box['qmc_rel_error_cv_median'])} (relative, "
         f"median) against {sci(box['qmc_rel_error_plain_median'])} for f itself, and each "
         "point costs the network's derivative on top. The CPU-trained double-box INN "
-        f"reduces the variance by {dcv['variance_reduction_median']:.3g}× (median); QMC "
-        f"errors {sci(dcv['qmc_rel_error_cv_median'])} with it, "
-        f"{sci(dcv['qmc_rel_error_plain_median'])} without.",
+        f"reduces the variance by {dcv['variance_reduction_median']:.3g}× (median); at "
+        f"{dcv['qmc_points']} × 8 lattice points the QMC error is "
+        f"{sci(dcv['qmc_rel_error_cv_median'])} with it and "
+        f"{sci(dcv['qmc_rel_error_plain_median'])} without, but its k = 6 derivative makes a "
+        f"point cost {dcv['qmc_s_per_point_cv']:.3g} s instead of "
+        f"{dcv['qmc_s_per_point_plain']:.3g} s, and plain QMC with 10× more points (table "
+        "above) is both cheaper and more precise: at two loops the control variate does not "
+        "pay yet either.",
         "",
         f"**Device-resident path**: the shipped box through `predict` (NumPy in and out) "
         f"runs {sci(g['predict_per_s'])} integrals/s here, through its torch graph "
