@@ -51,7 +51,10 @@ def residual_integrand(model: INNSurrogate, batch: int = 16384):
     def residual(s: np.ndarray, t: np.ndarray) -> np.ndarray:
         x, w = korobov(t, model.korobov_order)
         f = integral(s, x) * np.prod(w, axis=1)
-        return f - normalisation(integral, s, model.normalisation) * derivative(s, t)
+        # the rows repeat a few parameter points (one per lattice point): normalise each once
+        rows, inverse = np.unique(s, axis=0, return_inverse=True)
+        norm = normalisation(integral, rows, model.normalisation)[inverse.ravel()]
+        return f - norm * derivative(s, t)
 
     return residual
 
