@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hepemu.applications.unweighting import PhaseSpace
+from hepemu.applications.unweighting import PhaseSpace, weights_of
 
 
 @dataclass(frozen=True)
@@ -35,14 +35,6 @@ class CrossSection:
         return dict(self.__dict__)
 
 
-def _weights(space: PhaseSpace, fn, n: int, rng) -> np.ndarray:
-    inputs, factor, kept = space.sample(n, rng)
-    out = np.zeros(n)
-    if kept.any():
-        out[kept] = fn(inputs[kept]) * factor[kept]
-    return out
-
-
 def unbiased_cross_section(
     space: PhaseSpace, surrogate, n_surrogate: int, n_truth: int, seed: int = 0
 ) -> CrossSection:
@@ -52,12 +44,10 @@ def unbiased_cross_section(
     def surrogate_msq(x):
         return surrogate.predict(x)[0]
 
-    s_only = _weights(space, surrogate_msq, n_surrogate, rng)
+    s_only, _ = weights_of(surrogate_msq, *space.sample(n_surrogate, rng))
     inputs, factor, kept = space.sample(n_truth, rng)
-    f, s = np.zeros(n_truth), np.zeros(n_truth)
-    if kept.any():
-        f[kept] = space.provider(inputs[kept]) * factor[kept]
-        s[kept] = surrogate_msq(inputs[kept]) * factor[kept]
+    f, _ = weights_of(space.provider, inputs, factor, kept)
+    s, _ = weights_of(surrogate_msq, inputs, factor, kept)
     diff = f - s
     mean_s, var_s = s_only.mean(), s_only.var(ddof=1)
     value = mean_s + diff.mean()

@@ -64,10 +64,15 @@ def _load(provider: str, options: str, surrogate: str):
     return get_provider(provider, json.loads(options)), load_model(surrogate)
 
 
+def provider_and_surrogate(setup: EventRunSetup):
+    """The run's truth provider and surrogate, loaded once per process."""
+    return _load(setup.provider, json.dumps(setup.options, sort_keys=True), setup.surrogate)
+
+
 def _space(setup: EventRunSetup, run_dir: Path):
     import vegas
 
-    provider, surrogate = _load(setup.provider, json.dumps(setup.options), setup.surrogate)
+    provider, surrogate = provider_and_surrogate(setup)
     grid = np.load(run_dir / "vegas_grid.npy")
     return PhaseSpace(provider, vegas.AdaptiveMap(grid)), surrogate
 
@@ -91,7 +96,7 @@ def prepare(run_dir: str | Path, setup: EventRunSetup) -> EventRunSetup:
             )
         return found
     run_dir.mkdir(parents=True, exist_ok=True)
-    provider, surrogate = _load(setup.provider, json.dumps(setup.options), setup.surrogate)
+    provider, surrogate = provider_and_surrogate(setup)
     vmap = adapt_vegas(
         provider, surrogate, setup.vegas_points, setup.vegas_iterations, seed=setup.seed
     )

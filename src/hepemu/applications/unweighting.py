@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -66,6 +67,7 @@ class PhaseSpace:
     def dim(self) -> int:
         return self.provider.unit_dim
 
+    @cached_property
     def norm(self) -> float:
         """Φ_n × flux 1/(2s) in pb GeV^(…): weight per unit |M|² of a flat point."""
         s = self.provider.sqrt_s**2
@@ -80,7 +82,7 @@ class PhaseSpace:
             u, jac = np.empty_like(y), np.empty(n)
             self.vmap.map(y, u, jac)
         inputs, kept = self.provider.from_unit(u)
-        return inputs, jac * self.norm(), kept
+        return inputs, jac * self.norm, kept
 
 
 def adapt_vegas(
@@ -162,21 +164,21 @@ class EventBatch:
     stats: UnweightingStats = field(default_factory=UnweightingStats)
 
 
-def _truth_weights(provider, inputs, factor, mask) -> tuple[np.ndarray, float]:
+def weights_of(fn, inputs, factor, mask) -> tuple[np.ndarray, float]:
+    """Weights fn(inputs) · factor on the rows in ``mask`` (0 elsewhere), and the seconds
+    ``fn`` took."""
     out = np.zeros(len(inputs))
     t0 = time.perf_counter()
     if mask.any():
-        out[mask] = provider(inputs[mask]) * factor[mask]
+        out[mask] = fn(inputs[mask]) * factor[mask]
     return out, time.perf_counter() - t0
 
 
 def _surrogate_weights(surrogate, inputs, factor, kept) -> tuple[np.ndarray, float]:
-    out = np.zeros(len(inputs))
-    t0 = time.perf_counter()
-    if kept.any():
-        mean = np.abs(surrogate.predict(inputs[kept])[0])
-        out[kept] = np.maximum(mean, np.finfo(float).tiny) * factor[kept]  # s > 0 where w can be
-    return out, time.perf_counter() - t0
+    def positive(x):  # s > 0 wherever w can be, or two-stage unweighting would lose w there
+        return np.maximum(np.abs(surrogate.predict(x)[0]), np.finfo(float).tiny)
+
+    return weights_of(positive, inputs, factor, kept)
 
 
 def _accept(ratio: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -189,7 +191,7 @@ def unweight_one_stage(space: PhaseSpace, w_max: float, n: int, rng) -> EventBat
     t0 = time.perf_counter()
     inputs, factor, kept = space.sample(n, rng)
     t_ps = time.perf_counter() - t0
-    w, t_truth = _truth_weights(space.provider, inputs, factor, kept)
+    w, t_truth = weights_of(space.provider, inputs, factor, kept)
     acc, over = _accept(w / w_max, rng)
     stats = _stats(kept, kept, over[acc], w_max, time_phase_space=t_ps, time_truth=t_truth)
     return EventBatch(inputs[acc], over[acc], stats)
@@ -221,7 +223,7 @@ def unweight_two_stage(
     t_ps = time.perf_counter() - t0
     s, t_sur = _surrogate_weights(surrogate, inputs, factor, kept)
     acc1, over1 = _accept(s / s_max, rng)
-    w, t_truth = _truth_weights(space.provider, inputs, factor, acc1)
+    w, t_truth = weights_of(space.provider, inputs, factor, acc1)
     x = np.where(acc1, w / np.where(acc1, s, 1.0), 0.0)
     acc2, over2 = _accept(x / x_max, rng)
     acc = acc1 & acc2
@@ -236,7 +238,7 @@ def pilot_maxima(space: PhaseSpace, surrogate, n: int, rng, tol: float = 1e-3) -
     (two-stage; x = w/s over the points, weighted by s as they enter the second stage)."""
     inputs, factor, kept = space.sample(n, rng)
     s, _ = _surrogate_weights(surrogate, inputs, factor, kept)
-    w, _ = _truth_weights(space.provider, inputs, factor, kept)
+    w, _ = weights_of(space.provider, inputs, factor, kept)
     x = w[kept] / s[kept]
     return {
         "w_max": reduced_max(w, tol=tol),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Annotated
@@ -99,7 +98,7 @@ def events_cmd(
             highlight=False,
         )
 
-    total = generate_events(run_dir, n, executor, workers, scheduler, progress)
+    generate_events(run_dir, n, executor, workers, scheduler, progress)
     batch, total = collect(run_dir, n)
     sigma, sigma_err = total.cross_section
     _write(out, batch, setup, total)
@@ -110,9 +109,9 @@ def events_cmd(
 
 
 def _write(out: Path, batch, setup, total) -> None:
-    from hepemu.applications.event_run import _load
+    from hepemu.applications.event_run import provider_and_surrogate
 
-    provider, _ = _load(setup.provider, json.dumps(setup.options), setup.surrogate)
+    provider, _ = provider_and_surrogate(setup)
     meta = provider.metadata()
     ids = [leg["pdg"] for leg in meta["legs"]]
     momenta = batch.inputs.reshape(len(batch.inputs), len(ids), 4)

@@ -64,11 +64,7 @@ def _replica_integral(net, act, s: torch.Tensor) -> torch.Tensor:
     corners, signs = corner_signs(k)
     total = 0.0
     for c, sign in zip(corners.to(s), signs.tolist(), strict=True):
-        x = s[:, :1] * 0.0 + c
-        val = _mlp(net, act, s, x)
-        if net.ansatz == "anchored":
-            val = val * torch.prod(x, dim=-1)
-        total = total + sign * val
+        total = total + sign * _mlp(net, act, s, s[:, :1] * 0.0 + c)
     return total
 
 
@@ -108,9 +104,8 @@ class INNGraph(nn.Module):
             return s[:, 0] * 0.0 + 1.0
         if self.scheme == "centre":
             return normalisation(self.integral, s, "centre")
-        own = own_weighted_sums(self.integral)
-        if own is not None:  # e.g. sector sums: the rule's tables become constants
-            return own(s, self.nodes.cpu().numpy(), self.weights.cpu().numpy())
+        if own_weighted_sums(self.integral) is not None:  # sector sums: their own rule
+            return normalisation(self.integral, s, self.scheme)
         # the integrand on every (row of s, node) pair by broadcasting s's columns (N, m, 1)
         values = self.integral(s[:, :, None], self.nodes)
         return (values * self.weights).sum(-1)
