@@ -208,7 +208,7 @@ class SectorSum:
             )
         # one polynomial at a time keeps the (P, terms) monomial table small
         g = [xp.exp(logx @ exps[sl].T) @ coefs[sl] for slices in self._slices for sl in slices]
-        return xp.exp(logx @ mono.T), xp.stack(g, 1) if xp is not np else np.stack(g, axis=1)
+        return xp.exp(logx @ mono.T), xp.stack(g, 1)
 
     def _sum(self, mono, value):
         """Σ_sectors monomial · Π P_i^(p_i); ``value(i)`` gives polynomial i's values."""
