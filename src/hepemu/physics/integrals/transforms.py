@@ -51,7 +51,14 @@ def korobov(t, order: int = 1):
     if order == 0:
         return t * 1.0, t * 0.0 + 1.0
     cx, cw = korobov_coefficients(order)
-    return _horner(cx, t), _horner(cw, t)
+    # x(t) = 1 − x(1 − t), w(t) = w(1 − t): evaluate the polynomials at u = min(t, 1 − t),
+    # where their terms are small and Horner's rounding stays relative (near t = 1 the
+    # ascending series cancels to ~1e-12 for r = 5, enough to make w < 0 and x non-monotone)
+    flip = t > 0.5
+    keep = ~flip
+    u = (1.0 - t) * flip + t * keep  # multiplying by 0 or 1 and adding 0: exact selection
+    xu = _horner(cx, u)
+    return (1.0 - xu) * flip + xu * keep, _horner(cw, u)
 
 
 def transform_integrand(f, order: int = 1):
