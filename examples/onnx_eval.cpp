@@ -3,6 +3,8 @@
 //   hepemu export --model gghh-box-1l --out box.onnx            # float64 graph
 //   g++ -std=c++17 onnx_eval.cpp -I$ORT/include -L$ORT/lib -lonnxruntime -o onnx_eval
 //   ./onnx_eval box.onnx -10 -5 -4                              # prints I and I_err
+//   hepemu export --model ee4j --out ee4j.onnx                  # e+e- -> 4 jets emulator
+//   ./onnx_eval ee4j.onnx E_ep px_ep py_ep pz_ep ... pz_g2      # 24 momentum components
 //
 // The graph takes one (N, d) tensor "x" of the model's input columns in the physical units
 // `predict` takes (for gghh-box-1l: s12, s14, mH2 with mt^2 = 1) and returns "mean" and

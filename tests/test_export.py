@@ -8,7 +8,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from hepemu.applications.export import export
+from hepemu.applications.export import example_inputs, export
 from hepemu.cli.main import app
 from hepemu.models.inn import INN
 from hepemu.models.inn_graph import erf
@@ -80,8 +80,116 @@ def test_export_cli(tmp_path):
     assert out.exists() and "s12,s14,mH2" in res.output
     again = runner.invoke(app, ["export", "--model", str(path), "--out", str(out)])
     assert again.exit_code != 0 and "--force" in again.output
-    bad = runner.invoke(app, ["export", "--model", "ee3j", "--out", str(tmp_path / "e.onnx")])
-    assert bad.exit_code != 0 and "not yet exportable" in bad.output
+    symmetric = load_model("ee4j")
+    symmetric.pre.canonicalise = ["gluon-order"]  # symmetry maps: not written for graphs
+    symmetric.save(tmp_path / "sym.safetensors")
+    bad = runner.invoke(
+        app, ["export", "--model", str(tmp_path / "sym.safetensors"), "--out", str(tmp_path / "e")]
+    )
+    assert bad.exit_code != 0 and "symmetry maps" in bad.output
+    ok = runner.invoke(app, ["export", "--model", "ee4j", "--out", str(tmp_path / "ee4j.onnx")])
+    assert ok.exit_code == 0 and "E_ep" in ok.output
+
+
+@pytest.mark.parametrize("name", ["ggyyg-1l-bnn", "ee4j", "gghh-box-1l-regressor"])
+def test_shipped_regressors_onnx(tmp_path, name):
+    """Features (log invariants, Catani–Seymour dipoles, a GL reference), members, decoding
+    and the ensemble or Bayesian error, in ONNX Runtime: as the torch graph, and as predict
+    up to the float32 networks' rounding."""
+    model = load_model(name)
+    x = example_inputs(model, 200)
+    p_mean, p_sigma = model.predict(x)
+    for dtype, rtol in (("float64", 1e-6), ("float32", 1e-5)):
+        path = tmp_path / f"{dtype}.onnx"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            graph = export(model, path, "onnx", dtype)
+        xi = x.astype(dtype)
+        mean, sigma = _ort(path, xi)
+        assert mean.dtype == sigma.dtype == np.dtype(dtype)
+        with torch.no_grad():
+            t_mean, t_sigma = (v.double().numpy() for v in graph(torch.tensor(xi)))
+        np.testing.assert_allclose(mean, t_mean, rtol=rtol)
+        assert np.all(np.abs(sigma - t_sigma) <= rtol * np.abs(t_mean))
+        if dtype == "float64":
+            np.testing.assert_allclose(mean, p_mean, rtol=2e-5)
+            assert np.all(np.abs(sigma - p_sigma) <= 3e-5 * np.abs(p_mean))
+            assert np.all(sigma > 0)
+
+
+def _toy_regressor(kind: str, transform: str, reference: str | None, features: str):
+    """An untrained float64 regressor of ee4j momenta (its preprocessing fitted to data)."""
+    from hepemu.models.networks import build_network
+    from hepemu.models.preprocessing import Preprocessing
+    from hepemu.models.regressor import NetworkRegressor
+    from hepemu.physics.providers import get_provider
+
+    provider = get_provider("ee4j")
+    x, kept = provider.from_unit(np.random.default_rng(2).random((400, provider.unit_dim)))
+    x = x[kept]
+    y = np.exp(np.random.default_rng(3).normal(size=len(x))) * 1e-9
+    pre = Preprocessing(transform, True, reference, features=features, provider="ee4j")
+    pre.fit(x, y)
+    torch.manual_seed(4)
+    spec = {"kind": kind, "hidden": [8, 8], "activation": "softplus"}
+    if kind == "dipole":
+        spec["activation"] = "gelu"
+    nets = [build_network(pre.n_features, spec).double() for _ in range(2 if kind != "bnn" else 1)]
+    if kind == "dipole":
+        for n in nets:
+            n.set_scales(pre)
+    if kind == "bnn":
+        with torch.no_grad():
+            for layer in [*nets[0].layers, nets[0].out]:
+                layer.rho_w.fill_(-3.0)
+    cols = [f"c{i}" for i in range(x.shape[1])]
+    return NetworkRegressor(nets, spec, pre, cols, "msq", sigma_scale=1.3), x
+
+
+@pytest.mark.parametrize(
+    "kind, transform, reference, features",
+    [
+        ("dnn", "log", "antenna-q2", "invariants"),
+        ("bnn", "log1p", None, "log-invariants"),
+        ("hetero", "arcsinh", "antenna", "invariants"),
+        ("dipole", "arcsinh", None, "ee-dipoles"),
+    ],
+)
+def test_regressor_graph_is_predict_in_float64(tmp_path, kind, transform, reference, features):
+    """Every network kind, target transform and reference: the graph is predict's maths
+    (float64 networks, the Bayesian draws of predict's seed), and its ONNX form agrees."""
+    from hepemu.models.regressor_graph import RegressorGraph
+
+    model, x = _toy_regressor(kind, transform, reference, features)
+    p_mean, p_sigma = model.predict(x)
+    with torch.no_grad():
+        mean, sigma = (v.numpy() for v in RegressorGraph(model)(torch.tensor(x)))
+    np.testing.assert_allclose(mean, p_mean, rtol=1e-10)
+    np.testing.assert_allclose(sigma, p_sigma, rtol=1e-8)
+    assert np.all(np.isfinite(sigma) & (sigma > 0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        export(model, tmp_path / "toy.onnx", "onnx", "float64")
+    o_mean, o_sigma = _ort(tmp_path / "toy.onnx", x)
+    np.testing.assert_allclose(o_mean, mean, rtol=1e-10)
+    np.testing.assert_allclose(o_sigma, sigma, rtol=1e-8)
+
+
+def test_graph_functions_without_onnx_ops():
+    """expm1, sinh and softplus written from exp and log agree with torch's to rounding."""
+    from hepemu.models.regressor_graph import Softplus, expm1, sinh
+
+    t = torch.cat(
+        [
+            torch.linspace(-60, 60, 200_001, dtype=torch.float64),
+            torch.logspace(-300, 0, 500, dtype=torch.float64),
+            -torch.logspace(-300, 0, 500, dtype=torch.float64),
+        ]
+    )
+    for ours, ref in ((expm1, torch.expm1), (sinh, torch.sinh)):
+        assert torch.max((ours(t) - ref(t)).abs() / ref(t).abs()) < 2e-15
+    sp = torch.nn.functional.softplus(t)
+    assert torch.max((Softplus()(t) - sp).abs() / sp) < 2e-15
 
 
 def test_device_graph_matches_predict():

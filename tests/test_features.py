@@ -100,3 +100,29 @@ def test_log_invariants_take_the_log_of_the_beam_invariants_only():
     np.testing.assert_array_equal(log[:, :3], lin[:, :3])  # final pairs: logs already
     np.testing.assert_allclose(log[:, 3:], np.log(lin[:, 3:]), rtol=1e-12)
     assert get_feature("log-invariants") is log_invariants
+
+
+@settings(max_examples=15, deadline=None)
+@given(n_final=st.integers(3, 5), seed=st.integers(0, 10_000))
+def test_features_and_references_in_torch_equal_numpy(n_final, seed):
+    """Export graphs compute features and references with the same functions on tensors."""
+    import torch
+
+    from hepemu.physics.tree.dipoles import azimuths, double_angles, gluon_pairs
+
+    x = events(n_final, 50, seed)
+    xt = torch.tensor(x)
+    names = ["invariants", "log-invariants", "ee-dipoles", "ee-dipoles+invariants"]
+    for name in names:
+        want = get_feature(name)(x)
+        got = get_feature(name)(xt)
+        assert isinstance(got, torch.Tensor) and got.shape == want.shape
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-12, atol=1e-12)
+    for ref in (antenna, antenna_q2):
+        np.testing.assert_allclose(ref(xt).numpy(), ref(x), rtol=1e-13)
+    pairs = gluon_pairs(["q", "qbar"] + ["g"] * (n_final - 2))
+    if pairs:
+        phi = azimuths(x.reshape(50, -1, 4), pairs)
+        sin2, cos2 = double_angles(x.reshape(50, -1, 4), pairs)
+        np.testing.assert_allclose(sin2, np.sin(2 * phi), atol=1e-12)
+        np.testing.assert_allclose(cos2, np.cos(2 * phi), atol=1e-12)

@@ -54,6 +54,7 @@ class DipoleEmulator(nn.Module):
         # S_pred, z mean, z std, S_coef
         self.register_buffer("scales", torch.tensor([1.0, 0.0, 1.0, 1.0], dtype=f64))
         self.penalty = torch.zeros(())
+        self.sinh = torch.sinh  # export graphs swap in a form ONNX can express
 
     def set_scales(self, pre) -> None:
         """Copy the preprocessing's statistics into the buffers (once, before training)."""
@@ -87,15 +88,15 @@ class DipoleEmulator(nn.Module):
         extra = x[:, self.n_net :] * self.col_std + self.col_mean
         s_coef = self.scales[3]
         log_d = extra[:, : self.n_dip]
-        terms = s_coef * torch.sinh(out[:, : self.n_dip]) * torch.exp(log_d)
+        terms = s_coef * self.sinh(out[:, : self.n_dip]) * torch.exp(log_d)
         pred = terms.sum(dim=1)
         if self.n_pair:
             k = self.n_dip
             w = torch.exp(extra[:, k : k + self.n_pair])
             sin2 = extra[:, k + self.n_pair : k + 2 * self.n_pair]
             cos2 = extra[:, k + 2 * self.n_pair :]
-            a = torch.sinh(out[:, k : k + self.n_pair])
-            b = torch.sinh(out[:, k + self.n_pair :])
+            a = self.sinh(out[:, k : k + self.n_pair])
+            b = self.sinh(out[:, k + self.n_pair :])
             pred = pred + s_coef * (w * (a * sin2 + b * cos2)).sum(dim=1)
         return pred, terms, log_d
 

@@ -17,7 +17,11 @@ from torch import nn
 
 from hepemu.models.inn import corner_signs
 from hepemu.models.inn_surrogate import INNSurrogate, normalisation
-from hepemu.physics.integrals.quadrature import gauss_legendre_nodes, own_weighted_sums
+from hepemu.physics.integrals.quadrature import (
+    gauss_legendre_nodes,
+    integrate_gauss_legendre,
+    own_weighted_sums,
+)
 
 
 def erf(x: torch.Tensor) -> torch.Tensor:
@@ -68,6 +72,31 @@ def _replica_integral(net, act, s: torch.Tensor) -> torch.Tensor:
     return total
 
 
+class GaussLegendreGraph(nn.Module):
+    """The n^k-node Gauss–Legendre estimate of ∫ f(s; x) dᵏx for every row of s (N, m): the
+    integrand on every (row, node) pair by broadcasting s's columns, or the integral's own
+    all-points rule (sector sums); as :func:`integrate_gauss_legendre` in NumPy."""
+
+    def __init__(self, integral, n: int, dtype: torch.dtype = torch.float64) -> None:
+        super().__init__()
+        self.integral = integral
+        self.np_nodes, self.np_weights = gauss_legendre_nodes(n, integral.dim)
+        self.register_buffer("nodes", torch.tensor(self.np_nodes, dtype=dtype))
+        self.register_buffer("weights", torch.tensor(self.np_weights, dtype=dtype))
+        probe = torch.tensor(integral.sample_params(4, np.random.default_rng(0)), dtype=dtype)
+        want = integrate_gauss_legendre(integral, probe.double().numpy(), integral.dim, n)
+        tol = 1e-12 if dtype == torch.float64 else 1e-5
+        if not np.allclose(self(probe).double().numpy(), want, rtol=tol, atol=0.0):
+            raise ValueError(f"{integral.name}'s integrand does not broadcast column-wise")
+
+    def forward(self, s: torch.Tensor) -> torch.Tensor:
+        own = own_weighted_sums(self.integral)
+        if own is not None:  # sector sums: one rule for every s at once
+            return own(s, self.np_nodes, self.np_weights)
+        values = self.integral(s[:, :, None], self.nodes)  # (N, m, 1) against (P, k): (N, P)
+        return (values * self.weights).sum(-1)
+
+
 class INNGraph(nn.Module):
     """(mean, sigma) of an :class:`INNSurrogate` from parameters s (N, m) in physical units."""
 
@@ -88,27 +117,12 @@ class INNGraph(nn.Module):
             raise ValueError(f"activation {name!r} has no export form; known: {list(ACTIVATIONS)}")
         self.act = ACTIVATIONS[name]
         if self.scheme in ("gl3", "gl2"):
-            nodes, weights = gauss_legendre_nodes(int(self.scheme[2]), ig.dim)
-            self.register_buffer("nodes", torch.tensor(nodes, dtype=dtype))
-            self.register_buffer("weights", torch.tensor(weights, dtype=dtype))
-            probe = torch.tensor(ig.sample_params(4, np.random.default_rng(0)), dtype=dtype)
-            want = normalisation(ig, probe, self.scheme)
-            tol = 1e-12 if dtype == torch.float64 else 1e-5
-            if not torch.allclose(self._norm(probe), want, rtol=tol, atol=0.0):
-                raise ValueError(
-                    f"{ig.name}'s integrand does not broadcast column-wise: cannot export"
-                )
+            self.rule = GaussLegendreGraph(ig, int(self.scheme[2]), dtype)
 
     def _norm(self, s: torch.Tensor) -> torch.Tensor:
-        if self.scheme == "none":
-            return s[:, 0] * 0.0 + 1.0
-        if self.scheme == "centre":
-            return normalisation(self.integral, s, "centre")
-        if own_weighted_sums(self.integral) is not None:  # sector sums: their own rule
-            return normalisation(self.integral, s, self.scheme)
-        # the integrand on every (row of s, node) pair by broadcasting s's columns (N, m, 1)
-        values = self.integral(s[:, :, None], self.nodes)
-        return (values * self.weights).sum(-1)
+        if self.scheme in ("gl3", "gl2"):
+            return self.rule(s)
+        return normalisation(self.integral, s, self.scheme)  # none, centre
 
     def forward(self, s: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         st = 2.0 * (s - self.lo) / (self.hi - self.lo) - 1.0

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+from array_api_compat import array_namespace
 
 from hepemu.physics.features import get_feature
 from hepemu.physics.references import get_reference
@@ -92,7 +93,7 @@ class Preprocessing:
     def decode_y(self, x: np.ndarray, z: np.ndarray) -> np.ndarray:
         """Truth-scale prediction from network outputs ``z`` (any leading shape, last = N)."""
         t = np.asarray(z, dtype=float) * self.z_std + self.z_mean
-        return self._inverse(t) * self._ref(x)
+        return self.inverse_transform(t) * self._ref(x)
 
     def _transform(self, r: np.ndarray) -> np.ndarray:
         if self.target_transform == "log":
@@ -110,13 +111,15 @@ class Preprocessing:
             return np.log1p(r / self.y_scale)
         return r
 
-    def _inverse(self, t: np.ndarray) -> np.ndarray:
+    def inverse_transform(self, t: np.ndarray) -> np.ndarray:
+        """The target transform undone (before the reference); NumPy or torch ``t``."""
+        xp = array_namespace(t)
         if self.target_transform == "log":
-            return np.exp(t)
+            return xp.exp(t)
         if self.target_transform == "arcsinh":
-            return np.sinh(t) * self.y_scale
+            return xp.sinh(t) * self.y_scale
         if self.target_transform == "log1p":
-            return np.expm1(t) * self.y_scale
+            return xp.expm1(t) * self.y_scale
         return t
 
     # -- fitting and persistence --------------------------------------------------------

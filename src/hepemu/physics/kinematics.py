@@ -11,13 +11,17 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from array_api_compat import array_namespace, device
 
 METRIC = np.array([1.0, -1.0, -1.0, -1.0])
 
 
 def dot(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Minkowski product over the last axis."""
-    return np.sum(p * q * METRIC, axis=-1)
+    """Minkowski product over the last axis (NumPy arrays, or torch tensors: export graphs)."""
+    if isinstance(p, np.ndarray) or isinstance(q, np.ndarray):
+        return np.sum(p * q * METRIC, axis=-1)
+    xp = array_namespace(p, q)
+    return xp.sum(p * q * xp.asarray(METRIC, dtype=p.dtype, device=device(p)), axis=-1)
 
 
 def invariant_mass2(p: np.ndarray) -> np.ndarray:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from itertools import permutations
 
 import numpy as np
+from array_api_compat import array_namespace
 
 Reference = Callable[[np.ndarray], np.ndarray]
 
@@ -39,7 +40,7 @@ def _gl3(provider: str) -> Reference:
 def _pair(p: np.ndarray, i: int, j: int) -> np.ndarray:
     """s_ij = 2 p_i·p_j for massless momenta p (N, legs, 4)."""
     a, b = p[:, i], p[:, j]
-    return 2.0 * (a[:, 0] * b[:, 0] - np.sum(a[:, 1:] * b[:, 1:], axis=1))
+    return 2.0 * (a[:, 0] * b[:, 0] - array_namespace(p).sum(a[:, 1:] * b[:, 1:], axis=1))
 
 
 def antenna(inputs: np.ndarray) -> np.ndarray:
@@ -53,22 +54,23 @@ def antenna_q2(inputs: np.ndarray) -> np.ndarray:
 
 
 def _antenna(inputs: np.ndarray, numerator: str) -> np.ndarray:
-    x = np.asarray(inputs, dtype=float)
+    x = inputs if hasattr(inputs, "detach") else np.asarray(inputs, dtype=float)  # or torch
+    xp = array_namespace(x)
     legs = x.shape[1] // 4
     n = legs - 4
     if x.shape[1] % 4 or n < 1:
         raise ValueError(
             f"reference antenna needs e+ e- q qbar + n >= 1 gluon momenta, got {x.shape[1]} columns"
         )
-    p = x.reshape(len(x), legs, 4)
+    p = xp.reshape(x, (x.shape[0], legs, 4))
     q, qb, gluons = 2, 3, list(range(4, legs))
-    total = np.zeros(len(x))
+    total = 0.0
     for order in permutations(gluons):
         chain = [q, *order, qb]
-        den = np.ones(len(x))
+        den = 1.0
         for a, b in zip(chain[:-1], chain[1:], strict=True):
             den = den * _pair(p, a, b)
-        total += 1.0 / den
+        total = total + 1.0 / den
     return total * (_pair(p, q, qb) if numerator == "qqbar" else _pair(p, 0, 1))
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
+from array_api_compat import array_namespace
 
 from hepemu.physics.kinematics import dot, min_pair_ratio
 
@@ -88,7 +89,7 @@ def recoil_factors(p: np.ndarray, dipoles: Sequence[Dipole]) -> np.ndarray:
     for d in dipoles:
         ij, jk, ik = _pdot(p, d.i, d.j), _pdot(p, d.j, d.k), _pdot(p, d.i, d.k)
         cols.append(ij / (ij + jk + ik))
-    return np.stack(cols, axis=1)
+    return array_namespace(p).stack(cols, axis=1)
 
 
 def z_tilde(p: np.ndarray, d: Dipole) -> np.ndarray:
@@ -119,7 +120,7 @@ def dipole_factors(
     for c, d in enumerate(dipoles):
         v = 8.0 * np.pi * alpha_s * splitting(d.kind, z_tilde(p, d), y[:, c])
         cols.append(v / (2.0 * _pdot(p, d.i, d.j)))
-    return np.stack(cols, axis=1)
+    return array_namespace(p).stack(cols, axis=1)
 
 
 def reduced_momenta(p: np.ndarray, d: Dipole) -> np.ndarray:
@@ -202,6 +203,26 @@ def _azimuth(p: np.ndarray, i: int, j: int) -> np.ndarray:
     sin = np.sum(nij * np.cross(ri, rz), axis=1)
     cos = np.sum(ri * rz, axis=1)
     return np.arctan2(sin, cos)
+
+
+def double_angles(p: np.ndarray, pairs: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """sin 2φ_ij and cos 2φ_ij of each pair, each (N, n_pairs), φ_ij of :func:`azimuths`, from
+    the sine and cosine of φ directly (no arctan2: the same in NumPy and in torch graphs);
+    NaN where undefined."""
+    xp = array_namespace(p)
+    sines, cosines = [], []
+    for i, j in pairs:
+        pij = p[:, i, 1:] + p[:, j, 1:]
+        nij = pij / xp.linalg.vector_norm(pij, axis=1, keepdims=True)
+        rz = -nij[:, 2:3] * nij  # e_z minus its projection on n_ij (MT eqs. A.1–A.5) ...
+        rz = xp.concat([rz[:, :2], rz[:, 2:] + 1.0], axis=1)  # ... with e_z's 1 added
+        ri = p[:, i, 1:] - xp.sum(nij * p[:, i, 1:], axis=1, keepdims=True) * nij
+        sin = xp.sum(nij * xp.linalg.cross(ri, rz), axis=1)
+        cos = xp.sum(ri * rz, axis=1)
+        r2 = sin * sin + cos * cos
+        sines.append(2.0 * sin * cos / r2)
+        cosines.append((cos * cos - sin * sin) / r2)
+    return xp.stack(sines, axis=1), xp.stack(cosines, axis=1)
 
 
 def gluon_pairs(flavours: Sequence[str], first_leg: int = 2) -> list[tuple[int, int]]:
@@ -333,7 +354,8 @@ def emulator_features(
     reduced Born point (:func:`born_antennas`), and each w_ab by that of the g_a g_b → g
     merger with the quark as spectator.
     """
-    x = np.asarray(x, dtype=float)
+    numpy_input = not hasattr(x, "detach")  # torch tensors (export graphs): no row checks
+    x = np.asarray(x, dtype=float) if numpy_input else x
     legs = x.shape[1] // 4 if x.ndim == 2 and x.shape[1] % 4 == 0 else 0
     if legs < 5:
         raise ValueError(
@@ -341,32 +363,37 @@ def emulator_features(
             f"got shape {x.shape}"
         )
     layout = EmulatorLayout(legs - 4, invariants)
-    p = x.reshape(len(x), legs, 4)
+    if born_normalised and not numpy_input:
+        raise NotImplementedError("born-normalised dipole features are computed in NumPy only")
+    xp = array_namespace(x)
+    p = xp.reshape(x, (x.shape[0], legs, 4))
     dips = relevant_dipoles(layout.flavours)
     y = recoil_factors(p, dips)
     d = dipole_factors(p, dips, EMULATOR_ALPHA_S, y)
-    bad = np.flatnonzero(~(np.all(y > 0, axis=1) & np.all(d > 0, axis=1)))
-    if bad.size:
+    bad = np.flatnonzero(~(np.all(y > 0, axis=1) & np.all(d > 0, axis=1))) if numpy_input else []
+    if len(bad):
         raise ValueError(
             f"feature ee-dipoles needs y_ij,k > 0 and D_ij,k > 0; row {bad[0]} "
             f"(and {bad.size - 1} more) is not a massless physical point"
         )
-    blocks = [p[:, 2:].reshape(len(p), -1), np.log(y)]
+    blocks = [xp.reshape(p[:, 2:], (p.shape[0], -1)), xp.log(y)]
     if invariants:
         from hepemu.physics.features import invariants as log_invariants
 
         blocks.append(log_invariants(x))
     if born_normalised:
         d = d * born_antennas(p, dips)
-    blocks.append(np.log(d))
+    blocks.append(xp.log(d))
     pairs = gluon_pairs(layout.flavours)
     if pairs:
         w = spin_correlation_weights(p, layout.flavours, EMULATOR_ALPHA_S)
         if born_normalised:
             w = w * born_antennas(p, [Dipole(a, b, 2, "gg") for a, b in pairs])
-        phi = azimuths(p, pairs)
-        blocks += [np.log(w), np.sin(2 * phi), np.cos(2 * phi)]
-    out = np.concatenate(blocks, axis=1)
+        sin2, cos2 = double_angles(p, pairs)
+        blocks += [xp.log(w), sin2, cos2]
+    out = xp.concat(blocks, axis=1)
+    if not numpy_input:
+        return out
     bad = np.flatnonzero(~np.all(np.isfinite(out), axis=1))
     if bad.size:  # e.g. a gluon pair along the beam: its azimuth is undefined
         raise ValueError(
@@ -386,6 +413,6 @@ def spin_correlation_weights(
     cols = []
     for a, b in gluon_pairs(flavours, first_leg):
         zz = [z_tilde(p, Dipole(a, b, k, "gg")) for k in legs if k not in (a, b)]
-        mean = np.mean([z * (1 - z) for z in zz], axis=0)
+        mean = sum(z * (1 - z) for z in zz) / len(zz)
         cols.append(16 * np.pi * alpha_s * C_A * mean / (2 * _pdot(p, a, b)))
-    return np.stack(cols, axis=1)
+    return array_namespace(p).stack(cols, axis=1)
