@@ -145,12 +145,22 @@ def control_variate(model, s: np.ndarray, args, ref: np.ndarray | None = None) -
     return out
 
 
-def train_dbox(args, s: np.ndarray, ref: np.ndarray) -> tuple[dict, object]:
+def train_dbox(
+    args,
+    s: np.ndarray,
+    ref: np.ndarray,
+    integral: str = "gghh-dbox-2l",
+    minutes: float | None = None,
+    workdir: Path | None = None,
+) -> tuple[dict, object]:
+    """Train one double-box INN (``integral``: the whole box or a sector subset) for
+    ``minutes`` (default ``args.minutes``); digits against ``ref`` at s, µs per point."""
     from hepemu.training.inn_config import INNTrainConfig
     from hepemu.training.inn_train import train_replicas
 
+    minutes = args.minutes if minutes is None else minutes
     cfg = INNTrainConfig(
-        integral="gghh-dbox-2l",
+        integral=integral,
         hidden=[int(h) for h in args.hidden.split(",")],
         activation="gelu",
         ansatz="anchored",
@@ -164,7 +174,8 @@ def train_dbox(args, s: np.ndarray, ref: np.ndarray) -> tuple[dict, object]:
         threads=args.threads,
     )
     t0 = time.perf_counter()
-    model = train_replicas(cfg, Path(args.workdir) / "inn", 1, max_seconds=60 * args.minutes)
+    workdir = Path(args.workdir) / "inn" if workdir is None else workdir
+    model = train_replicas(cfg, workdir, 1, max_seconds=60 * minutes)
     train_s = time.perf_counter() - t0
     steps = model.info["replicas"][0]["steps"]
     mean, _ = model.predict(s)

@@ -10,6 +10,7 @@ I = (−1)^ν Γ(ν − LD/2) ∫ δ(1 − Σx) U^(ν−3D/2) / F^(ν−LD/2) = 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 
 import sympy as sp
@@ -49,35 +50,56 @@ def double_box_feynman_integral() -> tuple[FeynmanIntegral, tuple[sp.Symbol, ...
 
 
 @cache
-def double_box_sectors() -> SectorSum:
-    """The double box at mt² = 1 as a sum of sector integrands on [0,1]⁶ (built once)."""
+def double_box_sector_list() -> tuple[list, tuple[sp.Symbol, ...], float, list[int]]:
+    """The double box's final sectors at mt² = 1, its parameters (s12, s14, mH2), the
+    prefactor, and each sector's primary sector (the x_l set to 1); built once."""
     fi, (s12, s14, mh2, mt2) = double_box_feynman_integral()
     U, F = fi.symanzik
     a_u, a_f = fi.exponents
     U, F = U.subs(mt2, MT2), F.subs(mt2, MT2)
-    sectors = []
+    sectors, primary = [], []
     for l in range(len(fi.x_symbols)):  # primary sectors x_l = 1 (Binoth–Heinrich)
         xs = fi.sector_variables(l)
         polys = [
             Polynomial.from_expr(U.subs(fi.x_symbols[l], 1), xs, int(a_u)),
             Polynomial.from_expr(F.subs(fi.x_symbols[l], 1), xs, -int(a_f)),
         ]
-        sectors += decompose(polys)
+        found = decompose(polys)
+        sectors += found
+        primary += [l] * len(found)
     n = sum(fi.powers) - fi.n_loops * fi.dimension / 2  # ν − LD/2 = 3
     prefactor = (-1) ** sum(fi.powers) * float(sp.gamma(n))
-    return SectorSum(sectors, (s12, s14, mh2), prefactor)
+    return sectors, (s12, s14, mh2), prefactor, primary
+
+
+@cache
+def double_box_sectors(subset: tuple[int, ...] | None = None) -> SectorSum:
+    """The double box at mt² = 1 as a sum of sector integrands on [0,1]⁶ (built once), or
+    the sum over the final sectors ``subset`` only (indices into :func:`double_box_sector_list`;
+    the subsets of a partition add up to the whole integral)."""
+    sectors, params, prefactor, _ = double_box_sector_list()
+    if subset is not None:
+        bad = [i for i in subset if not 0 <= i < len(sectors)]
+        if bad or not subset:
+            raise ValueError(f"sector indices must lie in 0..{len(sectors) - 1}, got {subset}")
+        sectors = [sectors[i] for i in subset]
+    return SectorSum(sectors, params, prefactor)
 
 
 class DoubleBoxIntegrand:
-    """Σ over sectors of the double box integrand (prefactor −2 included), x on [0,1]⁶;
-    the sectors are built on first use (the sympy decomposition takes seconds)."""
+    """Σ over sectors of the double box integrand (prefactor −2 included), x on [0,1]⁶, or
+    over the final sectors ``subset``; the sectors are built on first use (the sympy
+    decomposition takes seconds)."""
+
+    def __init__(self, subset: tuple[int, ...] | None = None) -> None:
+        self.subset = None if subset is None else tuple(int(i) for i in subset)
 
     def __call__(self, s, x):
-        return double_box_sectors()(s, x)
+        return double_box_sectors(self.subset)(s, x)
 
     def weighted_sums(self, s, x, weights):
         """A quadrature rule applied to every parameter point at once (see SectorSum)."""
-        return double_box_sectors().weighted_sums(s, x, weights)
+        return double_box_sectors(self.subset).weighted_sums(s, x, weights)
 
 
 GGHH_DBOX = ParametricIntegral(
@@ -92,3 +114,35 @@ GGHH_DBOX = ParametricIntegral(
     valid_ranges=EUCLIDEAN,
     valid_note=EUCLIDEAN_NOTE,
 )
+
+
+def parse_sector_spec(spec: str) -> tuple[int, ...]:
+    """``"0-4,7"`` → (0, 1, 2, 3, 4, 7); ``"primary=2"`` → the final sectors of primary
+    sector 2 (x₂ = 1)."""
+    if spec.startswith("primary="):
+        want = int(spec.removeprefix("primary="))
+        primary = double_box_sector_list()[3]
+        if want not in primary:
+            raise ValueError(f"primary sectors are 0..{max(primary)}, got {want}")
+        return tuple(i for i, l in enumerate(primary) if l == want)
+    out: list[int] = []
+    for part in spec.split(","):
+        lo, _, hi = part.partition("-")
+        out += range(int(lo), int(hi or lo) + 1)
+    return tuple(out)
+
+
+def double_box_subset(spec: str) -> ParametricIntegral:
+    """The double box restricted to the final sectors of ``spec`` (:func:`parse_sector_spec`),
+    registered as ``gghh-dbox-2l#sectors=<spec>``: per-sector networks, combined by adding."""
+    try:
+        subset = parse_sector_spec(spec)
+    except ValueError as exc:
+        raise ValueError(f"bad sector list {spec!r}: {exc}") from None
+    double_box_sectors(subset)  # checks the indices
+    return replace(
+        GGHH_DBOX,
+        name=f"{GGHH_DBOX.name}#sectors={spec}",
+        integrand=DoubleBoxIntegrand(subset),
+        description=f"{GGHH_DBOX.description}; final sectors {spec} only",
+    )

@@ -14,7 +14,13 @@ INTEGRALS: dict[str, ParametricIntegral] = {
 
 
 def get_integral(name: str) -> ParametricIntegral:
-    """Look up a parametric integral by name."""
+    """Look up a parametric integral by name; ``gghh-dbox-2l#sectors=0-4,7`` (or
+    ``#sectors=primary=2``) is the double box over those final sectors only."""
+    base, sep, spec = name.partition("#sectors=")
+    if sep and base == GGHH_DBOX.name:
+        from hepemu.physics.integrals.gghh2l import double_box_subset
+
+        return double_box_subset(spec)
     try:
         return INTEGRALS[name]
     except KeyError:
