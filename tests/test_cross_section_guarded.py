@@ -42,6 +42,35 @@ def test_correction_removes_the_surrogate_bias(provider):
     )  # √(M/N) = 0.32 at best
 
 
+class Declining:
+    """The truth, NaN (declined) wherever the first final parton has p_x > 0.6 E."""
+
+    def __init__(self, provider):
+        self.provider = provider
+
+    def __getattr__(self, name):
+        return getattr(self.provider, name)
+
+    def __call__(self, x):
+        return np.where(x[:, 9] > 0.6 * x[:, 8], np.nan, self.provider(x))
+
+
+def test_declined_truth_points_are_counted_and_bounded(provider):
+    """Where the truth returns NaN the surrogate stands in and its error bounds the bias."""
+    space = PhaseSpace(provider)
+    rng = np.random.default_rng(6)
+    inputs, factor, kept = space.sample(400_000, rng)
+    w = np.zeros(len(kept))
+    w[kept] = provider(inputs[kept]) * factor[kept]
+    ref, ref_err = w.mean(), w.std() / np.sqrt(len(w))
+    declining = PhaseSpace(Declining(provider))
+    cs = unbiased_cross_section(declining, Distorted(provider, 0.02), 200_000, 20_000, seed=3)
+    assert 0.02 * cs.truth_points < cs.truth_unresolved < 0.5 * cs.truth_points
+    assert 0 < cs.unresolved_error < 0.02 * cs.value
+    assert abs(cs.value - ref) < 4 * np.hypot(cs.error, ref_err) + cs.unresolved_error
+    assert cs.plain < ref - 3 * np.hypot(cs.plain_error, ref_err)  # dropping them biases
+
+
 def test_guard_uses_the_truth_where_unsure_or_outside(provider, rng):
     space = PhaseSpace(provider)
     x, _, kept = space.sample(3000, rng)

@@ -6,6 +6,12 @@ is √(Var(s)/N + Var(f − s)/M) (a control variate with known-by-sampling mean
 Carlo theory, methods and examples", ch. 8.9; for amplitude surrogates e.g. Danziger et al.,
 SciPost Phys. 12 (2022) 164, sec. 2). Against plain Monte Carlo with the same M true
 evaluations its variance is smaller by Var(f)/Var(f − s) when N ≫ M.
+
+A truth that declines to answer (NaN where its own numerical error estimate is too large,
+e.g. ``ggyyg-1l`` near degenerate reductions) leaves the correction unknown at those points:
+it is taken as 0 there (the surrogate stands in) and the surrogate's own error over them,
+Σ σ_s w / M (added linearly: the errors of neighbouring points are correlated), is reported
+as ``unresolved_error`` beside the statistical one; plain MC drops those points (biased).
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ class CrossSection:
     variance_reduction: float  # Var(f) / Var(f − s) over the M points
     surrogate_points: int
     truth_points: int
+    truth_unresolved: int = 0  # truth points where the truth returned NaN
+    unresolved_error: float = 0.0  # Σ σ_s w over them / M: bound on the bias they leave
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -47,8 +55,19 @@ def unbiased_cross_section(
     s_only, _ = weights_of(surrogate_msq, *space.sample(n_surrogate, rng))
     inputs, factor, kept = space.sample(n_truth, rng)
     f, _ = weights_of(space.provider, inputs, factor, kept)
-    s, _ = weights_of(surrogate_msq, inputs, factor, kept)
-    diff = f - s
+    pred = {}
+
+    def mean_and_sigma(x):
+        pred["mean"], pred["sigma"] = surrogate.predict(x)
+        return pred["mean"]
+
+    s, _ = weights_of(mean_and_sigma, inputs, factor, kept)
+    sigma = np.zeros(len(inputs))
+    if kept.any():
+        sigma[kept] = np.nan_to_num(np.abs(pred["sigma"]), nan=np.inf) * factor[kept]
+    unresolved = ~np.isfinite(f)
+    diff = np.where(unresolved, 0.0, f - s)
+    resolved = f[~unresolved]
     mean_s, var_s = s_only.mean(), s_only.var(ddof=1)
     value = mean_s + diff.mean()
     error = np.sqrt(var_s / n_surrogate + diff.var(ddof=1) / n_truth)
@@ -57,9 +76,11 @@ def unbiased_cross_section(
         error=float(error),
         surrogate_part=float(mean_s),
         correction=float(diff.mean()),
-        plain=float(f.mean()),
-        plain_error=float(f.std(ddof=1) / np.sqrt(n_truth)),
-        variance_reduction=float(f.var(ddof=1) / max(diff.var(ddof=1), 1e-300)),
+        plain=float(resolved.sum() / n_truth),
+        plain_error=float(resolved.std(ddof=1) / np.sqrt(n_truth)),
+        variance_reduction=float(resolved.var(ddof=1) / max(diff.var(ddof=1), 1e-300)),
         surrogate_points=n_surrogate,
         truth_points=n_truth,
+        truth_unresolved=int(unresolved.sum()),
+        unresolved_error=float(sigma[unresolved].sum() / n_truth),
     )
