@@ -1022,15 +1022,30 @@ def dbox_sectors_part() -> list[str]:
             f"{p['mean_digits']:.2f} | {p['worst_digits']:.2f} | {p['us_per_point']:.3g} |"
         )
     best = max(d["partitions"], key=lambda p: p["mean_digits"])
+    most = max(d["partitions"], key=lambda p: p["groups"])
+    whole = next((p for p in d["partitions"] if p["groups"] == 1), None)
+    others = ", ".join(
+        f"{p['mean_digits']:.2f} ({p['partition']})" for p in d["partitions"] if p is not best
+    )
     out += [
         "",
-        f"At this budget the {best['partition']} partition gives the most digits; a network "
-        "step costs about the same whatever the share of sectors behind it (the k = 6 "
-        "derivative dominates), so splitting divides each network's steps by the number of "
-        "groups.",
-        "",
+        f"At this budget the {best['partition']} partition gives the most digits "
+        f"({best['mean_digits']:.2f}, against {others}).",
     ]
-    return out
+    if whole is not None and most is not whole:
+        per = sum(n["steps"] for n in most["networks"]) / most["groups"]
+        cost_whole = 60 * whole["minutes_per_group"] / whole["networks"][0]["steps"]
+        cost_split = 60 * most["minutes_per_group"] / per
+        out[-1] += (
+            f" A step of a network carrying 1/{most['groups']} of the sectors still costs "
+            f"{pct(cost_split / cost_whole)} of a step on the whole sum (the k = 6 derivative "
+            f"dominates): {whole['networks'][0]['steps']} steps for the sum, {per:.0f} per "
+            f"network in the {most['groups']}-way split. Per step the groups learn faster "
+            f"({most['groups']} networks "
+            f"of ~{per:.0f} steps reach {most['mean_digits']:.2f} digits), which did "
+            f"{'' if most is best else 'not '}make up for it here."
+        )
+    return out + [""]
 
 
 def loop_cross_section_part() -> list[str]:
