@@ -1055,6 +1055,15 @@ def loop_cross_section_part() -> list[str]:
         return []
     d = json.loads(path.read_text())
     xs = d["cross_section"]
+    top, lb = "", load("loop_bnn.json")
+    shipped = [
+        r
+        for rows in (lb or {}).get("results", {}).values()
+        for r in rows.values()
+        if r.get("shipped")
+    ]
+    if shipped:
+        top = f" (largest 1 %: 68 % within {pct(shipped[0]['top1pct_q68_abs_delta'])}, above)"
     return [
         f"**One-loop cross section kept unbiased** (`{d['command']}`, "
         f"`benchmarks/results/loop_cross_section.json`, created {d['created']}, {hw(d)}): "
@@ -1070,7 +1079,10 @@ def loop_cross_section_part() -> list[str]:
         f"pb and has to drop those points; the correction's variance is "
         f"{xs['variance_reduction']:.3g}× smaller than the plain weights'. Costs here: truth "
         f"{d['truth_s_per_point']:.3g} s per point, network {d['surrogate_us_per_point']:.3g} "
-        "µs.",
+        f"µs. The network alone is off by {pct((xs['surrogate_part'] - xs['value']) / xs['value'])}"
+        f" ({abs(xs['correction']) / xs['error']:.1f} standard errors): σ weights the largest "
+        f"amplitudes, where the network is least precise{top}; the correction term is what "
+        "keeps such a surrogate usable in a cross section.",
         "",
     ]
 
