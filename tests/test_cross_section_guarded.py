@@ -24,13 +24,17 @@ def provider():
     return get_provider("ee3j", {"y_min": 0.01})
 
 
-def test_correction_removes_the_surrogate_bias(provider):
-    space = PhaseSpace(provider)
-    rng = np.random.default_rng(5)
-    inputs, factor, kept = space.sample(400_000, rng)
+def flat_sigma(provider, seed: int, n: int = 400_000) -> tuple[float, float]:
+    """σ and its error by plain Monte Carlo with the truth at every point (the reference)."""
+    inputs, factor, kept = PhaseSpace(provider).sample(n, np.random.default_rng(seed))
     w = np.zeros(len(kept))
     w[kept] = provider(inputs[kept]) * factor[kept]
-    ref, ref_err = w.mean(), w.std() / np.sqrt(len(w))
+    return w.mean(), w.std() / np.sqrt(len(w))
+
+
+def test_correction_removes_the_surrogate_bias(provider):
+    space = PhaseSpace(provider)
+    ref, ref_err = flat_sigma(provider, 5)
     biased = Distorted(provider, 0.3)  # ∫ s alone is off by several per cent
     cs = unbiased_cross_section(space, biased, 200_000, 20_000, seed=1)
     assert abs(cs.surrogate_part - ref) > 5 * ref_err
@@ -57,12 +61,7 @@ class Declining:
 
 def test_declined_truth_points_are_counted_and_bounded(provider):
     """Where the truth returns NaN the surrogate stands in and its error bounds the bias."""
-    space = PhaseSpace(provider)
-    rng = np.random.default_rng(6)
-    inputs, factor, kept = space.sample(400_000, rng)
-    w = np.zeros(len(kept))
-    w[kept] = provider(inputs[kept]) * factor[kept]
-    ref, ref_err = w.mean(), w.std() / np.sqrt(len(w))
+    ref, ref_err = flat_sigma(provider, 6)
     declining = PhaseSpace(Declining(provider))
     cs = unbiased_cross_section(declining, Distorted(provider, 0.02), 200_000, 20_000, seed=3)
     assert 0.02 * cs.truth_points < cs.truth_unresolved < 0.5 * cs.truth_points
