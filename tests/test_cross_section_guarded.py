@@ -60,14 +60,14 @@ class Declining:
 
 
 def test_declined_truth_points_are_counted_and_bounded(provider):
-    """Where the truth returns NaN the surrogate stands in and its error bounds the bias."""
+    """Where the truth returns NaN the surrogate stands in; its error there sizes the bias."""
     ref, ref_err = flat_sigma(provider, 6)
     declining = PhaseSpace(Declining(provider))
     cs = unbiased_cross_section(declining, Distorted(provider, 0.02), 200_000, 20_000, seed=3)
     assert 0.02 * cs.truth_points < cs.truth_unresolved < 0.5 * cs.truth_points
     assert 0 < cs.unresolved_error < 0.02 * cs.value
     assert abs(cs.value - ref) < 4 * np.hypot(cs.error, ref_err) + cs.unresolved_error
-    assert cs.plain < ref - 3 * np.hypot(cs.plain_error, ref_err)  # dropping them biases
+    assert cs.plain < ref - 3 * np.hypot(cs.plain_error, ref_err)  # counting them as 0 biases
 
 
 def test_guard_uses_the_truth_where_unsure_or_outside(provider, rng):

@@ -173,6 +173,10 @@ def test_regressor_graph_is_predict_in_float64(tmp_path, kind, transform, refere
     o_mean, o_sigma = _ort(tmp_path / "toy.onnx", x)
     np.testing.assert_allclose(o_mean, mean, rtol=1e-10)
     np.testing.assert_allclose(o_sigma, sigma, rtol=1e-8)
+    bad = x[:2].copy()
+    bad[0, 16:20] *= -1  # a gluon with negative energy: s_qg < 0, where predict raises
+    o_mean, o_sigma = _ort(tmp_path / "toy.onnx", bad)
+    assert np.isnan(o_mean[0]) and np.isnan(o_sigma[0]) and np.isfinite(o_mean[1])
 
 
 def test_graph_functions_without_onnx_ops():

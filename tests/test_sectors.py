@@ -116,6 +116,26 @@ def test_sector_subsets_partition_the_double_box():
     halves = [get_integral("gghh-dbox-2l#sectors=0-11"), get_integral("gghh-dbox-2l#sectors=12-29")]
     np.testing.assert_allclose(sum(p(s, x) for p in halves), full(s, x), rtol=1e-12)
     assert halves[0].name == "gghh-dbox-2l#sectors=0-11"
-    for bad in ("30", "3-x", "primary=7"):
+    for bad in ("30", "3-x", "primary=7", "0-2,1"):
         with pytest.raises(ValueError, match="sector"):
             get_integral(f"gghh-dbox-2l#sectors={bad}")
+
+
+def test_sector_rule_in_a_traced_graph_follows_the_batch():
+    """The torch all-points rule has no shape fixed by the batch: a traced graph (as export
+    writes) gives the NumPy Gauss–Legendre values at any N."""
+    import warnings
+
+    from hepemu.models.inn_graph import GaussLegendreGraph
+
+    part = get_integral("gghh-dbox-2l#sectors=0-3")
+    rule = GaussLegendreGraph(part, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        traced = torch.jit.trace(
+            rule, torch.tensor(part.sample_params(3, np.random.default_rng(0)))
+        )
+    for n in (1, 5):
+        s = part.sample_params(n, np.random.default_rng(n))
+        got = traced(torch.tensor(s)).numpy()
+        np.testing.assert_allclose(got, integrate_gauss_legendre(part, s, 6, 2), rtol=1e-13)

@@ -11,7 +11,9 @@ A truth that declines to answer (NaN where its own numerical error estimate is t
 e.g. ``ggyyg-1l`` near degenerate reductions) leaves the correction unknown at those points:
 it is taken as 0 there (the surrogate stands in) and the surrogate's own error over them,
 Σ σ_s w / M (added linearly: the errors of neighbouring points are correlated), is reported
-as ``unresolved_error`` beside the statistical one; plain MC drops those points (biased).
+as ``unresolved_error`` beside the statistical one — an estimate of the bias those points can
+leave at the surrogate's 1σ level, not a strict bound, and infinite for a surrogate without an
+error estimate. Plain MC can only count them as 0 (biased low).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ class CrossSection:
     surrogate_points: int
     truth_points: int
     truth_unresolved: int = 0  # truth points where the truth returned NaN
-    unresolved_error: float = 0.0  # Σ σ_s w over them / M: bound on the bias they leave
+    unresolved_error: float = 0.0  # Σ σ_s w over them / M: the bias they can leave, at 1σ
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -65,9 +67,9 @@ def unbiased_cross_section(
     sigma = np.zeros(len(inputs))
     if kept.any():
         sigma[kept] = np.nan_to_num(np.abs(pred["sigma"]), nan=np.inf) * factor[kept]
-    unresolved = ~np.isfinite(f)
+    unresolved = np.isnan(f)  # declined; ±inf is a result, and shows in σ
     diff = np.where(unresolved, 0.0, f - s)
-    resolved = f[~unresolved]
+    plain = np.where(unresolved, 0.0, f)  # plain MC: declined points count as 0
     mean_s, var_s = s_only.mean(), s_only.var(ddof=1)
     value = mean_s + diff.mean()
     error = np.sqrt(var_s / n_surrogate + diff.var(ddof=1) / n_truth)
@@ -76,9 +78,9 @@ def unbiased_cross_section(
         error=float(error),
         surrogate_part=float(mean_s),
         correction=float(diff.mean()),
-        plain=float(resolved.sum() / n_truth),
-        plain_error=float(resolved.std(ddof=1) / np.sqrt(n_truth)),
-        variance_reduction=float(resolved.var(ddof=1) / max(diff.var(ddof=1), 1e-300)),
+        plain=float(plain.mean()),
+        plain_error=float(plain.std(ddof=1) / np.sqrt(n_truth)),
+        variance_reduction=float(plain.var(ddof=1) / max(diff.var(ddof=1), 1e-300)),
         surrogate_points=n_surrogate,
         truth_points=n_truth,
         truth_unresolved=int(unresolved.sum()),

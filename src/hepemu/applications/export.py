@@ -45,10 +45,12 @@ def example_inputs(model, n: int = 3) -> np.ndarray:
 
     provider = get_provider(model.pre.provider)
     rows = np.empty((0, len(model.input_columns)))
-    while len(rows) < n:
+    for _ in range(100):
         x, kept = provider.from_unit(rng.random((16 * n, provider.unit_dim)))
         rows = np.concatenate([rows, x[kept]])
-    return rows[:n]
+        if len(rows) >= n:
+            return rows[:n]
+    raise ValueError(f"{provider.name} kept too few points to make {n} example inputs")
 
 
 def export(model, path: str | Path, fmt: str = "onnx", dtype: str = "float64") -> nn.Module:

@@ -194,6 +194,9 @@ class RegressorGraph(nn.Module):
 
     def _predict(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         enc = self.features(x) if self.features is not None else x
+        # rows whose features are not finite (s_ij ≤ 0: not a physical point, where predict
+        # raises) give NaN, never a finite number from a saturated network
+        enc = torch.where(torch.isfinite(enc).all(1, keepdim=True), enc, float("nan"))
         enc = ((enc - self.x_mean) / self.x_std).to(self.net_dtype)
         if not self.probabilistic:
             preds = torch.stack([self._member(x, m, enc) for m in self.members])

@@ -453,16 +453,23 @@ def get_provider(name: str, options: dict[str, Any] | None = None) -> TruthProvi
     provider object or a function of the options returning one.
     """
     opts = dict(options or {})
-    if name in INTEGRALS:
-        provider: TruthProvider = IntegralProvider(INTEGRALS[name])
-    elif name.endswith("/integral") and name.removesuffix("/integral") in INTEGRALS:
+    base = name.removesuffix("/integral")
+    if base.partition("#sectors=")[0] in INTEGRALS:  # named subsets (gghh-dbox-2l#sectors=…)
+        from hepemu.physics.integrals.registry import get_integral
+
+        integrals = {base: get_integral(base)}
+    else:
+        integrals = INTEGRALS
+    if name in integrals:
+        provider: TruthProvider = IntegralProvider(integrals[name])
+    elif name.endswith("/integral") and base in integrals:
         nodes = _pop_number(opts, "nodes", 24, int)
         if not 1 <= nodes <= MAX_NODES:
             raise ValueError(f"option nodes must be in [1, {MAX_NODES}], got {nodes}")
         points = _pop_number(opts, "points", 100003, int)
         if not 31 <= points <= 10**8:
             raise ValueError(f"option points must be in [31, 1e8], got {points}")
-        provider = IntegralValueProvider(INTEGRALS[name.removesuffix("/integral")], nodes, points)
+        provider = IntegralValueProvider(integrals[base], nodes, points)
     elif name in PROCESSES:
         n_out = PROCESSES[name][0]
         cut = _cut_from_options(opts, n_out)

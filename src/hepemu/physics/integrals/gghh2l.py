@@ -82,6 +82,8 @@ def double_box_sectors(subset: tuple[int, ...] | None = None) -> SectorSum:
         bad = [i for i in subset if not 0 <= i < len(sectors)]
         if bad or not subset:
             raise ValueError(f"sector indices must lie in 0..{len(sectors) - 1}, got {subset}")
+        if len(set(subset)) != len(subset):
+            raise ValueError(f"a sector is listed twice in {subset}: it would count twice")
         sectors = [sectors[i] for i in subset]
     return SectorSum(sectors, params, prefactor)
 

@@ -245,27 +245,29 @@ class SectorSum:
             def convert(a):
                 return torch.tensor(a, dtype=s.dtype, device=s.device)  # a copy: a may be read-only
 
-        total = convert(np.zeros(len(s)))
-
         def value(g, part):  # P_i(s_n; x_p) as (N, P): linear in s, a broadcast per parameter
             def at(i):
-                out = g[None, :, i, 0] + convert(np.zeros((len(part), 1)))
+                out = part.sum(1, keepdims=True) * 0.0 + g[None, :, i, 0]  # (N, P); N from part
                 for b in range(part.shape[1]):
                     out = out + part[:, b, None] * g[None, :, i, b + 1]
                 return out
 
             return at
 
+        if convert is not np.asarray:  # torch: every row at once, no shape fixed by N (graphs)
+            total = s.sum(1) * 0.0
+            for a in range(0, len(x), block):
+                mono, g = (convert(t) for t in self._block_tables(x, a, block))
+                w = convert(weights[a : a + block])
+                total = total + (self._sum(mono[None], value(g, s)) * w).sum(1)
+            return total
+        total = np.zeros(len(s))
         for a in range(0, len(x), block):
-            mono, g = (convert(t) for t in self._block_tables(x, a, block))
-            w = convert(weights[a : a + block])
+            mono, g = self._block_tables(x, a, block)
+            w = weights[a : a + block]
             for r in range(0, len(s), rows):
                 vals = self._sum(mono[None], value(g, s[r : r + rows]))
-                total[r : r + rows] += (
-                    (vals * w).sum(1)
-                    if convert is not np.asarray
-                    else (np.einsum("np,p->n", vals, w))
-                )
+                total[r : r + rows] += np.einsum("np,p->n", vals, w)
         return total
 
     def _block_tables(self, x: np.ndarray, start: int, block: int):

@@ -211,17 +211,18 @@ def double_angles(p: np.ndarray, pairs: Sequence[tuple[int, int]]) -> tuple[np.n
     NaN where undefined."""
     xp = array_namespace(p)
     sines, cosines = [], []
-    for i, j in pairs:
-        pij = p[:, i, 1:] + p[:, j, 1:]
-        nij = pij / xp.linalg.vector_norm(pij, axis=1, keepdims=True)
-        rz = -nij[:, 2:3] * nij  # e_z minus its projection on n_ij (MT eqs. A.1–A.5) ...
-        rz = xp.concat([rz[:, :2], rz[:, 2:] + 1.0], axis=1)  # ... with e_z's 1 added
-        ri = p[:, i, 1:] - xp.sum(nij * p[:, i, 1:], axis=1, keepdims=True) * nij
-        sin = xp.sum(nij * xp.linalg.cross(ri, rz), axis=1)
-        cos = xp.sum(ri * rz, axis=1)
-        r2 = sin * sin + cos * cos
-        sines.append(2.0 * sin * cos / r2)
-        cosines.append((cos * cos - sin * sin) / r2)
+    with np.errstate(invalid="ignore", divide="ignore"):  # undefined → NaN, for callers
+        for i, j in pairs:
+            pij = p[:, i, 1:] + p[:, j, 1:]
+            nij = pij / xp.linalg.vector_norm(pij, axis=1, keepdims=True)
+            rz = -nij[:, 2:3] * nij  # e_z minus its projection on n_ij (MT eqs. A.1–A.5) ...
+            rz = xp.concat([rz[:, :2], rz[:, 2:] + 1.0], axis=1)  # ... with e_z's 1 added
+            ri = p[:, i, 1:] - xp.sum(nij * p[:, i, 1:], axis=1, keepdims=True) * nij
+            sin = xp.sum(nij * xp.linalg.cross(ri, rz), axis=1)
+            cos = xp.sum(ri * rz, axis=1)
+            r2 = sin * sin + cos * cos
+            sines.append(2.0 * sin * cos / r2)
+            cosines.append((cos * cos - sin * sin) / r2)
     return xp.stack(sines, axis=1), xp.stack(cosines, axis=1)
 
 
