@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from array_api_compat import array_namespace
+from array_api_compat import array_namespace, is_torch_array
 
 from hepemu.physics.kinematics import s_ij
 
@@ -38,7 +38,7 @@ Feature = Callable[[np.ndarray], np.ndarray]
 def invariants(x: np.ndarray, log_beam: bool = False) -> np.ndarray:
     """log(s_ij/Q²) over final-state pairs, then s_{beam, i}/Q² (their logs with ``log_beam``;
     see the module docstring). NumPy, or torch tensors (export graphs: no row checks)."""
-    numpy_input = not hasattr(x, "detach")
+    numpy_input = not is_torch_array(x)
     x = np.asarray(x, dtype=float) if numpy_input else x
     xp = array_namespace(x)
     if x.ndim != 2 or x.shape[1] % 4 or x.shape[1] // 4 < 4:

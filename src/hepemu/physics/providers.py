@@ -17,7 +17,7 @@ import numpy as np
 
 from hepemu.physics.cuts import Cut, DurhamJetCut, InvariantCut, PhotonJetCut
 from hepemu.physics.integrals.base import ParametricIntegral
-from hepemu.physics.integrals.registry import INTEGRALS
+from hepemu.physics.integrals.registry import INTEGRALS, find_integral
 from hepemu.physics.kinematics import massless_volume, rambo_from_unit
 from hepemu.physics.loop import gg_yy, gg_yyg
 from hepemu.physics.tree import amplicol
@@ -454,22 +454,17 @@ def get_provider(name: str, options: dict[str, Any] | None = None) -> TruthProvi
     """
     opts = dict(options or {})
     base = name.removesuffix("/integral")
-    if base.partition("#sectors=")[0] in INTEGRALS:  # named subsets (gghh-dbox-2l#sectors=…)
-        from hepemu.physics.integrals.registry import get_integral
-
-        integrals = {base: get_integral(base)}
-    else:
-        integrals = INTEGRALS
-    if name in integrals:
-        provider: TruthProvider = IntegralProvider(integrals[name])
-    elif name.endswith("/integral") and base in integrals:
+    integral = find_integral(base)  # registered names and sector subsets
+    if integral is not None and name == base:
+        provider: TruthProvider = IntegralProvider(integral)
+    elif integral is not None:  # <integral>/integral
         nodes = _pop_number(opts, "nodes", 24, int)
         if not 1 <= nodes <= MAX_NODES:
             raise ValueError(f"option nodes must be in [1, {MAX_NODES}], got {nodes}")
         points = _pop_number(opts, "points", 100003, int)
         if not 31 <= points <= 10**8:
             raise ValueError(f"option points must be in [31, 1e8], got {points}")
-        provider = IntegralValueProvider(integrals[base], nodes, points)
+        provider = IntegralValueProvider(integral, nodes, points)
     elif name in PROCESSES:
         n_out = PROCESSES[name][0]
         cut = _cut_from_options(opts, n_out)

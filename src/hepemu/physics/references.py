@@ -22,7 +22,7 @@ from collections.abc import Callable
 from itertools import permutations
 
 import numpy as np
-from array_api_compat import array_namespace
+from array_api_compat import array_namespace, is_torch_array
 
 Reference = Callable[[np.ndarray], np.ndarray]
 
@@ -54,7 +54,7 @@ def antenna_q2(inputs: np.ndarray) -> np.ndarray:
 
 
 def _antenna(inputs: np.ndarray, numerator: str) -> np.ndarray:
-    x = inputs if hasattr(inputs, "detach") else np.asarray(inputs, dtype=float)  # or torch
+    x = inputs if is_torch_array(inputs) else np.asarray(inputs, dtype=float)
     xp = array_namespace(x)
     legs = x.shape[1] // 4
     n = legs - 4

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
-from array_api_compat import array_namespace
+from array_api_compat import array_namespace, is_torch_array
 
 from hepemu.physics.kinematics import dot, min_pair_ratio
 
@@ -355,7 +355,7 @@ def emulator_features(
     reduced Born point (:func:`born_antennas`), and each w_ab by that of the g_a g_b → g
     merger with the quark as spectator.
     """
-    numpy_input = not hasattr(x, "detach")  # torch tensors (export graphs): no row checks
+    numpy_input = not is_torch_array(x)  # torch tensors (export graphs): no row checks
     x = np.asarray(x, dtype=float) if numpy_input else x
     legs = x.shape[1] // 4 if x.ndim == 2 and x.shape[1] % 4 == 0 else 0
     if legs < 5:
