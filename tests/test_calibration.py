@@ -14,7 +14,8 @@ from hepemu.models.calibration import (
     error_ratios,
     fit_scale_and_floor,
 )
-from hepemu.models.inn_surrogate import INNSurrogate, ModelFileError
+from hepemu.models.inn_surrogate import ModelFileError
+from hepemu.models.loading import load_surrogate
 from hepemu.registry import load_model, resolve_model_path
 
 
@@ -51,18 +52,18 @@ def test_shipped_box_errors_cover_fresh_points():
 
 def test_calibration_is_saved_and_digested(tmp_path):
     src = resolve_model_path("gghh-box-1l")
-    model = INNSurrogate.load(src)
+    model = load_surrogate(src)
     model.sigma_scale, model.sigma_floor = 2.0, 1e-3
     path = tmp_path / "m.safetensors"
     model.save(path)
-    again = INNSurrogate.load(path)
+    again = load_surrogate(path)
     assert (again.sigma_scale, again.sigma_floor) == (2.0, 1e-3)
     data = path.read_bytes()
     tampered = data.replace(b'"sigma_scale":"2.0"', b'"sigma_scale":"3.0"')
     assert tampered != data
     (tmp_path / "t.safetensors").write_bytes(tampered)
     with pytest.raises(ModelFileError, match="digest"):
-        INNSurrogate.load(tmp_path / "t.safetensors")
+        load_surrogate(tmp_path / "t.safetensors")
 
 
 def test_calibrate_cli(tmp_path):
@@ -71,7 +72,7 @@ def test_calibrate_cli(tmp_path):
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 0, res.output
     assert "held-out points" in res.output and out.exists()
-    model = INNSurrogate.load(out)
+    model = load_surrogate(out)
     assert model.sigma_scale > 0 and model.sigma_floor >= 0
     again = CliRunner().invoke(app, args)
     assert again.exit_code != 0 and "--force" in again.output

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from hepemu.cli.main import app
 from hepemu.models.inn import INN
 from hepemu.models.inn_surrogate import INNSurrogate, ModelFileError
+from hepemu.models.loading import load_surrogate
 from hepemu.physics.integrals.gghh import GGHH_BOX_SECTOR
 
 runner = CliRunner()
@@ -45,7 +46,7 @@ def test_eval_writes_I_and_error_columns(tmp_path, model_file):
     assert res.exit_code == 0, res.output
     rows = list(csv.DictReader(open(out)))
     assert [r["s12"] for r in rows] == ["-10", "-20"]
-    sur = INNSurrogate.load(model_file)
+    sur = load_surrogate(model_file)
     mean, sig = sur.predict(np.array([[-10, -5, -4], [-20, -3.5, -29.0]]))
     np.testing.assert_allclose([float(r["I"]) for r in rows], mean, rtol=1e-12)
     np.testing.assert_allclose([float(r["I_err"]) for r in rows], sig, rtol=1e-12)
@@ -88,7 +89,7 @@ def test_corrupted_model_file_gives_clear_error(tmp_path, content):
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes(content)
     with pytest.raises(ModelFileError):
-        INNSurrogate.load(bad)
+        load_surrogate(bad)
     inp = write_csv(tmp_path / "p.csv", [[-10, -5, -4]])
     res = run_eval(bad, inp, tmp_path / "o.csv")
     assert res.exit_code == 2 and "error" in res.output and "Traceback" not in res.output
@@ -99,7 +100,7 @@ def test_truncated_model_file(tmp_path, model_file):
     cut = tmp_path / "cut.safetensors"
     cut.write_bytes(data[: len(data) // 2])
     with pytest.raises(ModelFileError):
-        INNSurrogate.load(cut)
+        load_surrogate(cut)
 
 
 def test_pickle_file_is_not_unpickled(tmp_path):
@@ -107,7 +108,7 @@ def test_pickle_file_is_not_unpickled(tmp_path):
     path = tmp_path / "evil.safetensors"
     torch.save({"x": torch.zeros(2)}, path)
     with pytest.raises(ModelFileError):
-        INNSurrogate.load(path)
+        load_surrogate(path)
 
 
 def test_foreign_safetensors_rejected(tmp_path):
@@ -115,16 +116,16 @@ def test_foreign_safetensors_rejected(tmp_path):
 
     path = tmp_path / "other.safetensors"
     save_file({"w": torch.zeros(3)}, str(path), metadata={"format": "something-else"})
-    with pytest.raises(ModelFileError, match="not a hepemu INN model"):
-        INNSurrogate.load(path)
+    with pytest.raises(ModelFileError, match="not a hepemu model file"):
+        load_surrogate(path)
 
 
 def test_save_load_roundtrip(tmp_path, model_file):
-    a = INNSurrogate.load(model_file)
+    a = load_surrogate(model_file)
     s = GGHH_BOX_SECTOR.sample_params(5, np.random.default_rng(0))
     b_path = tmp_path / "b.safetensors"
     a.save(b_path)
-    b = INNSurrogate.load(b_path)
+    b = load_surrogate(b_path)
     np.testing.assert_array_equal(a.predict(s)[0], b.predict(s)[0])
     assert b.info == {"note": "test"} and b.korobov_order == 1
 
@@ -166,8 +167,8 @@ def test_combine_merges_replicas(tmp_path, model_file):
         app, ["integral", "combine", str(model_file), str(model_file), "-o", str(out)]
     )
     assert res.exit_code == 0, res.output
-    merged = INNSurrogate.load(out)
-    single = INNSurrogate.load(model_file)
+    merged = load_surrogate(out)
+    single = load_surrogate(model_file)
     assert merged.n_replicas == 4
     s = np.array([[-10.0, -5.0, -4.0]])
     np.testing.assert_allclose(merged.predict(s)[0], single.predict(s)[0], rtol=1e-12)
@@ -190,7 +191,7 @@ def test_float64_model_roundtrip_is_exact(tmp_path):
         net.layers[0].weight[0, 0] = 1.0 / 3.0
     path = tmp_path / "f64.safetensors"
     INNSurrogate(GGHH_BOX_SECTOR, [net], "gl3", 0).save(path)
-    back = INNSurrogate.load(path)
+    back = load_surrogate(path)
     for k, v in net.state_dict().items():
         torch.testing.assert_close(back.replicas[0].state_dict()[k], v, rtol=0, atol=0)
 
@@ -235,7 +236,7 @@ def test_train_replicas_in_parallel_via_cli(tmp_path):
     args = ["integral", "train", "--card", str(card), "--out", str(out), "--replicas", "2"]
     res = runner.invoke(app, [*args, "--executor", "processes", "--workers", "2"])
     assert res.exit_code == 0, res.output
-    sur = INNSurrogate.load(out / "model.safetensors")
+    sur = load_surrogate(out / "model.safetensors")
     assert sur.n_replicas == 2
     assert [r["steps"] for r in sur.info["replicas"]] == [10, 10]
     bad = runner.invoke(app, [*args, "--executor", "threads"])

@@ -151,12 +151,16 @@ def test_ensemble_error_bar_is_calibrated_on_held_out_data(dataset, tmp_path):
     mean, sigma = model.predict(x)
     members = model.member_predictions(x)
     assert members.shape == (3, len(x)) and np.all(sigma > 0)
-    np.testing.assert_allclose(sigma, model.sigma_scale * members.std(axis=0, ddof=1))
+    spread = members.std(axis=0, ddof=1)  # σ = √((c·spread)² + (d·|mean|)²), one scheme
+    np.testing.assert_allclose(
+        sigma, np.hypot(model.sigma_scale * spread, model.sigma_floor * mean)
+    )
     assert model.info["sigma_calibration"]["on"] == "validation split"
     cover = np.mean(np.abs(mean - y) <= sigma)
     assert abs(cover - 0.683) < 4 * np.sqrt(0.683 * 0.317 / len(y)) + 0.03, cover
     model.save(tmp_path / "e.safetensors")
-    assert NetworkRegressor.load(tmp_path / "e.safetensors").sigma_scale == model.sigma_scale
+    again = NetworkRegressor.load(tmp_path / "e.safetensors")
+    assert (again.sigma_scale, again.sigma_floor) == (model.sigma_scale, model.sigma_floor)
 
 
 def test_interrupted_training_resumes_to_the_same_weights(dataset, tmp_path, monkeypatch):

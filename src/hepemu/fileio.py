@@ -24,3 +24,16 @@ def atomic_replace(tmp: str | Path, path: str | Path) -> None:
     onto ``path`` atomically (some writers, e.g. safetensors, create files as 0600)."""
     os.chmod(tmp, 0o666 & ~umask())
     os.replace(tmp, path)
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file beside it (no half-written file
+    under the final name)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text)
+        atomic_replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

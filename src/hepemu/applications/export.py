@@ -2,7 +2,7 @@
 
 The graph maps the model's input columns — one (N, d) tensor in the physical units
 ``predict`` takes — to ``mean`` and ``sigma`` (N,), preprocessing included
-(:class:`hepemu.models.inn_graph.INNGraph` for integration networks,
+(each kind's ``graph``: :class:`hepemu.models.inn_graph.INNGraph` for integration networks,
 :class:`hepemu.models.regressor_graph.RegressorGraph` for dataset-trained networks: features,
 dipoles, references, ensembles, Bayesian weight draws). Boosted trees are not exportable.
 """
@@ -15,42 +15,22 @@ import numpy as np
 import torch
 from torch import nn
 
-from hepemu.models.inn_graph import INNGraph
-from hepemu.models.inn_surrogate import INNSurrogate
-from hepemu.models.regressor import NetworkRegressor
-from hepemu.models.regressor_graph import RegressorGraph
+from hepemu.models.surrogate import Surrogate
 
 FORMATS = ("onnx", "torchscript")
 
 
-def graph_of(model, dtype: torch.dtype = torch.float64, own_erf: bool = True) -> nn.Module:
-    """The exportable module of a loaded surrogate (integration networks and dataset-trained
-    networks); ``own_erf``: erf from elementary operations (for ONNX Runtime in float64)."""
-    if isinstance(model, INNSurrogate):
-        return INNGraph(model, dtype, own_erf).eval()
-    if isinstance(model, NetworkRegressor):
-        return RegressorGraph(model, dtype).eval()
-    raise ValueError(
-        f"export is written for integration networks and network regressors; "
-        f"{type(model).__name__} is not exportable"
-    )
+def graph_of(
+    model: Surrogate, dtype: torch.dtype = torch.float64, own_erf: bool = True
+) -> nn.Module:
+    """The exportable module of a loaded surrogate (``NotSupportedError`` for kinds without
+    one); ``own_erf``: erf from elementary operations (for ONNX Runtime in float64)."""
+    return model.graph(dtype, own_erf=own_erf)
 
 
-def example_inputs(model, n: int = 3) -> np.ndarray:
-    """n valid input rows of ``model`` (from its integral's region or its provider's map)."""
-    rng = np.random.default_rng(1)
-    if isinstance(model, INNSurrogate):
-        return model.integral.sample_params(n, rng)
-    from hepemu.physics.providers import get_provider
-
-    provider = get_provider(model.pre.provider)
-    rows = np.empty((0, len(model.input_columns)))
-    for _ in range(100):
-        x, kept = provider.from_unit(rng.random((16 * n, provider.unit_dim)))
-        rows = np.concatenate([rows, x[kept]])
-        if len(rows) >= n:
-            return rows[:n]
-    raise ValueError(f"{provider.name} kept too few points to make {n} example inputs")
+def example_inputs(model: Surrogate, n: int = 3) -> np.ndarray:
+    """n valid input rows of ``model`` (from its region or its provider's map)."""
+    return model.example_inputs(n, np.random.default_rng(1))
 
 
 def export(model, path: str | Path, fmt: str = "onnx", dtype: str = "float64") -> nn.Module:

@@ -51,7 +51,7 @@ def events_cmd(
         prepare,
     )
     from hepemu.data.executors import check_executor
-    from hepemu.models.inn_surrogate import ModelFileError
+    from hepemu.models.envelope import ModelFileError
     from hepemu.registry import load_model
 
     if out.suffix not in OUTPUTS:

@@ -23,7 +23,7 @@ def export_cmd(
     units `predict` takes) to `mean` and `sigma` (N,). Load it with ONNX Runtime (C++:
     examples/onnx_eval.cpp) or torch.jit.load."""
     from hepemu.applications.export import FORMATS, export
-    from hepemu.models.inn_surrogate import ModelFileError
+    from hepemu.models.envelope import ModelFileError
     from hepemu.registry import load_model
 
     if format not in FORMATS:

@@ -1,4 +1,4 @@
-"""``hepemu fit`` and ``hepemu predict``: dataset-trained surrogates of any kind."""
+"""``hepemu fit``: dataset-trained surrogates of any kind (``hepemu predict``: cli/predict.py)."""
 
 from __future__ import annotations
 
@@ -6,20 +6,16 @@ import json
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
 
 from hepemu.cli.common import (
     THREADS,
-    check_output,
     check_run_dir,
     check_scheduler,
     err,
     fail,
-    flag_rows,
     resumable,
     validation_message,
-    warn,
 )
 
 
@@ -147,102 +143,3 @@ def _fit(cfg, out: Path, executor: str, workers: int, scheduler: str | None):
         if executor == "serial":
             return fit_networks(cfg, out, on_member_done=done)
         return fit_networks(cfg, out, None, executor, workers, scheduler, on_member_done=done)
-
-
-def predict_cmd(
-    model: Annotated[str, typer.Option(help="shipped model name or path to a model file")],
-    input: Annotated[
-        Path, typer.Option("--input", "-i", help="CSV with the model's input columns, or a dataset")
-    ],
-    output: Annotated[Path, typer.Option("--output", "-o", help="CSV to write")],
-    strict: Annotated[
-        bool, typer.Option(help="error (not warn) on points outside the trained region")
-    ] = False,
-    threads: Annotated[int | None, THREADS] = None,
-    force: Annotated[bool, typer.Option(help="replace an existing output file")] = False,
-) -> None:
-    """Predictions of any surrogate: the input columns plus <target> and <target>_err.
-
-    <target>_err is the model's 1σ error (replica or ensemble spread); nan where the model has
-    none (a single network or tree), with a warning.
-    """
-    import torch
-
-    from hepemu.data.points import InputError, read_points, write_points
-    from hepemu.models.envelope import ModelFileError
-    from hepemu.registry import load_model
-    from hepemu.threads import set_threads
-
-    check_output(output, force, inputs=[input], suffixes=(".csv",), flag="--output")
-    try:
-        set_threads(threads)
-        sur = load_model(model)
-    except (ModelFileError, ValueError) as exc:
-        fail(str(exc))
-    cols, target = list(sur.input_columns), sur.target
-    if input.suffix.lower() in (".h5", ".hdf5"):
-        table = _dataset_table(input, cols)
-    else:
-        try:
-            table = read_points(input, tuple(cols))
-        except InputError as exc:
-            fail(str(exc))
-    clash = [c for c in (target, f"{target}_err") if c in table.header]
-    if clash:
-        fail(f"{input} already has column(s) {', '.join(clash)}, which the output adds")
-    integral = getattr(sur, "integral", None)
-    if integral is not None:
-        try:
-            integral.check_valid(table.params)
-        except ValueError as exc:
-            fail(str(exc))
-    _warn_outside(sur, table.params, strict)
-    with torch.inference_mode():
-        mean, sigma = sur.predict(table.params)
-    if not np.all(np.isfinite(mean)):
-        rows = ", ".join(map(str, np.flatnonzero(~np.isfinite(mean))[:10] + 1))
-        fail(f"non-finite predictions at rows {rows} (far outside the trained region?)")
-    if np.all(np.isnan(sigma)):
-        warn(f"this model has no error estimate (a single member): {target}_err is nan")
-    try:
-        write_points(output, table, {target: mean, f"{target}_err": sigma})
-    except (OSError, InputError) as exc:
-        fail(f"cannot write {output}: {exc}")
-    err.print(f"wrote {len(mean)} predictions to {output}")
-
-
-def _dataset_table(path: Path, cols: list[str]):
-    """A dataset's inputs as a point table (its column names must be the model's)."""
-    from hepemu.data.dataset import Dataset, DatasetError
-    from hepemu.data.points import PointTable
-    from hepemu.training.fit import dataset_columns
-
-    try:
-        ds = Dataset.open(path)
-        names, _ = dataset_columns(ds)
-        x = ds.read("inputs")
-    except DatasetError as exc:
-        fail(str(exc))
-    x = x.reshape(len(x), -1)
-    if names != cols:
-        fail(f"{path} has input columns {', '.join(names)}; the model needs {', '.join(cols)}")
-    rows = [[repr(float(v)) for v in row] for row in x]
-    return PointTable(list(names), rows, x.astype(float))
-
-
-def _warn_outside(sur, x: np.ndarray, strict: bool) -> None:
-    """Warn (or fail with ``strict``) about rows outside the region the model was fitted on."""
-    if hasattr(sur, "integral"):
-        outside = sur.integral.outside_region(x)
-        where = dict(zip(sur.integral.param_names, sur.integral.param_ranges, strict=True))
-    else:
-        ranges = getattr(sur, "info", {}).get("input_ranges")
-        if not ranges:
-            return
-        lo, hi = np.array(ranges, dtype=float).T
-        span = np.maximum(hi - lo, 1e-12)  # 1 % slack: the training rows' extremes, not edges
-        outside = np.any((x < lo - 0.01 * span) | (x > hi + 0.01 * span), axis=1)
-        where = "the training data's input ranges"
-    flag_rows(
-        outside, f"outside the trained region ({where})", strict, "their values are extrapolations"
-    )

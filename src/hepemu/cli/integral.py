@@ -18,13 +18,11 @@ from hepemu.cli.common import (
     check_scheduler,
     err,
     fail,
-    flag_rows,
     resumable,
     validation_message,
-    warn,
 )
 from hepemu.data.points import InputError, read_points, write_points
-from hepemu.models.inn_surrogate import ModelFileError
+from hepemu.models.envelope import ModelFileError
 from hepemu.physics.integrals.registry import INTEGRALS, get_integral
 
 app = typer.Typer(
@@ -72,59 +70,14 @@ def eval_cmd(
     threads: Annotated[int | None, THREADS] = None,
     force: Annotated[bool, FORCE] = False,
 ) -> None:
-    """Integrals I ± I_err at the points of a CSV (columns named as the integral's parameters).
+    """Alias of `hepemu predict` (same options): integrals I ± I_err at the points of a CSV.
 
-    I is the replica mean; I_err the replica spread (standard deviation), the model's 1σ
-    error. A single-replica model has no error estimate: I_err is nan (and a warning says so).
+    I is the replica mean; I_err the calibrated replica spread, the model's 1σ error. A
+    single-replica model has no error estimate: I_err is nan (and a warning says so).
     """
-    import torch
+    from hepemu.cli.predict import predict_cmd
 
-    from hepemu.registry import load_model
-    from hepemu.threads import set_threads
-
-    check_output(output, force, inputs=[input], flag="--output")
-    device = _device(device)
-    try:
-        set_threads(threads)
-        surrogate = load_model(model, device=device)
-    except (ModelFileError, ValueError) as exc:
-        fail(str(exc))
-    if not hasattr(surrogate, "integral"):
-        fail(f"{model} is not an integration network; evaluate it with `hepemu predict`")
-    integ = surrogate.integral
-    table = _read(input, integ)
-    region = dict(zip(integ.param_names, integ.param_ranges, strict=True))
-    flag_rows(
-        integ.outside_region(table.params),
-        f"outside the trained region {region}",
-        strict,
-        "their values are extrapolations",
-    )
-    with torch.inference_mode():
-        mean, sigma = surrogate.predict(table.params)
-    bad = ~np.isfinite(mean) | (np.isinf(sigma))
-    if surrogate.n_replicas > 1:
-        bad |= ~np.isfinite(sigma)
-    if bad.any():
-        rows = ", ".join(map(str, np.flatnonzero(bad)[:10] + 1))
-        fail(f"non-finite predictions at rows {rows} (far outside the trained region?)")
-    if surrogate.n_replicas < 2:
-        warn("this model has one replica, so no error estimate: I_err is nan")
-    _write(output, table, {"I": mean, "I_err": sigma})
-    err.print(f"wrote {len(mean)} integrals to {output}")
-
-
-def _device(device: str) -> str:
-    """``cpu``, ``cuda[:i]`` or ``auto`` → a usable device name, or one error line."""
-    import torch
-
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device != "cpu" and not device.startswith("cuda"):
-        fail(f"unknown device {device!r}; use cpu, cuda or auto")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        fail(f"device {device!r} requested but no CUDA device is available (use cpu or auto)")
-    return device
+    predict_cmd(model, input, output, strict, device, threads, force)
 
 
 def _read(path: Path, integ):
@@ -212,15 +165,14 @@ def reference_cmd(
 
 def _reference_with_control_variate(integ, model_name: str, input: Path, output: Path, n: int):
     from hepemu.applications.control_variate import control_variate_integrals
-    from hepemu.models.inn_surrogate import INNSurrogate
     from hepemu.registry import load_model
 
     try:
         model = load_model(model_name)
     except (ModelFileError, ValueError, OSError) as exc:
         fail(f"cannot load --control-variate {model_name!r}: {exc}")
-    if not isinstance(model, INNSurrogate):
-        fail(f"--control-variate needs an integration network (INN), not {type(model).__name__}")
+    if model.kind != "inn":
+        fail(f"--control-variate needs an integration network (INN), not a {model.kind} model")
     if model.integral.name != integ.name:
         fail(f"model {model_name!r} integrates {model.integral.name}, not {integ.name}")
     table = _read(input, integ)
@@ -359,11 +311,12 @@ def combine_cmd(
     force: Annotated[bool, FORCE] = False,
 ) -> None:
     """Merge replica sets trained separately (e.g. in parallel) into one model file."""
-    from hepemu.models.inn_surrogate import INNSurrogate, merge_surrogates
+    from hepemu.models.inn_surrogate import merge_surrogates
+    from hepemu.models.loading import load_surrogate
 
     check_output(output, force, inputs=models, suffixes=(".safetensors",), flag="--output")
     try:
-        merged = merge_surrogates([INNSurrogate.load(m) for m in models])
+        merged = merge_surrogates([load_surrogate(m) for m in models])
     except (ModelFileError, ValueError) as exc:
         fail(str(exc))
     digest = merged.save(output)
@@ -383,8 +336,8 @@ def calibrate_cmd(
     """Calibrate I_err on held-out points: I_err = √((c·spread)² + (d·|I|)²) with c and d
     fitted so that I_err covers the truth at 68 % and 2·I_err at 95 % of them; writes a copy
     of the model with c and d stored (and digested) in it."""
-    from hepemu.evaluation.inn_eval import ReferenceSet
     from hepemu.models.calibration import calibrated_sigma, coverages, error_ratios
+    from hepemu.models.surrogate import NotSupportedError
     from hepemu.registry import load_model
 
     check_output(output, force, suffixes=(".safetensors",), flag="--output")
@@ -392,17 +345,18 @@ def calibrate_cmd(
         surrogate = load_model(model)
     except (ModelFileError, ValueError) as exc:
         fail(str(exc))
-    if not hasattr(surrogate, "calibrate") or not hasattr(surrogate, "integral"):
-        fail(f"{model} is not an integration network")
-    if surrogate.n_replicas < 2:
-        fail(f"{model} has one replica: no spread to calibrate")
-    with err.status(f"reference integrals at {points} held-out points"):
-        ref = ReferenceSet.make(surrogate.integral, points, seed=seed)
-    surrogate.sigma_scale, surrogate.sigma_floor = 1.0, 0.0
-    mean, spread = surrogate.predict(ref.s)
-    before = coverages(error_ratios(mean, ref.ref, spread))
-    scale, floor = surrogate.calibrate(ref.s, ref.ref)
-    after = coverages(error_ratios(mean, ref.ref, calibrated_sigma(spread, mean, scale, floor)))
+    if not surrogate.has_error:
+        fail(f"{model} has no error estimate (one replica): no spread to calibrate")
+    try:
+        with err.status(f"reference values at {points} held-out points"):
+            s_ref, y_ref = surrogate.reference(points, seed)
+    except NotSupportedError as exc:
+        fail(f"{model}: {exc}")
+    mean, spread = surrogate.mean_and_spread(s_ref)
+    before = coverages(error_ratios(mean, y_ref, spread))
+    fitted = surrogate.calibrate(s_ref, y_ref)
+    scale, floor = fitted["sigma_scale"], fitted["sigma_floor"]
+    after = coverages(error_ratios(mean, y_ref, calibrated_sigma(spread, mean, scale, floor)))
     surrogate.save(output)
     err.print(
         f"I_err = √(({scale:.4g}·spread)² + ({floor:.3g}·|I|)²): 1σ/2σ coverage on the "

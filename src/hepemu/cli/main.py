@@ -16,11 +16,13 @@ from rich.markup import escape
 
 from hepemu.cli.common import err
 from hepemu.cli.data import app as data_app
+from hepemu.cli.evaluate import evaluate_cmd
 from hepemu.cli.events import events_cmd
 from hepemu.cli.export import export_cmd
-from hepemu.cli.fit import fit_cmd, predict_cmd
+from hepemu.cli.fit import fit_cmd
 from hepemu.cli.integral import app as integral_app
 from hepemu.cli.me import app as me_app
+from hepemu.cli.predict import predict_cmd
 from hepemu.cli.run import run_main
 
 app = typer.Typer(
@@ -35,6 +37,7 @@ app.add_typer(me_app, name="me")
 app.command("run")(run_main)
 app.command("fit")(fit_cmd)
 app.command("predict")(predict_cmd)
+app.command("evaluate")(evaluate_cmd)
 app.command("events")(events_cmd)
 app.command("export")(export_cmd)
 
@@ -44,7 +47,7 @@ EXIT_FAILED = 1
 
 def _print_version(value: bool) -> None:
     if value:
-        from hepemu import __version__
+        from hepemu.version import __version__
 
         typer.echo(f"hepemu {__version__}")
         raise typer.Exit(0)

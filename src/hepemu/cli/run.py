@@ -241,7 +241,6 @@ def run_main(
 
     import torch
 
-    from hepemu import __version__
     from hepemu.cli.common import fail
     from hepemu.evaluation.inn_eval import (
         ReferenceSet,
@@ -257,11 +256,12 @@ def run_main(
         training_curve,
     )
     from hepemu.evaluation.report import Report, digits, frac, md_table, sci, write_atomic
-    from hepemu.models.inn_surrogate import ModelFileError
+    from hepemu.models.envelope import ModelFileError
     from hepemu.physics.integrals.quadrature import integrate_gauss_legendre
     from hepemu.registry import load_model
     from hepemu.training.inn_config import INNTrainConfig
     from hepemu.training.inn_train import INNTrainer
+    from hepemu.version import __version__
 
     n_threads = threads if threads is not None else _default_threads()
     torch.set_num_threads(n_threads)

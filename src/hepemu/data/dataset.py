@@ -18,7 +18,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from hepemu import __version__
+from hepemu.version import __version__
 
 FORMAT = "hepemu-dataset/1"
 DEFAULT_FRACTIONS = (0.8, 0.1, 0.1)

@@ -144,21 +144,9 @@ def time_per_point_us(fn: Callable[[np.ndarray], object], x: np.ndarray, repeats
     return float(np.median(times) / max(len(x), 1) * 1e6)
 
 
-def model_size_bytes(model) -> int | None:
-    """A surrogate's size: its ``size_bytes`` if it reports one (trees), else the bytes of
-    its torch parameters and buffers (``members`` or ``nets``), else None."""
-    size = getattr(model, "size_bytes", None)
-    if size is not None:
-        return int(size)
-    modules = getattr(model, "members", None) or getattr(model, "nets", None)
-    if not modules:
-        return None
-    try:
-        return int(
-            sum(t.numel() * t.element_size() for m in modules for t in m.state_dict().values())
-        )
-    except AttributeError:
-        return None
+def model_size_bytes(model) -> int:
+    """A surrogate's size: the bytes of the tensors its file stores (weights, tree bytes)."""
+    return int(sum(t.numel() * t.element_size() for t in model.tensors().values()))
 
 
 def evaluate_surrogate(

@@ -16,7 +16,8 @@ import torch
 from torch import nn
 
 from hepemu.models.inn import corner_signs
-from hepemu.models.inn_surrogate import INNSurrogate, normalisation
+from hepemu.models.inn_target import normalisation
+from hepemu.models.surrogate import Surrogate
 from hepemu.physics.integrals.quadrature import (
     gauss_legendre_nodes,
     integrate_gauss_legendre,
@@ -101,7 +102,7 @@ class INNGraph(nn.Module):
     """(mean, sigma) of an :class:`INNSurrogate` from parameters s (N, m) in physical units."""
 
     def __init__(
-        self, surrogate: INNSurrogate, dtype: torch.dtype = torch.float64, own_erf: bool = True
+        self, surrogate: Surrogate, dtype: torch.dtype = torch.float64, own_erf: bool = True
     ) -> None:
         super().__init__()
         ig = surrogate.integral

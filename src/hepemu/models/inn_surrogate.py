@@ -1,89 +1,40 @@
 """An INN replica set as a surrogate for a parametric integral: predict(s) -> (mean, sigma).
 
 Preprocessing (thesis sec. 2.3): parameters scaled to [−1,1]; the integrand optionally
-Korobov-transformed and divided by a cheap per-point normalisation, either its value at the
-centre of the cube (thesis eq. 2.16) or a 3^k-node Gauss–Legendre estimate of the integral.
-Files are safetensors (tensors) + JSON header: loading executes no code. The header holds a
-SHA-256 digest of every tensor (name, dtype, shape, bytes), checked on load, so a damaged
-file is refused rather than silently giving other numbers.
+Korobov-transformed and divided by a cheap per-point normalisation
+(:mod:`hepemu.models.inn_target`). Saved in the one envelope as kind ``inn`` (safetensors +
+JSON header with a digest of every tensor and setting, checked on load; loading executes no
+code). Files of the earlier ``hepemu-inn/1`` format load through
+:mod:`hepemu.models.loading`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors import SafetensorError, safe_open
-from safetensors.torch import load_file
 
-from hepemu.models.calibration import calibrated_sigma, fit_scale_and_floor
-from hepemu.models.envelope import (  # one error class and one writer for every model file
-    ModelFileError,
-    hash_tensors,
-    write_safetensors,
-)
+from hepemu.models.envelope import ModelFileError, header_json
 from hepemu.models.inn import INN
+from hepemu.models.inn_target import NORMALISATIONS, normalisation, training_target
+from hepemu.models.surrogate import Region, Surrogate
 from hepemu.physics.integrals.base import ParametricIntegral
-from hepemu.physics.integrals.quadrature import gauss_legendre_nodes, own_weighted_sums
+from hepemu.physics.integrals.quadrature import reference_integrals
 from hepemu.physics.integrals.registry import get_integral
-from hepemu.physics.integrals.transforms import korobov
 
-FORMAT = "hepemu-inn/1"
-NORMALISATIONS = ("gl3", "gl2", "centre", "none")
-
-
-# header entries that change a model's answers: covered by its digest with the tensors
-DIGESTED_HEADER = ("format", "integral", "n_replicas", "model", "normalisation", "korobov_order")
-# digested when present (files written before them keep their digests)
-DIGESTED_IF_PRESENT = ("sigma_scale", "sigma_floor")
-
-
-def tensor_digest(tensors: dict[str, torch.Tensor], header: dict[str, str]) -> str:
-    """SHA-256 over the answer-changing header entries and the names, dtypes, shapes and raw
-    bytes of ``tensors`` (sorted by name)."""
-    h = hashlib.sha256()
-    entries = {k: header.get(k) for k in DIGESTED_HEADER}
-    entries |= {k: header[k] for k in DIGESTED_IF_PRESENT if k in header}
-    h.update(json.dumps(entries, sort_keys=True).encode())
-    hash_tensors(h, tensors)
-    return h.hexdigest()
+KIND = "inn"
+__all__ = [
+    "INNSurrogate",
+    "ModelFileError",
+    "NORMALISATIONS",
+    "merge_surrogates",
+    "normalisation",
+    "training_target",
+]
 
 
-def normalisation(integral: ParametricIntegral, s, scheme: str):
-    """Per-point normaliser of the integrand (NumPy or torch ``s`` in physical units)."""
-    if scheme == "none":
-        return s[:, 0] * 0.0 + 1.0
-    k = integral.dim
-    if scheme == "centre":
-        x = s[:, :1] * 0.0 + 0.5
-        x = x.repeat(1, k) if isinstance(s, torch.Tensor) else np.repeat(x, k, axis=1)
-        return integral(s, x)
-    if scheme in ("gl3", "gl2"):  # 3^k or 2^k Gauss–Legendre nodes (gl2: cheaper at large k)
-        nodes, weights = gauss_legendre_nodes(int(scheme[2]), k)
-        own = own_weighted_sums(integral)
-        if own is not None:  # e.g. sector sums: one rule for every s at once
-            return own(s, nodes, weights)
-        p = len(weights)
-        if isinstance(s, torch.Tensor):
-            nodes_t = torch.tensor(nodes, dtype=s.dtype, device=s.device)
-            w_t = torch.tensor(weights, dtype=s.dtype, device=s.device)
-            vals = integral(s.repeat_interleave(p, 0), nodes_t.repeat(s.shape[0], 1))
-            return vals.reshape(-1, p) @ w_t
-        vals = integral(np.repeat(s, p, axis=0), np.tile(nodes, (len(s), 1)))
-        return vals.reshape(-1, p) @ weights
-    raise ValueError(f"normalisation must be one of {NORMALISATIONS}, got {scheme!r}")
-
-
-def training_target(integral: ParametricIntegral, s, t, korobov_order: int, scheme: str):
-    """Normalised (and Korobov-transformed) integrand the derivative network is fitted to."""
-    x, w = korobov(t, korobov_order)
-    return integral(s, x) * w.prod(-1) / normalisation(integral, s, scheme)
-
-
-class INNSurrogate:
+class INNSurrogate(Surrogate):
     """Replica set of INNs for one parametric integral.
 
     Parameters
@@ -135,6 +86,8 @@ class INNSurrogate:
             raise ValueError(f"sigma_floor must be non-negative, got {sigma_floor}")
         self.sigma_scale, self.sigma_floor = float(sigma_scale), float(sigma_floor)
 
+    kind = KIND
+
     @property
     def n_replicas(self) -> int:
         return len(self.replicas)
@@ -165,38 +118,64 @@ class INNSurrogate:
                 out[r, start : start + batch] = net.integral(st).double().cpu().numpy()
         return out * norm[None, :]
 
-    def predict(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Replica mean and, as its 1σ error, the replica spread (sample standard deviation)
-        calibrated: √((c·spread)² + (d·|mean|)²) with c = ``sigma_scale``, d = ``sigma_floor``.
+    @property
+    def has_error(self) -> bool:
+        return self.n_replicas > 1
+
+    def mean_and_spread(self, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Replica mean and spread (sample standard deviation; NaN for a single replica).
 
         The spread, not the standard error of the mean, is the error estimate: replicas share
         most of their error (``benchmarks/inn_error_calibration.py``); :meth:`calibrate` fits
-        the factor on held-out points. A single replica has no error estimate: σ is NaN.
+        the factor and a relative floor on held-out points.
         """
         reps = self.replica_integrals(s)
         mean = reps.mean(axis=0)
         if self.n_replicas < 2:
             return mean, np.full_like(mean, np.nan)
-        spread = reps.std(axis=0, ddof=1)
-        return mean, calibrated_sigma(spread, mean, self.sigma_scale, self.sigma_floor)
+        return mean, reps.std(axis=0, ddof=1)
 
-    def calibrate(self, s: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
-        """Set ``sigma_scale`` and ``sigma_floor`` from held-out points (s, truth) so that the
-        error covers the truth at 68 % (1σ) and 95 % (2σ) of them as nearly as possible
-        (:func:`hepemu.models.calibration.fit_scale_and_floor`); returns them."""
-        if self.n_replicas < 2:
-            raise ValueError("calibration needs at least 2 replicas (a spread)")
-        reps = self.replica_integrals(s)
-        mean, spread = reps.mean(axis=0), reps.std(axis=0, ddof=1)
-        self.sigma_scale, self.sigma_floor = fit_scale_and_floor(mean, truth, spread)
-        return self.sigma_scale, self.sigma_floor
+    def region(self) -> Region:
+        """The integral's parameter box."""
+        ig = self.integral
+        box = np.array(ig.param_ranges, dtype=float).reshape(-1, 2)
+        return Region(tuple(ig.param_names), box, f"the parameter box of {ig.name}")
 
-    def graph(self, dtype: torch.dtype = torch.float64, device: str | torch.device = "cpu"):
+    def check_valid(self, s: np.ndarray) -> None:
+        """``ValueError`` naming points where the integral is undefined."""
+        self.integral.check_valid(s)
+
+    def outside_region(self, s: np.ndarray) -> tuple[np.ndarray, str]:
+        region = dict(zip(self.integral.param_names, self.integral.param_ranges, strict=True))
+        return self.integral.outside_region(s), f"the trained region {region}"
+
+    def reference(self, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """``n`` uniform points of the parameter box and their integrals by 32^k
+        Gauss–Legendre (lattice QMC above 4 dimensions), as ``integral calibrate`` uses."""
+        s = self.integral.sample_params(n, np.random.default_rng(seed))
+        return s, reference_integrals(self.integral, s, self.integral.dim)[0]
+
+    def example_inputs(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        return self.integral.sample_params(n, rng)
+
+    def describe(self) -> str:
+        cfg = self.replicas[0].config()
+        return (
+            f"integration network: {self.n_replicas} replica(s) of {cfg} for {self.integral.name}"
+        )
+
+    def graph(
+        self,
+        dtype: torch.dtype = torch.float64,
+        own_erf: bool = False,
+        device: str | torch.device = "cpu",
+    ) -> torch.nn.Module:
         """The whole prediction as a torch module on ``device``: s (N, m) tensor → (mean,
-        sigma), no NumPy round trips (:class:`hepemu.models.inn_graph.INNGraph`)."""
+        sigma), no NumPy round trips (:class:`hepemu.models.inn_graph.INNGraph`); ``own_erf``:
+        GELU's erf from elementary operations (ONNX Runtime has no float64 Erf)."""
         from hepemu.models.inn_graph import INNGraph
 
-        return INNGraph(self, dtype, own_erf=False).to(device).eval()
+        return INNGraph(self, dtype, own_erf=own_erf).to(device).eval()
 
     def to(self, device: str | torch.device, dtype: torch.dtype | None = None) -> INNSurrogate:
         for r in self.replicas:
@@ -204,101 +183,74 @@ class INNSurrogate:
         return self
 
     # -- persistence --------------------------------------------------------------------
-    def save(self, path: str | Path) -> str:
-        """Write the replica set to a safetensors file; returns its SHA-256."""
-        path = Path(path)
-        tensors = {}
-        for i, r in enumerate(self.replicas):
-            for name, t in r.state_dict().items():
-                tensors[f"replica{i}.{name}"] = t.detach().cpu().contiguous()
-        header = {
-            "format": FORMAT,
-            "integral": self.integral.name,
-            "n_replicas": str(self.n_replicas),
-            "model": json.dumps(self.replicas[0].config()),
-            "normalisation": self.normalisation,
-            "korobov_order": str(self.korobov_order),
-            "info": json.dumps(self.info),
+    def tensors(self) -> dict[str, torch.Tensor]:
+        return {
+            f"replica{i}.{name}": t.detach().cpu().contiguous()
+            for i, r in enumerate(self.replicas)
+            for name, t in r.state_dict().items()
         }
-        if (self.sigma_scale, self.sigma_floor) != (1.0, 0.0):
-            header["sigma_scale"] = repr(self.sigma_scale)
-            header["sigma_floor"] = repr(self.sigma_floor)
-        header["tensor_sha256"] = tensor_digest(tensors, header)
-        return write_safetensors(path, tensors, header)
+
+    def settings(self) -> dict:
+        return {
+            "integral": self.integral.name,
+            "n_replicas": self.n_replicas,
+            "model": self.replicas[0].config(),
+            "normalisation": self.normalisation,
+            "korobov_order": self.korobov_order,
+        }
 
     @classmethod
-    def load(cls, path: str | Path, device: str = "cpu") -> INNSurrogate:
-        """Load a replica set written by :meth:`save`; never unpickles anything."""
-        path = Path(path)
-        if not path.is_file():
-            raise ModelFileError(f"model file not found: {path}")
-        try:
-            with safe_open(str(path), framework="pt") as fh:
-                header = fh.metadata() or {}
-            tensors = load_file(str(path), device="cpu")
-        except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
-            raise ModelFileError(
-                f"{path} is not a readable safetensors model file: {exc}"
-            ) from None
-        if header.get("format") != FORMAT:
-            raise ModelFileError(
-                f"{path} is not a hepemu INN model (format={header.get('format')})"
-            )
-        expected = header.get("tensor_sha256")
-        if expected is None:
-            raise ModelFileError(
-                f"{path} stores no tensor digest (written before hepemu checked model files), "
-                "so its weights cannot be verified; retrain it or re-save it with "
-                "hepemu.models.inn_surrogate.resave_unverified"
-            )
-        if tensor_digest(tensors, header) != expected:
-            raise ModelFileError(
-                f"{path} is corrupted: its weights or settings do not match the digest in its "
-                "header"
-            )
-        try:
-            integral = get_integral(header["integral"])
-            cfg = json.loads(header["model"])
-            n_rep = int(header["n_replicas"])
-            replicas = []
-            for i in range(n_rep):
-                prefix = f"replica{i}."
-                state = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
-                if not state:
-                    raise KeyError(f"replica {i} has no tensors")
-                net = INN(**cfg).to(dtype=next(iter(state.values())).dtype)
-                net.load_state_dict(state)
-                replicas.append(net)
-            surrogate = cls(
-                integral,
-                replicas,
-                normalisation=header.get("normalisation", "gl3"),
-                korobov_order=int(header.get("korobov_order", "0")),
-                info=json.loads(header.get("info", "{}")),
-                sigma_scale=float(header.get("sigma_scale", "1.0")),
-                sigma_floor=float(header.get("sigma_floor", "0.0")),
-            )
-        except (KeyError, ValueError, TypeError, RuntimeError) as exc:
-            raise ModelFileError(f"{path}: inconsistent hepemu INN model: {exc}") from None
-        try:
-            return surrogate.to(device)
-        except (RuntimeError, AssertionError) as exc:
-            raise ModelFileError(f"cannot move the model to device {device!r}: {exc}") from None
+    def from_settings(
+        cls,
+        tensors: dict[str, torch.Tensor],
+        settings: dict,
+        info: dict,
+        scale: float,
+        floor: float,
+    ) -> INNSurrogate:
+        """Rebuild from tensors and the settings of :meth:`settings` (any file format)."""
+        integral = get_integral(settings["integral"])
+        cfg = dict(settings["model"])
+        replicas = []
+        for i in range(int(settings["n_replicas"])):
+            prefix = f"replica{i}."
+            state = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
+            if not state:
+                raise KeyError(f"replica {i} has no tensors")
+            net = INN(**cfg).to(dtype=next(iter(state.values())).dtype)
+            net.load_state_dict(state)
+            replicas.append(net)
+        return cls(
+            integral,
+            replicas,
+            normalisation=settings.get("normalisation", "gl3"),
+            korobov_order=int(settings.get("korobov_order", 0)),
+            info=info,
+            sigma_scale=scale,
+            sigma_floor=floor,
+        )
 
-
-def resave_unverified(path: str | Path, out: str | Path) -> str:
-    """Re-save a model file from before tensor digests, adding one (trusting its weights)."""
-    tensors = load_file(str(path), device="cpu")
-    with safe_open(str(path), framework="pt") as fh:
-        header = dict(fh.metadata() or {})
-    header["tensor_sha256"] = tensor_digest(tensors, header)
-    return write_safetensors(out, tensors, header)
+    @classmethod
+    def from_envelope(cls, tensors: dict, header: dict) -> INNSurrogate:
+        """Rebuild from a loaded (digest-checked) ``kind = "inn"`` envelope."""
+        keys = ("integral", "n_replicas", "model", "normalisation", "korobov_order")
+        settings = {k: header_json(header, k) for k in keys}
+        return cls.from_settings(
+            tensors,
+            settings,
+            header_json(header, "info", {}),
+            float(header_json(header, "sigma_scale", 1.0)),
+            float(header_json(header, "sigma_floor", 0.0)),
+        )
 
 
 def merge_surrogates(parts: list[INNSurrogate]) -> INNSurrogate:
     """One replica set from several with the same integral, preprocessing and network shape."""
     if not parts:
         raise ValueError("nothing to merge")
+    others = sorted({p.kind for p in parts} - {KIND})
+    if others:
+        raise ValueError(f"only integration networks merge; got {', '.join(others)} model(s)")
     first = parts[0]
 
     def key(p: INNSurrogate) -> tuple:

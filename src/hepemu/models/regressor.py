@@ -17,10 +17,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from hepemu.models.calibration import coverage_scale, error_ratios
-from hepemu.models.envelope import header_json, load_envelope, save_envelope
+from hepemu.models.envelope import header_json, load_envelope
 from hepemu.models.networks import build_network
 from hepemu.models.preprocessing import Preprocessing
+from hepemu.models.surrogate import Region, Surrogate
 
 KIND = "network"
 
@@ -30,8 +30,11 @@ def _devices(device) -> list:
     return [device] if getattr(device, "type", "cpu") == "cuda" else []
 
 
-class NetworkRegressor:
+class NetworkRegressor(Surrogate):
     """Members with one network spec, one preprocessing, named input columns and target."""
+
+    kind = KIND
+    region_slack = 0.01  # the training rows' extremes, not the region's edges
 
     def __init__(
         self,
@@ -42,6 +45,7 @@ class NetworkRegressor:
         target: str,
         info: dict | None = None,
         sigma_scale: float = 1.0,
+        sigma_floor: float = 0.0,
     ) -> None:
         if not members:
             raise ValueError("need at least one network")
@@ -51,7 +55,7 @@ class NetworkRegressor:
         self.input_columns = list(input_columns)
         self.target = target
         self.info = dict(info or {})
-        self.sigma_scale = float(sigma_scale)
+        self.sigma_scale, self.sigma_floor = float(sigma_scale), float(sigma_floor)
 
     @property
     def n_members(self) -> int:
@@ -64,12 +68,7 @@ class NetworkRegressor:
     @torch.no_grad()
     def member_predictions(self, x: np.ndarray, batch: int = 65536) -> np.ndarray:
         """Every member's prediction on the truth scale, shape (members, N)."""
-        x = np.atleast_2d(np.asarray(x, dtype=float))
-        if x.shape[1] != len(self.input_columns):
-            raise ValueError(
-                f"expected {len(self.input_columns)} input columns "
-                f"({', '.join(self.input_columns)}), got {x.shape[1]}"
-            )
+        x = self.checked(x)
         dtype, device = self._dtype_device()
         z = np.empty((self.n_members, len(x)))
         enc = self.pre.encode_x(x)
@@ -96,9 +95,7 @@ class NetworkRegressor:
         """
         if not self.probabilistic:
             raise ValueError("this model's networks do not predict their own error")
-        x = np.atleast_2d(np.asarray(x, dtype=float))
-        if x.shape[1] != len(self.input_columns):
-            raise ValueError(f"expected {len(self.input_columns)} input columns, got {x.shape[1]}")
+        x = self.checked(x)
         dtype, device = self._dtype_device()
         enc = self.pre.encode_x(x)
         means, var_model = [], []
@@ -137,56 +134,71 @@ class NetworkRegressor:
             "sigma_tot": np.sqrt(sigma_model**2 + sigma_pred**2),
         }
 
-    def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Mean and error: σ_tot for networks predicting their own error, else the ensemble
-        spread (calibrated; NaN for one member: no error estimate)."""
+    @property
+    def has_error(self) -> bool:
+        return self.probabilistic or self.n_members > 1
+
+    def mean_and_spread(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The mean and its uncalibrated error: σ_tot for networks predicting their own
+        error, else the ensemble spread (NaN for one member: no error estimate)."""
         if self.probabilistic:
             u = self.uncertainties(x)
-            return u["mean"], self.sigma_scale * u["sigma_tot"]
+            return u["mean"], u["sigma_tot"]
         preds = self.member_predictions(x)
         mean = preds.mean(axis=0)
         if self.n_members < 2:
             return mean, np.full_like(mean, np.nan)
-        return mean, self.sigma_scale * preds.std(axis=0, ddof=1)
+        return mean, preds.std(axis=0, ddof=1)
 
-    def calibrate(self, x: np.ndarray, y: np.ndarray, level: float = 0.6827) -> float:
-        """Set ``sigma_scale`` so that the error of :meth:`predict` (the ensemble spread, or
-        σ_tot for networks predicting their own error) covers |mean − y| at ``level`` of the
-        held-out points (x, y); returns it (1 for a single ordinary network)."""
-        if self.probabilistic:
-            u = self.uncertainties(x)
-            mean, spread = u["mean"], u["sigma_tot"]
-        elif self.n_members < 2:
-            return 1.0
-        else:
-            preds = self.member_predictions(x)
-            mean, spread = preds.mean(axis=0), preds.std(axis=0, ddof=1)
-        ratios = error_ratios(mean, y, spread)
-        self.sigma_scale = coverage_scale(ratios, [(1.0, level, 0.0)])
-        return self.sigma_scale
+    def region(self) -> Region | None:
+        """The training data's input ranges (recorded by ``hepemu fit``), if any."""
+        ranges = self.info.get("input_ranges")
+        if not ranges:
+            return None
+        box = np.array(ranges, dtype=float).reshape(-1, 2)
+        return Region(tuple(self.input_columns), box, "the training data's input ranges")
+
+    def graph(self, dtype: torch.dtype = torch.float64, own_erf: bool = False) -> nn.Module:
+        """The whole prediction as a torch module (:class:`RegressorGraph`)."""
+        from hepemu.models.regressor_graph import RegressorGraph
+
+        return RegressorGraph(self, dtype).eval()
+
+    def example_inputs(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """``n`` rows drawn through the provider the model was trained on."""
+        from hepemu.physics.providers import get_provider
+
+        provider = get_provider(self.pre.provider)
+        rows = np.empty((0, len(self.input_columns)))
+        for _ in range(100):
+            x, kept = provider.from_unit(rng.random((16 * n, provider.unit_dim)))
+            rows = np.concatenate([rows, x[kept]])
+            if len(rows) >= n:
+                return rows[:n]
+        raise ValueError(f"{provider.name} kept too few points to make {n} example inputs")
+
+    def describe(self) -> str:
+        what, cols = self.spec.get("kind", "network"), ", ".join(self.input_columns)
+        return f"{self.n_members} × {what} network(s) for {self.target}({cols})"
 
     def to(self, device) -> NetworkRegressor:
         for m in self.members:
             m.to(device)
         return self
 
-    def save(self, path: str | Path) -> str:
-        tensors = {
+    def tensors(self) -> dict[str, torch.Tensor]:
+        return {
             f"member{i}.{k}": v
             for i, m in enumerate(self.members)
             for k, v in m.state_dict().items()
         }
-        header = {
-            "kind": KIND,
-            "input_columns": self.input_columns,
-            "target": self.target,
+
+    def settings(self) -> dict:
+        return {
             "n_members": self.n_members,
             "model": self.spec,
             "preprocessing": self.pre.to_dict(),
-            "sigma_scale": self.sigma_scale,
-            "info": self.info,
         }
-        return save_envelope(path, tensors, header)
 
     @classmethod
     def from_envelope(cls, tensors: dict, header: dict) -> NetworkRegressor:
@@ -202,7 +214,8 @@ class NetworkRegressor:
             members.append(net)
         info = header_json(header, "info", {})
         scale = float(header_json(header, "sigma_scale", 1.0))
-        return cls(members, spec, pre, cols, header_json(header, "target"), info, scale)
+        floor = float(header_json(header, "sigma_floor", 0.0))
+        return cls(members, spec, pre, cols, header_json(header, "target"), info, scale, floor)
 
     @classmethod
     def load(cls, path: str | Path) -> NetworkRegressor:

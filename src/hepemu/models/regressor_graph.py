@@ -22,7 +22,7 @@ from torch import nn
 from hepemu.models.bayesian import LOGVAR_RANGE, BayesianNet
 from hepemu.models.dipole_emulator import DipoleEmulator
 from hepemu.models.inn_graph import GaussLegendreGraph, erf
-from hepemu.models.regressor import NetworkRegressor
+from hepemu.models.surrogate import Surrogate
 from hepemu.physics.features import get_feature
 from hepemu.physics.references import get_reference
 
@@ -130,7 +130,7 @@ class RegressorGraph(nn.Module):
 
     def __init__(
         self,
-        model: NetworkRegressor,
+        model: Surrogate,
         dtype: torch.dtype = torch.float64,
         samples: int = 50,
         seed: int = 0,

@@ -19,14 +19,9 @@ import numpy as np
 import torch
 import xgboost as xgb
 
-from hepemu.models.envelope import (
-    ModelFileError,
-    bytes_tensor,
-    header_json,
-    load_envelope,
-    save_envelope,
-)
+from hepemu.models.envelope import ModelFileError, bytes_tensor, header_json, load_envelope
 from hepemu.models.preprocessing import Preprocessing
+from hepemu.models.surrogate import Region, Surrogate
 
 KIND = "bdt"
 MODEL_TENSOR = "xgboost.ubj"
@@ -63,7 +58,7 @@ def xgboost_device(name: str) -> str:
     return name
 
 
-class TreeRegressor:
+class TreeRegressor(Surrogate):
     """An XGBoost booster with its preprocessing, named input columns and target.
 
     Parameters
@@ -75,6 +70,9 @@ class TreeRegressor:
     params : the tree settings (max_depth, learning_rate, …) recorded with the model.
     info : free-form provenance (training members, input ranges, card, dataset).
     """
+
+    kind = KIND
+    region_slack = 0.01  # the training rows' extremes, not the region's edges
 
     def __init__(
         self,
@@ -111,18 +109,9 @@ class TreeRegressor:
         """Size of the XGBoost model (UBJSON bytes), the model's share of its file."""
         return len(self.raw())
 
-    def _encoded(self, x: np.ndarray) -> np.ndarray:
-        x = np.atleast_2d(np.asarray(x, dtype=float))
-        if x.shape[1] != len(self.input_columns):
-            raise ValueError(
-                f"expected {len(self.input_columns)} input columns "
-                f"({', '.join(self.input_columns)}), got {x.shape[1]}"
-            )
-        return x
-
     def predict_encoded(self, x: np.ndarray) -> np.ndarray:
         """The booster's output z (the preprocessed target) at raw inputs ``x``, shape (N,)."""
-        x = self._encoded(x)
+        x = self.checked(x)
         threads = torch.get_num_threads()  # follows --threads / HEPEMU_THREADS like torch
         if threads != self._nthread:
             self.booster.set_param({"nthread": threads})
@@ -130,28 +119,40 @@ class TreeRegressor:
         enc = np.ascontiguousarray(self.pre.encode_x(x), dtype=np.float32)
         return np.asarray(self.booster.inplace_predict(enc), dtype=float).reshape(len(x))
 
-    def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Prediction on the truth scale and sigma = NaN (a single BDT has no error bar)."""
-        x = self._encoded(x)
+    @property
+    def has_error(self) -> bool:
+        return False
+
+    def mean_and_spread(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Prediction on the truth scale and spread NaN (a single BDT has no error bar)."""
+        x = self.checked(x)
         mean = self.pre.decode_y(x, self.predict_encoded(x))
         return mean, np.full_like(mean, np.nan)
 
-    def to(self, device) -> TreeRegressor:
-        """A no-op: predictions run on the CPU (inputs are NumPy arrays)."""
-        return self
+    def region(self) -> Region | None:
+        """The training data's input ranges (recorded by ``hepemu fit``), if any."""
+        ranges = self.info.get("input_ranges")
+        if not ranges:
+            return None
+        box = np.array(ranges, dtype=float).reshape(-1, 2)
+        return Region(tuple(self.input_columns), box, "the training data's input ranges")
+
+    def describe(self) -> str:
+        return f"boosted decision trees ({self.n_trees} trees) for {self.target}"
+
+    @property
+    def n_parameters(self) -> int:
+        return self.size_bytes
 
     # -- persistence ----------------------------------------------------------------------
-    def save(self, path: str | Path) -> str:
-        """Write the envelope (trees as UBJSON bytes); returns the file's SHA-256."""
-        header = {
-            "kind": KIND,
-            "input_columns": self.input_columns,
-            "target": self.target,
+    def tensors(self) -> dict[str, torch.Tensor]:
+        return {MODEL_TENSOR: bytes_tensor(self.raw())}
+
+    def settings(self) -> dict:
+        return {
             "model": {**self.params, "n_trees": self.n_trees, "format": "ubj"},
             "preprocessing": self.pre.to_dict(),
-            "info": self.info,
         }
-        return save_envelope(path, {MODEL_TENSOR: bytes_tensor(self.raw())}, header)
 
     @classmethod
     def from_envelope(cls, tensors: dict, header: dict) -> TreeRegressor:

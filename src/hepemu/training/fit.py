@@ -498,10 +498,11 @@ def record_validation_coverage(model: NetworkRegressor, ds: Dataset, max_rows: i
 def calibrate_on_validation(model: NetworkRegressor, ds: Dataset, max_rows: int) -> None:
     """Calibrate an ensemble's error bar on (up to ``max_rows`` of) the validation split."""
     rows = _validation_rows(ds, max_rows)
-    scale = model.calibrate(ds.read("inputs", rows), ds.read("targets", rows))
+    fitted = model.calibrate(ds.read("inputs", rows), ds.read("targets", rows))
     model.info["sigma_calibration"] = {
-        "scale": scale,
-        "level": 0.6827,
+        "scale": fitted["sigma_scale"],
+        "floor": fitted["sigma_floor"],
+        "levels": {"1sigma": 0.6827, "2sigma": 0.9545},
         "rows": int(len(rows)),
         "on": "validation split",
     }

@@ -1,0 +1,90 @@
+"""The Python API beside the command line: load, generate, fit, evaluate.
+
+Each call does what its command does, without the terminal: ``load`` ↔ ``--model``,
+``generate`` ↔ ``hepemu data generate``, ``fit`` ↔ ``hepemu fit``, ``evaluate`` ↔
+``hepemu evaluate``. Exported lazily from the package root (``hepemu.load`` …).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hepemu.models.surrogate import Surrogate
+
+
+def load(name_or_path: str | Path, device: str = "cpu") -> Surrogate:
+    """A shipped model by name (checksum verified) or any hepemu model file, of any kind."""
+    from hepemu.registry import load_model
+
+    return load_model(str(name_or_path), device=device)
+
+
+def generate(
+    provider: str,
+    n: int,
+    out: str | Path,
+    chunk: int | None = None,
+    seed: int = 0,
+    sampler: str = "uniform",
+    executor: str = "serial",
+    workers: int = 2,
+    force: bool = False,
+    **options: Any,
+) -> str:
+    """Evaluate the truth ``provider`` (with its ``options``) at ``n`` sampled points into the
+    dataset ``out`` (resumable; an existing file of other data is replaced only with
+    ``force``); returns the dataset's content hash."""
+    from hepemu.data.generate import GenerationPlan
+    from hepemu.data.generate import generate as run
+
+    plan = GenerationPlan(
+        provider,
+        int(n),
+        int(chunk or min(n, 20000)),
+        int(seed),
+        tuple(sorted(options.items())),
+        sampler=sampler,
+    )
+    return run(plan, out, executor=executor, workers=workers, force=force)
+
+
+def fit(card: str | Path, out: str | Path | None = None) -> Surrogate:
+    """Train the surrogate a fit card describes (any kind: networks, ensembles, Bayesian
+    networks, boosting, trees) into the run directory ``out`` (default ``runs/<card name>``;
+    resumable); saves and returns the model (``out/model.safetensors``)."""
+    from hepemu.training.fit_config import FitCard
+
+    cfg = FitCard.from_toml(card)
+    out = Path(out) if out is not None else Path("runs") / Path(card).stem
+    if cfg.model.kind == "bdt":
+        from hepemu.training.fit_trees import fit_trees
+
+        model = fit_trees(cfg, out)
+    elif cfg.boosting.schedule:
+        from hepemu.training.boosting import fit_boosted
+
+        model = fit_boosted(cfg, out)
+    else:
+        from hepemu.training.fit import fit_networks
+
+        model = fit_networks(cfg, out)
+    (out / "card.json").write_text(cfg.model_dump_json(indent=2))
+    model.save(out / "model.safetensors")
+    return model
+
+
+def evaluate(
+    model: Surrogate | str | Path,
+    data: str | Path | None = None,
+    split: str | None = "test",
+    **kwargs: Any,
+) -> dict:
+    """Metrics of ``model`` (a surrogate, a shipped name or a file) on ``data``'s ``split``, or
+    on fresh reference points (integration networks); see
+    :func:`hepemu.evaluation.assess.evaluate` for the keywords."""
+    from hepemu.evaluation.assess import evaluate as run
+
+    if not isinstance(model, Surrogate):
+        model = load(model)
+    return run(model, data, split, **kwargs)
