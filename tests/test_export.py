@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from hepemu.applications.export import example_inputs, export
 from hepemu.cli.main import app
+from hepemu.models.activations import erf
 from hepemu.models.inn import INN
-from hepemu.models.inn_graph import erf
 from hepemu.models.inn_surrogate import INNSurrogate
 from hepemu.physics.integrals.gghh import GGHH_BOX_SECTOR
 from hepemu.registry import load_model
@@ -119,7 +119,7 @@ def test_shipped_regressors_onnx(tmp_path, name):
 
 def _toy_regressor(kind: str, transform: str, reference: str | None, features: str):
     """An untrained float64 regressor of ee4j momenta (its preprocessing fitted to data)."""
-    from hepemu.models.networks import build_network
+    from hepemu.models.network_specs import build_network
     from hepemu.models.preprocessing import Preprocessing
     from hepemu.models.regressor import NetworkRegressor
     from hepemu.physics.providers import get_provider

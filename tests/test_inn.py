@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from hepemu.models.activations import ACTIVATIONS
+from hepemu.models.activations import ACTIVATIONS, INN_ACTIVATIONS
 from hepemu.models.inn import INN, faa_di_bruno_subsets, nested_autograd_derivative
 from hepemu.physics.integrals.quadrature import integrate_gauss_legendre
 
 
 @pytest.mark.parametrize("k", [1, 2, 3, 4, 5, 6])
-@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("activation", sorted(INN_ACTIVATIONS))
 def test_subset_derivative_equals_nested_autograd(k, activation):
     torch.manual_seed(k)
     net = INN(2, k, (12, 10), activation, gain=1.3).double()
@@ -44,12 +44,27 @@ def test_anchored_ansatz_derivative_and_all_subsets(k):
 
 def test_activation_derivatives_match_autograd():
     z = torch.linspace(-4, 4, 41, dtype=torch.float64, requires_grad=True)
-    for name, fn in ACTIVATIONS.items():
-        d = fn(z, 6)
+    for name in INN_ACTIVATIONS:
+        d = ACTIVATIONS[name].derivs(z, 6)
         cur = d[0]
         for j in range(1, 7):
             (cur,) = torch.autograd.grad(cur.sum(), z, create_graph=True)
             torch.testing.assert_close(d[j], cur, rtol=1e-8, atol=1e-8, msg=f"{name} order {j}")
+
+
+def test_one_activation_table_agrees_with_itself():
+    """The module regressors use, the derivative table's φ and the export form are one φ."""
+    from hepemu.models.activations import forward_function
+
+    z = torch.linspace(-30, 30, 601, dtype=torch.float64)
+    for name, act in ACTIVATIONS.items():
+        ref = act.module()(z)
+        if act.derivs is not None:
+            torch.testing.assert_close(act.derivs(z, 0)[0], ref, rtol=1e-13, atol=1e-15)
+        for own_erf in (False, True):
+            got = forward_function(name, own_erf)(z)
+            atol = 30 * 1e-14 if own_erf else 1e-15  # own erf: |error| < 1e-14, times |z| ≤ 30
+            torch.testing.assert_close(got, ref, rtol=1e-13, atol=atol, msg=name)
 
 
 @pytest.mark.parametrize("ansatz", ["plain", "anchored"])

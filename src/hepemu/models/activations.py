@@ -1,7 +1,8 @@
-"""Activations with analytic higher derivatives, for forward-mode subset derivatives.
+"""The one table of activations: the torch module regressors use, the analytic higher
+derivatives integration networks need, and the export-safe forward for ONNX graphs.
 
-Each activation returns [φ(z), φ'(z), …, φ⁽ⁿ⁾(z)] built from differentiable torch ops, so
-backpropagation through the derivative network works unchanged.
+A derivative function returns [φ(z), φ'(z), …, φ⁽ⁿ⁾(z)] built from differentiable torch ops,
+so backpropagation through the derivative network works unchanged.
 Derivative formulas: tanh and sigmoid via their polynomial recursions, GELU via Hermite
 polynomials (Hendrycks & Gimpel, arXiv:1606.08415; INN thesis appendix A), composition via
 Faà di Bruno with partial Bell polynomials.
@@ -11,11 +12,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 import torch
 from numpy.polynomial import polynomial as P
+from torch import nn
 
 DerivFn = Callable[[torch.Tensor, int], list[torch.Tensor]]
 
@@ -134,22 +137,91 @@ def softplus_derivs(z: torch.Tensor, n: int) -> list[torch.Tensor]:
     return [torch.nn.functional.softplus(z)] + sd[:n]
 
 
-ACTIVATIONS: dict[str, DerivFn] = {
-    "tanh": tanh_derivs,
-    "sigmoid": sigmoid_derivs,
-    "softsign": softsign_derivs,
-    "gelu": gelu_derivs,
-    "gelu_tanh": gelu_tanh_derivs,
-    "silu": silu_derivs,
-    "softplus": softplus_derivs,
+def erf(x: torch.Tensor) -> torch.Tensor:
+    """erf from elementary operations (ONNX Runtime has no double-precision Erf): the
+    Maclaurin series below |x| = 2.5 (Abramowitz & Stegun 7.1.5), the continued fraction of
+    erfc above (A&S 7.1.14); |error| < 1e-14 in float64."""
+    a = x.abs()
+    xs = torch.clamp(a, max=2.5)
+    term, total = xs, xs
+    for n in range(1, 40):
+        term = term * (-xs * xs) / n
+        total = total + term / (2 * n + 1)
+    xl = torch.clamp(a, min=2.5)
+    t = xl
+    for k in range(30, 0, -1):
+        t = xl + (k / 2) / t
+    large = 1.0 - torch.exp(-xl * xl) / math.sqrt(math.pi) / t
+    return torch.sign(x) * torch.where(a < 2.5, 2.0 / math.sqrt(math.pi) * total, large)
+
+
+def log1p_safe(e: torch.Tensor) -> torch.Tensor:
+    """log(1 + e) for e ≥ 0, accurate for small e, from log alone (no float64 Log1p in ONNX
+    Runtime): e·log(u)/(u − 1), u = 1 + e (Goldberg's trick)."""
+    u = 1.0 + e
+    return torch.where(u == 1.0, e, e * torch.log(u) / (u - 1.0))
+
+
+def softplus_export(x: torch.Tensor) -> torch.Tensor:
+    """log(1 + eˣ) = max(x, 0) + log1p(e^−|x|), x itself above 20 as torch's Softplus."""
+    return torch.where(x > 20.0, x, torch.relu(x) + log1p_safe(torch.exp(-x.abs())))
+
+
+def gelu_export(x: torch.Tensor) -> torch.Tensor:
+    """x Φ(x) with :func:`erf` from elementary operations."""
+    return x * 0.5 * (1.0 + erf(x * (1.0 / math.sqrt(2.0))))
+
+
+@dataclass(frozen=True)
+class Activation:
+    """One activation: ``module`` (a factory, for regressors), ``derivs`` (φ and its
+    derivatives, for integration networks; None where not written), ``export`` (a forward
+    from operations every ONNX runtime has in float64; None where the module already is)."""
+
+    module: Callable[[], nn.Module]
+    derivs: DerivFn | None = None
+    export: Callable[[torch.Tensor], torch.Tensor] | None = None
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    "tanh": Activation(nn.Tanh, tanh_derivs),
+    "sigmoid": Activation(nn.Sigmoid, sigmoid_derivs),
+    "softsign": Activation(nn.Softsign, softsign_derivs, lambda z: z / (1.0 + z.abs())),
+    "gelu": Activation(nn.GELU, gelu_derivs, gelu_export),
+    "gelu_tanh": Activation(lambda: nn.GELU(approximate="tanh"), gelu_tanh_derivs),
+    "silu": Activation(nn.SiLU, silu_derivs, lambda z: z * torch.sigmoid(z)),
+    "softplus": Activation(nn.Softplus, softplus_derivs, softplus_export),
+    "leaky_relu": Activation(lambda: nn.LeakyReLU(0.01)),
+    "relu": Activation(nn.ReLU),
+    "elu": Activation(nn.ELU),
 }
+# the names integration networks accept (those with derivatives)
+INN_ACTIVATIONS = tuple(k for k, a in ACTIVATIONS.items() if a.derivs is not None)
+
+
+def _lookup(name: str, names) -> Activation:
+    if name not in names:
+        raise ValueError(f"unknown activation {name!r}; choose from {', '.join(sorted(names))}")
+    return ACTIVATIONS[name]
+
+
+def activation(name: str) -> nn.Module:
+    """A new torch module of activation ``name`` (regressors)."""
+    return _lookup(name, ACTIVATIONS).module()
 
 
 def get_activation(name: str) -> DerivFn:
-    """Look up an activation's derivative function by name."""
-    try:
-        return ACTIVATIONS[name]
-    except KeyError:
-        raise ValueError(
-            f"unknown activation {name!r}; choose from {', '.join(sorted(ACTIVATIONS))}"
-        ) from None
+    """The derivative function of activation ``name`` (integration networks)."""
+    return _lookup(name, INN_ACTIVATIONS).derivs
+
+
+def forward_function(name: str, own_erf: bool = False) -> Callable[[torch.Tensor], torch.Tensor]:
+    """φ as a plain function for graphs: the export-safe form where one is written (GELU's
+    only with ``own_erf``, for ONNX Runtime in float64), else φ from the derivative table."""
+    act = _lookup(name, ACTIVATIONS)
+    if act.export is not None and (name != "gelu" or own_erf):
+        return act.export
+    if name == "gelu":
+        return lambda z: z * 0.5 * (1.0 + torch.erf(z * (1.0 / math.sqrt(2.0))))
+    module = act.module()
+    return module.forward

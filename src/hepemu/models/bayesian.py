@@ -19,7 +19,7 @@ import math
 import torch
 from torch import nn
 
-from hepemu.models.networks import activation
+from hepemu.models.activations import activation
 
 LOGVAR_RANGE = (-30.0, 10.0)  # clamp of log σ_model² (preprocessed units): stability
 

@@ -9,12 +9,12 @@ the graph ``hepemu export`` writes.
 from __future__ import annotations
 
 import copy
-import math
 
 import numpy as np
 import torch
 from torch import nn
 
+from hepemu.models.activations import forward_function
 from hepemu.models.inn import corner_signs
 from hepemu.models.inn_target import normalisation
 from hepemu.models.surrogate import Surrogate
@@ -23,34 +23,6 @@ from hepemu.physics.integrals.quadrature import (
     integrate_gauss_legendre,
     own_weighted_sums,
 )
-
-
-def erf(x: torch.Tensor) -> torch.Tensor:
-    """erf from elementary operations (ONNX Runtime has no double-precision Erf): the
-    Maclaurin series below |x| = 2.5 (Abramowitz & Stegun 7.1.5), the continued fraction of
-    erfc above (A&S 7.1.14); |error| < 1e-14 in float64."""
-    a = x.abs()
-    xs = torch.clamp(a, max=2.5)
-    term, total = xs, xs
-    for n in range(1, 40):
-        term = term * (-xs * xs) / n
-        total = total + term / (2 * n + 1)
-    xl = torch.clamp(a, min=2.5)
-    t = xl
-    for k in range(30, 0, -1):
-        t = xl + (k / 2) / t
-    large = 1.0 - torch.exp(-xl * xl) / math.sqrt(math.pi) / t
-    return torch.sign(x) * torch.where(a < 2.5, 2.0 / math.sqrt(math.pi) * total, large)
-
-
-ACTIVATIONS = {  # export-safe forms of the INN activations ("gelu": ONNX float64 only)
-    "gelu": lambda z: z * 0.5 * (1.0 + erf(z * (1.0 / math.sqrt(2.0)))),
-    "gelu-native": lambda z: z * 0.5 * (1.0 + torch.erf(z * (1.0 / math.sqrt(2.0)))),
-    "tanh": torch.tanh,
-    "sigmoid": torch.sigmoid,
-    "softsign": lambda z: z / (1.0 + z.abs()),
-    "silu": lambda z: z * torch.sigmoid(z),
-}
 
 
 def _mlp(net, act, s: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -111,12 +83,7 @@ class INNGraph(nn.Module):
         self.register_buffer("lo", torch.tensor(ig.lows, dtype=dtype))
         self.register_buffer("hi", torch.tensor(ig.highs, dtype=dtype))
         self.scale, self.floor = surrogate.sigma_scale, surrogate.sigma_floor
-        name = surrogate.replicas[0].config()["activation"]
-        if name == "gelu" and not own_erf:
-            name = "gelu-native"
-        if name not in ACTIVATIONS:
-            raise ValueError(f"activation {name!r} has no export form; known: {list(ACTIVATIONS)}")
-        self.act = ACTIVATIONS[name]
+        self.act = forward_function(surrogate.replicas[0].config()["activation"], own_erf)
         if self.scheme in ("gl3", "gl2"):
             self.rule = GaussLegendreGraph(ig, int(self.scheme[2]), dtype)
 

@@ -11,21 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-ACTIVATIONS = {
-    "leaky_relu": lambda: nn.LeakyReLU(0.01),
-    "relu": nn.ReLU,
-    "elu": nn.ELU,
-    "softplus": nn.Softplus,
-    "gelu": nn.GELU,
-    "silu": nn.SiLU,
-    "tanh": nn.Tanh,
-}
-
-
-def activation(name: str) -> nn.Module:
-    if name not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; choose from {', '.join(ACTIVATIONS)}")
-    return ACTIVATIONS[name]()
+from hepemu.models.activations import activation
 
 
 def glorot(module: nn.Module) -> None:
@@ -91,32 +77,3 @@ class SkipDNN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.out(self.blocks(x)).squeeze(-1)
-
-
-def build_network(n_in: int, spec: dict) -> nn.Module:
-    """A network from its JSON-able spec: {"kind": "dnn", "hidden": [...], "activation": …},
-    {"kind": "skdnn", "width": w, "blocks": b, "activation": …}, {"kind": "dipole", …}
-    (the factorisation-aware emulator, ``hepemu.models.dipole_emulator``) or {"kind": "bnn" |
-    "hetero", "hidden", "activation", "last_activation", "prior_sigma"} (networks that
-    predict their own error, ``hepemu.models.bayesian``)."""
-    act = spec.get("activation", "leaky_relu")
-    if spec["kind"] == "dnn":
-        return DNN(n_in, list(spec["hidden"]), act)
-    if spec["kind"] == "skdnn":
-        return SkipDNN(n_in, int(spec["width"]), int(spec["blocks"]), act)
-    if spec["kind"] == "dipole":
-        from hepemu.models.dipole_emulator import DipoleEmulator
-
-        return DipoleEmulator(n_in, spec)
-    if spec["kind"] in ("bnn", "hetero"):
-        from hepemu.models.bayesian import BayesianNet, HeteroscedasticNet
-
-        last = spec.get("last_activation")
-        if spec["kind"] == "bnn":
-            return BayesianNet(
-                n_in, list(spec["hidden"]), act, last, float(spec.get("prior_sigma", 1.0))
-            )
-        return HeteroscedasticNet(n_in, list(spec["hidden"]), act, last)
-    raise ValueError(
-        f"unknown network kind {spec['kind']!r}; use dnn, skdnn, dipole, bnn or hetero"
-    )

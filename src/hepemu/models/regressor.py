@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from hepemu.models.envelope import header_json, load_envelope
-from hepemu.models.networks import build_network
+from hepemu.models.network_specs import build_network
 from hepemu.models.preprocessing import Preprocessing
 from hepemu.models.surrogate import Region, Surrogate
 

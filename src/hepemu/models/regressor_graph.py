@@ -14,14 +14,14 @@ deterministic. This is the graph ``hepemu export`` writes for regressors.
 from __future__ import annotations
 
 import copy
-import math
 
 import torch
 from torch import nn
 
+from hepemu.models.activations import gelu_export, softplus_export
 from hepemu.models.bayesian import LOGVAR_RANGE, BayesianNet
 from hepemu.models.dipole_emulator import DipoleEmulator
-from hepemu.models.inn_graph import GaussLegendreGraph, erf
+from hepemu.models.inn_graph import GaussLegendreGraph
 from hepemu.models.surrogate import Surrogate
 from hepemu.physics.features import get_feature
 from hepemu.physics.references import get_reference
@@ -45,25 +45,18 @@ def sinh(t: torch.Tensor) -> torch.Tensor:
     return torch.sign(t) * 0.5 * (e + ratio)
 
 
-def log1p(e: torch.Tensor) -> torch.Tensor:
-    """log(1 + e) exact to rounding without a Log1p op (Kahan: e · log u / (u − 1), u = 1 + e)."""
-    u = 1.0 + e
-    return torch.where(u == 1.0, e, e * torch.log(u) / (u - 1.0))
-
-
 class Softplus(nn.Module):
-    """log(1 + eˣ) = max(x, 0) + log1p(e^−|x|), x itself above 20 as torch's Softplus: ONNX
-    Runtime has no float64 Softplus."""
+    """Softplus from operations ONNX Runtime has in float64 (:func:`softplus_export`)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.where(x > 20.0, x, torch.relu(x) + log1p(torch.exp(-x.abs())))
+        return softplus_export(x)
 
 
 class GELU(nn.Module):
-    """x Φ(x) with :func:`hepemu.models.inn_graph.erf` (no float64 Erf in ONNX Runtime)."""
+    """x Φ(x) with an erf from elementary operations (:func:`gelu_export`)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x * 0.5 * (1.0 + erf(x * (1.0 / math.sqrt(2.0))))
+        return gelu_export(x)
 
 
 def export_safe(module: nn.Module) -> nn.Module:

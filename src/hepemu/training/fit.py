@@ -28,7 +28,7 @@ import torch
 from hepemu.data.dataset import Dataset
 from hepemu.data.executors import map_unordered
 from hepemu.data.streaming import iter_batches
-from hepemu.models.networks import build_network
+from hepemu.models.network_specs import build_network
 from hepemu.models.preprocessing import Preprocessing
 from hepemu.models.regressor import NetworkRegressor
 from hepemu.training.fit_config import FitCard

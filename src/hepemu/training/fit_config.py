@@ -20,7 +20,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from hepemu.models.networks import ACTIVATIONS
+from hepemu.models.activations import ACTIVATIONS
 from hepemu.physics.features import DIPOLE_FEATURES
 from hepemu.training.validators import check_device, check_widths
 

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from hepemu.models.activations import ACTIVATIONS
+from hepemu.models.activations import INN_ACTIVATIONS as ACTIVATIONS
 from hepemu.training.validators import check_device, check_widths
 
 
