@@ -225,8 +225,8 @@ def summary_rows() -> list[str]:
     return rows
 
 
-def summary_table(prefix: str = "") -> list[str]:
-    """The table, its links relative to the README (``prefix`` rewrites them for a page)."""
+def summary_table(prefix: str = "docs/results/") -> list[str]:
+    """The table with links relative to the README (``prefix="docs/results/"``) or a page."""
     rows = [
         "| job | surrogate | measured precision | cost per point (CPU) |",
         "|---|---|---|---|",
