@@ -121,10 +121,24 @@ PAGES: dict[str, tuple[str, str, Callable[[], list[str]]]] = {
 def page(name: str) -> str:
     title, _, parts = PAGES[name]
     lines = [f"# {title}", "", *generated_note(), ""]
-    for line in parts():
+    body = parts()
+    if body[:2] == [f"### {title}", ""]:  # the page's title already says it
+        body = body[2:]
+    for line in body:
         # the paragraphs' own "### X" headings become this page's sections
         lines.append("## " + line[4:] if line.startswith("### ") else line)
     return "\n".join(wrap(line) for line in lines).rstrip("\n") + "\n"
+
+
+def machines() -> str:
+    """The machines of every committed run, from the JSON's ``hardware`` records."""
+    seen, gpu = set(), False
+    for path in sorted(RESULTS.glob("*.json")):
+        h = json.loads(path.read_text()).get("hardware") or {}
+        if h.get("cpu") and h.get("cores"):
+            seen.add(f"{h['cpu']}, {h['cores']} cores")
+        gpu = gpu or bool(h.get("cuda") or h.get("gpu"))
+    return " or ".join(sorted(seen)) + (" (some with a GPU)" if gpu else ", no GPU")
 
 
 def generated_note() -> list[str]:
@@ -242,8 +256,8 @@ def index_page() -> str:
         *generated_note()[:2],
         "Every measured number in these pages is printed from the committed JSON in "
         "`benchmarks/results/` by `python benchmarks/results_pages.py` (`--check` fails when a "
-        "page is stale). Each paragraph names the command and run it comes from; all runs are "
-        "on 2 CPU cores (AMD EPYC), none on a GPU.",
+        "page is stale). Each paragraph names the command and run it comes from; the runs' "
+        f"machines: {machines()}.",
         "",
         "## Which surrogate for which job",
         "",
