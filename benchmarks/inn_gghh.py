@@ -1,7 +1,7 @@
 """Benchmark: integration networks on the gg→HH one-loop box vs Gauss–Legendre and QMC.
 
-One run measures everything the README's Results section quotes about the INN and writes it
-to benchmarks/results/inn_gghh.json (print the README text with benchmarks/readme_numbers.py):
+One run measures everything docs/results/integrals.md quotes about the INN and writes it
+to benchmarks/results/inn_gghh.json (write the results pages with benchmarks/results_pages.py):
 
 - precision of the shipped replica set (and of its single replicas / first two) on unseen
   points, error-bar coverage on further points;
@@ -13,10 +13,10 @@ to benchmarks/results/inn_gghh.json (print the README text with benchmarks/readm
   product per sector); every rule at a ladder of sizes, so that each method is compared at
   the INN's own digits (smallest size reaching them, and the rate interpolated to them);
 - the whole box (four sectors) by Gauss–Legendre at pySecDec's digits, and pySecDec itself
-  when it is installed (otherwise the README quotes an earlier pySecDec run, saying so);
+  when it is installed (otherwise the results page quotes an earlier pySecDec run, saying so);
 - subset-derivative pass vs nested autograd, and torch.compile of the training loss.
 
-    python benchmarks/inn_gghh.py --threads 1             # the README run, ~10 min on 2 cores
+    python benchmarks/inn_gghh.py --threads 1  # the quoted run, ~10 min on 2 cores
     python benchmarks/inn_gghh.py --quick                 # smoke test, ~1 min, not for quoting
 """
 
