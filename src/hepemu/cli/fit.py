@@ -18,7 +18,6 @@ from hepemu.cli.common import (
     fail,
     flag_rows,
     resumable,
-    validation_message,
     warn,
 )
 
@@ -44,13 +43,12 @@ def fit_cmd(
     Writes OUT/model.safetensors (load it with `hepemu predict --model`) and OUT/card.json.
     A finished run is not repeated; a run directory made from another card is refused.
     """
-    from pydantic import ValidationError
-
+    from hepemu.cards import CardError
     from hepemu.data.dataset import Dataset, DatasetError
     from hepemu.data.executors import check_executor
     from hepemu.threads import choose_threads
     from hepemu.training.fit_config import FitCard
-    from hepemu.training.inn_train import resolve_device
+    from hepemu.training.runtime import resolve_device
 
     try:
         cfg = FitCard.from_toml(card)
@@ -61,12 +59,12 @@ def fit_cmd(
         check_executor(executor)
         ds = Dataset.open(cfg.data.path)
         ds.split("train")
-    except ValidationError as exc:
-        fail(f"bad card {card}: {validation_message(exc)}")
+    except CardError as exc:  # names the file and the key
+        fail(str(exc))
     except (ValueError, DatasetError) as exc:
         fail(f"bad card {card}: {exc}")
     out = out if out is not None else Path("runs") / card.stem
-    check_run_dir(out, ("preprocessing.json", "member0", "trees.json"), "fit")
+    check_run_dir(out, ("preprocessing.json", "member0", "checkpoint.ckpt.safetensors"), "fit")
     if executor == "dask" and scheduler:
         check_scheduler(scheduler)
     model_path = out / "model.safetensors"
@@ -100,8 +98,7 @@ def fit_cmd(
 
 
 def _same_card(out: Path, cfg) -> bool:
-    from hepemu.training.fit import same_fit
-    from hepemu.training.fit_config import FitCard
+    from hepemu.training.fit_config import FitCard, same_fit
 
     path = out / "card.json"
     return path.exists() and same_fit(FitCard.model_validate_json(path.read_text()), cfg)

@@ -258,10 +258,11 @@ def train_cmd(
     """
     from pydantic import ValidationError
 
+    from hepemu.cards import CardError
     from hepemu.data.executors import check_executor
     from hepemu.threads import choose_threads
     from hepemu.training.inn_config import INNTrainConfig
-    from hepemu.training.inn_train import resolve_device
+    from hepemu.training.runtime import resolve_device
 
     try:
         cfg = INNTrainConfig.from_toml(card) if card else INNTrainConfig()
@@ -279,6 +280,8 @@ def train_cmd(
         check_executor(executor)
     except ValidationError as exc:
         fail(f"bad configuration: {validation_message(exc)}")
+    except CardError as exc:  # names the file and the key
+        fail(str(exc))
     except (ValueError, OSError) as exc:
         fail(f"bad configuration: {exc}")
     check_run_dir(out_dir, ("config.json", "replica0"), "run")
