@@ -208,3 +208,25 @@ def test_shipped_cards_still_load():
             INNTrainConfig.from_toml(path) if "[inn]" in text else FitCard.from_toml(path)
         )
         assert loaded.model_dump()  # validated, every key known
+
+
+@pytest.mark.parametrize("command", ["fit", "train", "generate"])
+def test_cli_names_the_bad_card_key_and_file_in_one_line(tmp_path, capsys, dataset, command):
+    from hepemu.cli.main import run_cli
+
+    path = tmp_path / "card.toml"
+    text = {
+        "fit": f"[data]\npath = '{dataset}'\n[training]\nepochz = 3\n",
+        "train": "[inn]\nstepz = 3\n",
+        "generate": "[generate]\nprovider = 'ee-qqg'\nn = 5\nout = 'F.h5'\nchunkz = 1\n",
+    }[command]
+    path.write_text(text)
+    args = {
+        "fit": ["fit", str(path), "--out", str(tmp_path / "r")],
+        "train": ["integral", "train", "--card", str(path), "--out", str(tmp_path / "r")],
+        "generate": ["data", "generate", str(path)],
+    }[command]
+    assert run_cli(args) != 0
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    key = {"fit": "training.epochz", "train": "inn.stepz", "generate": "generate.chunkz"}[command]
+    assert len(lines) == 1 and key in lines[0] and "card.toml" in lines[0], lines

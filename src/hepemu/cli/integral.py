@@ -307,6 +307,7 @@ def _finished(cfg, out_dir: Path, replicas: int) -> bool:
     """True (after saying so) when ``out_dir`` holds this run, finished; notes an extension."""
     from hepemu.training.inn_config import INNTrainConfig
     from hepemu.training.inn_train import checkpoint_steps
+    from hepemu.training.runtime import RUNTIME_SETTINGS, changed_fixed_settings
 
     model = out_dir / "model.safetensors"
     done = [checkpoint_steps(out_dir / f"replica{r}") for r in range(replicas)]
@@ -319,10 +320,10 @@ def _finished(cfg, out_dir: Path, replicas: int) -> bool:
             )
     if not model.exists() or not (out_dir / "config.json").exists():
         return False
-    runtime = {"threads", "device", "compile", "checkpoint_every_s"}  # do not change results
     saved = INNTrainConfig.model_validate_json((out_dir / "config.json").read_text())
     complete = all(d is not None and d[0] >= cfg.steps and d[1] >= cfg.lbfgs_rounds for d in done)
-    same = saved.model_dump(exclude=runtime) == cfg.model_dump(exclude=runtime)
+    # settings that change no result (the runtime's list) may differ
+    same = not changed_fixed_settings(saved.model_dump(), cfg.model_dump(), RUNTIME_SETTINGS)
     if not (complete and same and not (out_dir / f"replica{replicas}").exists()):
         return False
     from hepemu.registry import sha256

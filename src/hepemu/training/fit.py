@@ -8,10 +8,10 @@ blocks (``hepemu.data.streaming``). Adam with exponential cooling lr → lr_min 
 time (for wall-clock budgets), MSE on the preprocessed target (or a network's own ``loss``:
 the Gaussian likelihood of ``hepemu.models.bayesian``), early
 stopping on the validation RMSE with ``patience`` epochs and restore of the best weights
-(ibid., "Training epochs and validation"). Checkpoints are written atomically (every
-``checkpoint_every_s`` seconds, at the end and on interruption), so a killed run resumes
-where its last checkpoint left it, mid-epoch included. Ensemble members are independent
-tasks for the executors (serial, processes, Dask).
+(ibid., "Training epochs and validation"). Device, dtype, threads, the time limit
+(``max_minutes``), the memory limit and the atomic checkpoint (every ``checkpoint_every_s``
+seconds, at the end and on interruption: a killed run resumes mid-epoch) come from
+:mod:`hepemu.training.runtime`. Ensemble members are independent executor tasks.
 """
 
 from __future__ import annotations
@@ -41,17 +41,12 @@ from hepemu.training.fit_data import (
 from hepemu.training.runtime import (
     Clock,
     Runtime,
-    check_resume,
+    best_weights,
     checkpoint_path,
     fits_in_memory,
-    has_checkpoint,
-    load_checkpoint,
-    pack_optimizer,
-    pack_state,
-    save_checkpoint,
+    resume_training,
+    save_training,
     torch_dtype,
-    unpack_optimizer,
-    unpack_state,
 )
 
 
@@ -70,7 +65,7 @@ class FitState:
 
 
 class MemberTrainer:
-    """Trains one network of a card; resumable from ``out_dir/checkpoint.pt``."""
+    """Trains one network of a card; resumable from its checkpoint in ``out_dir``."""
 
     def __init__(
         self,
@@ -98,7 +93,7 @@ class MemberTrainer:
         self.opt = torch.optim.Adam(self.net.parameters(), lr=t.lr)
         self.state = FitState()
         if init_from is not None:  # a member directory of an earlier run
-            self.net.load_state_dict(unpack_state("best", load_checkpoint(init_from)[0]))
+            self.net.load_state_dict(best_weights(init_from))
         self.best = {k: v.detach().clone() for k, v in self.net.state_dict().items()}
         self.train_rows = self.ds.split("train")
         if multiplicity is not None:
@@ -213,31 +208,19 @@ class MemberTrainer:
         return {"card": self.card.model_dump(mode="json"), "seed": self.seed}
 
     def save_checkpoint(self) -> None:
-        opt_tensors, opt_meta = pack_optimizer(self.opt)
-        tensors = {
-            **pack_state("net", self.net.state_dict()),
-            **pack_state("best", self.best),
-            **opt_tensors,
-        }
-        meta = {
-            "trainer": "network",
-            "settings": self.settings(),
-            "state": asdict(self.state),
-            "opt": opt_meta,
-        }
-        save_checkpoint(self.out_dir, tensors, meta)
+        meta = {"trainer": "network", "settings": self.settings(), "state": asdict(self.state)}
+        save_training(self.out_dir, self.net, self.best, self.opt, meta)
 
     def try_resume(self) -> bool:
         """Restore the checkpoint of the same card and seed, if there is one (the card's
         ``RESUMABLE_CHANGES`` may differ)."""
-        if not has_checkpoint(self.out_dir):
-            return False
-        tensors, meta = load_checkpoint(self.out_dir)
         free = [f"card.{k}" for k in RESUMABLE_CHANGES]
-        check_resume(meta["settings"], self.settings(), free, self.out_dir, "card or seed")
-        self.net.load_state_dict(unpack_state("net", tensors))
-        self.best = {k: v.to(self.device) for k, v in unpack_state("best", tensors).items()}
-        unpack_optimizer(self.opt, tensors, meta["opt"])
+        restored = resume_training(
+            self.out_dir, self.net, self.opt, self.settings(), free, "card or seed"
+        )
+        if restored is None:
+            return False
+        self.best, _, meta = restored
         self.state = FitState(**meta["state"])
         return True
 
@@ -320,7 +303,7 @@ class MemberTrainer:
 def load_member(card: FitCard, n_inputs: int, out_dir: str | Path) -> torch.nn.Module:
     """The best-validation network stored in a member's checkpoint (on the CPU)."""
     net = build_network(n_inputs, card.model.network_spec()).to(torch_dtype(card.model.dtype))
-    net.load_state_dict(unpack_state("best", load_checkpoint(out_dir)[0]))
+    net.load_state_dict(best_weights(out_dir))
     return net.eval()
 
 

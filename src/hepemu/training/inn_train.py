@@ -27,17 +27,13 @@ from hepemu.training.runtime import (
     RUNTIME_SETTINGS,
     Clock,
     Runtime,
-    check_resume,
+    best_weights,
     checkpoint_path,
     has_checkpoint,
-    load_checkpoint,
-    pack_optimizer,
-    pack_state,
     read_meta,
-    save_checkpoint,
+    resume_training,
+    save_training,
     torch_dtype,
-    unpack_optimizer,
-    unpack_state,
 )
 
 # settings that may differ between a run and its resumption (they do not change the maths
@@ -103,8 +99,7 @@ class INNTrainer:
             path = path.parent
         if not has_checkpoint(path):
             raise FileNotFoundError(f"init_from: no checkpoint in {path}")
-        tensors, _ = load_checkpoint(path)
-        best = unpack_state("best", tensors)
+        best = best_weights(path)
         self.net.load_state_dict({k: v.to(self.device, self.dtype) for k, v in best.items()})
 
     # -- checkpointing ------------------------------------------------------------------
@@ -114,36 +109,32 @@ class INNTrainer:
 
     def save_checkpoint(self) -> None:
         """Weights, best weights, optimiser, scheduler, sampler and RNG states, progress."""
-        opt_tensors, opt_meta = pack_optimizer(self.opt)
-        tensors = {
-            **pack_state("net", self.net.state_dict()),
-            **pack_state("best", self.best_state),
-            **opt_tensors,
-            "rng.torch": torch.get_rng_state(),
-        }
+        extra = {"rng.torch": torch.get_rng_state()}
         if self._raw_batch is not None:  # the batch in use, for resample_every > 1
-            tensors["batch.s"] = torch.as_tensor(self._raw_batch[0])
-            tensors["batch.t"] = torch.as_tensor(self._raw_batch[1])
+            extra["batch.s"] = torch.as_tensor(self._raw_batch[0])
+            extra["batch.t"] = torch.as_tensor(self._raw_batch[1])
         meta = {
             "trainer": "inn",
-            "settings": self.cfg.model_dump(),
+            "settings": self.cfg.model_dump(mode="json"),
             "state": asdict(self.state),
-            "opt": opt_meta,
             "sched": self.sched.state_dict(),
             "sampler": self.sampler.get_state(),
         }
-        save_checkpoint(self.out_dir, tensors, meta)
+        save_training(self.out_dir, self.net, self.best_state, self.opt, meta, extra)
 
     def try_resume(self) -> bool:
         """Restore the checkpoint if there is one; only ``RESUMABLE_CHANGES`` may differ."""
-        if not has_checkpoint(self.out_dir):
+        restored = resume_training(
+            self.out_dir,
+            self.net,
+            self.opt,
+            self.cfg.model_dump(mode="json"),
+            RESUMABLE_CHANGES,
+            "configuration",
+        )
+        if restored is None:
             return False
-        tensors, meta = load_checkpoint(self.out_dir)
-        current = self.cfg.model_dump()
-        check_resume(meta["settings"], current, RESUMABLE_CHANGES, self.out_dir, "configuration")
-        self.net.load_state_dict(unpack_state("net", tensors))
-        self.best_state = {k: v.to(self.device) for k, v in unpack_state("best", tensors).items()}
-        unpack_optimizer(self.opt, tensors, meta["opt"])  # moves to the parameters' device
+        self.best_state, tensors, meta = restored
         self.sched.load_state_dict(meta["sched"])
         if self.cfg.schedule == "cosine":  # the run may have been extended (more steps)
             self.sched.T_max = max(self.cfg.steps, 1)
@@ -319,9 +310,8 @@ def train_one_replica(
 
 def load_best_network(cfg: INNTrainConfig, out_dir: str | Path) -> INN:
     """The best-validation network stored in a replica's checkpoint (on the CPU)."""
-    tensors, _ = load_checkpoint(out_dir)
     net = build_network(cfg)
-    net.load_state_dict(unpack_state("best", tensors))
+    net.load_state_dict(best_weights(out_dir))
     return net.eval()
 
 

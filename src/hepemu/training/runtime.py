@@ -240,6 +240,58 @@ def unpack_optimizer(opt: torch.optim.Optimizer, tensors: dict, packed: dict) ->
     opt.load_state_dict({"state": state, "param_groups": packed["param_groups"]})
 
 
+# -- a trainer's checkpoint: weights, best weights, optimiser, settings, progress ------------
+def save_training(
+    out_dir: str | Path,
+    net: torch.nn.Module,
+    best: dict[str, torch.Tensor],
+    opt: torch.optim.Optimizer,
+    meta: dict,
+    extra: dict[str, torch.Tensor] | None = None,
+) -> Path:
+    """Checkpoint a torch trainer: ``meta`` holds its ``settings`` and progress, ``extra``
+    further tensors (RNG state, the batch in use)."""
+    opt_tensors, opt_meta = pack_optimizer(opt)
+    tensors = {
+        **pack_state("net", net.state_dict()),
+        **pack_state("best", best),
+        **opt_tensors,
+        **(extra or {}),
+    }
+    return save_checkpoint(out_dir, tensors, {**meta, "opt": opt_meta})
+
+
+def resume_training(
+    out_dir: str | Path,
+    net: torch.nn.Module,
+    opt: torch.optim.Optimizer,
+    settings: dict,
+    may_change: Iterable[str],
+    what: str,
+) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor], dict] | None:
+    """Restore ``net`` and ``opt`` from the checkpoint in ``out_dir`` after checking the
+    resume rules (:func:`check_resume`); None if there is no checkpoint.
+
+    Returns
+    -------
+    (best weights on the network's device, all tensors, the JSON header)
+    """
+    if not has_checkpoint(out_dir):
+        return None
+    tensors, meta = load_checkpoint(out_dir)
+    check_resume(meta["settings"], settings, may_change, out_dir, what)
+    net.load_state_dict(unpack_state("net", tensors))
+    device = next(net.parameters()).device
+    best = {k: v.to(device) for k, v in unpack_state("best", tensors).items()}
+    unpack_optimizer(opt, tensors, meta["opt"])  # moves its state to the parameters' device
+    return best, tensors, meta
+
+
+def best_weights(out_dir: str | Path) -> dict[str, torch.Tensor]:
+    """The best-validation weights in the checkpoint of ``out_dir`` (on the CPU)."""
+    return unpack_state("best", load_checkpoint(out_dir)[0])
+
+
 # -- resume rules ----------------------------------------------------------------------------
 def flatten(settings: dict, prefix: str = "") -> dict[str, Any]:
     """Nested settings as ``{"a.b": value}``."""
