@@ -230,3 +230,44 @@ def test_cli_names_the_bad_card_key_and_file_in_one_line(tmp_path, capsys, datas
     lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
     key = {"fit": "training.epochz", "train": "inn.stepz", "generate": "generate.chunkz"}[command]
     assert len(lines) == 1 and key in lines[0] and "card.toml" in lines[0], lines
+
+
+@pytest.mark.parametrize("command", ["fit", "train"])
+def test_cli_refuses_an_old_checkpoint_in_one_line(tmp_path, capsys, dataset, command):
+    from hepemu.cli.main import run_cli
+
+    out = tmp_path / "r"
+    sub = out / ("member0" if command == "fit" else "replica0")
+    sub.mkdir(parents=True)
+    (sub / "checkpoint.pt").write_bytes(b"a pickled blob of an earlier hepemu")
+    path = tmp_path / "card.toml"
+    if command == "fit":
+        path.write_text(f"[data]\npath = '{dataset}'\n[training]\nepochs = 1\nthreads = 1\n")
+        args = ["fit", str(path), "--out", str(out)]
+    else:
+        path.write_text("[inn]\nhidden = [4]\nbatch_size = 16\nval_points = 8\nsteps = 2\n")
+        args = ["integral", "train", "--card", str(path), "--out", str(out), "--threads", "1"]
+    assert run_cli(args) != 0
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "must be restarted" in lines[0], lines
+
+
+def test_inn_card_time_limit_stops_cleanly(tmp_path, monkeypatch):
+    cfg = INNTrainConfig(steps=10, hidden=[4], batch_size=16, val_points=8, max_minutes=1.0)
+    stop_after(monkeypatch, 4)
+    st = INNTrainer(cfg, tmp_path).train()
+    assert st.step == 4 and st.history[-1]["step"] == 4  # validated where it stopped
+    assert INNTrainer(cfg, tmp_path).try_resume()
+
+
+def test_finished_old_fit_run_is_still_nothing_to_do(tmp_path, capsys, dataset):
+    from hepemu.cli.main import run_cli
+
+    path, out = tmp_path / "card.toml", tmp_path / "r"
+    path.write_text(f"[data]\npath = '{dataset}'\n[training]\nepochs = 1\nthreads = 1\n")
+    assert run_cli(["fit", str(path), "--out", str(out)]) == 0
+    ckpt = out / "member0" / CHECKPOINT_FILE
+    ckpt.rename(ckpt.with_name("checkpoint.pt"))  # as an earlier hepemu left it
+    capsys.readouterr()
+    assert run_cli(["fit", str(path), "--out", str(out)]) == 0
+    assert "nothing to do" in capsys.readouterr().err

@@ -48,7 +48,7 @@ def fit_cmd(
     from hepemu.data.executors import check_executor
     from hepemu.threads import choose_threads
     from hepemu.training.fit_config import FitCard
-    from hepemu.training.runtime import resolve_device
+    from hepemu.training.runtime import ResumeError, refuse_old_run, resolve_device
 
     try:
         cfg = FitCard.from_toml(card)
@@ -76,6 +76,10 @@ def fit_cmd(
             f"(sha256 {sha256(model_path)[:16]}…)"
         )
         return
+    try:  # an older hepemu's checkpoints cannot be read: say so before any work
+        refuse_old_run(out)
+    except ResumeError as exc:
+        fail(str(exc))
     try:
         with resumable("checkpoints are kept; rerun the same command to resume"):
             model = _fit(cfg, out, executor, workers, scheduler)

@@ -262,7 +262,7 @@ def train_cmd(
     from hepemu.data.executors import check_executor
     from hepemu.threads import choose_threads
     from hepemu.training.inn_config import INNTrainConfig
-    from hepemu.training.runtime import resolve_device
+    from hepemu.training.runtime import ResumeError, refuse_old_run, resolve_device
 
     try:
         cfg = INNTrainConfig.from_toml(card) if card else INNTrainConfig()
@@ -289,6 +289,10 @@ def train_cmd(
         check_scheduler(scheduler)
     if _finished(cfg, out_dir, replicas):
         return
+    try:  # an older hepemu's checkpoints cannot be read: say so before any work
+        refuse_old_run(out_dir)
+    except ResumeError as exc:
+        fail(str(exc))
     max_seconds = None if max_minutes is None else 60 * max_minutes
     try:
         with resumable("checkpoints are kept; rerun the same command to resume"):

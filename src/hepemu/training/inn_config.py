@@ -46,6 +46,7 @@ class INNTrainConfig(BaseModel):
     val_every: int = Field(200, ge=1)
     val_seed: int = 12345
     checkpoint_every_s: float = Field(60.0, gt=0)
+    max_minutes: float | None = Field(None, gt=0)  # stop (checkpointed) after this; rerun resumes
     seed: int = 0
     device: str = "auto"
     compile: bool = False

@@ -189,6 +189,7 @@ class INNTrainer:
 
         A checkpoint is written every ``checkpoint_every_s`` seconds, at the end, and when the
         run is interrupted (KeyboardInterrupt or an exception): rerunning resumes from it.
+        ``max_seconds`` (default: the card's ``max_minutes``) stops the Adam phase cleanly.
         """
         try:
             return self._train(progress, max_seconds)
@@ -198,6 +199,8 @@ class INNTrainer:
 
     def _train(self, progress, max_seconds: float | None) -> TrainState:
         cfg, st = self.cfg, self.state
+        if max_seconds is None and cfg.max_minutes is not None:
+            max_seconds = 60.0 * cfg.max_minutes
         clock = Clock(st.elapsed_s, max_seconds, cfg.checkpoint_every_s)
         running = 0.0
         while st.step < cfg.steps:

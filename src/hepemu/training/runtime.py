@@ -147,9 +147,20 @@ def refuse_old_layout(out_dir: str | Path) -> None:
     old = [n for n in OLD_CHECKPOINTS if (out_dir / n).exists()]
     if old and not checkpoint_path(out_dir).exists():
         raise ResumeError(
-            f"{out_dir} holds a checkpoint of an older hepemu ({old[0]}) that cannot be "
-            "resumed: the run must be restarted — use another output directory or remove it"
+            f"{out_dir} holds a checkpoint of an older hepemu ({old[0]}), which this version "
+            "cannot read: the run must be restarted — use another output directory or remove it"
         )
+
+
+def refuse_old_run(run_dir: str | Path) -> None:
+    """:func:`refuse_old_layout` for a run directory and its member/replica/cycle folders
+    (two levels down), so that a command refuses before it starts any work."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        return
+    for folder in (run_dir, *run_dir.glob("*/"), *run_dir.glob("*/*/")):
+        if folder.is_dir():
+            refuse_old_layout(folder)
 
 
 def has_checkpoint(out_dir: str | Path) -> bool:
