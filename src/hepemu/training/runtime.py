@@ -31,6 +31,7 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 
 from hepemu.fileio import atomic_replace
+from hepemu.threads import set_threads
 
 CHECKPOINT_FILE = "checkpoint.ckpt.safetensors"
 CHECKPOINT_FORMAT = "hepemu-checkpoint/1"
@@ -86,7 +87,7 @@ class Runtime:
         """Resolve the device and dtype; ``threads`` > 0 sets torch's intra-op threads
         (0 leaves them as they are: the CLI resolves them with :mod:`hepemu.threads`)."""
         if threads:
-            torch.set_num_threads(int(threads))
+            set_threads(int(threads))
         return cls(resolve_device(device), torch_dtype(dtype), torch.get_num_threads())
 
     def tensor(self, a: Any) -> torch.Tensor:
