@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
@@ -15,6 +14,7 @@ from hepemu.models.preprocessing import Preprocessing
 from hepemu.models.regressor import NetworkRegressor
 from hepemu.training.fit import fit_networks
 from hepemu.training.fit_config import FitCard
+from hepemu.training.runtime import read_meta
 
 
 def test_kl_matches_a_monte_carlo_estimate():
@@ -151,13 +151,13 @@ def test_boosting_enlarges_the_train_set_as_configured_and_resumes(tmp_path):
     assert len(m1) == n_train and set(np.unique(m1)) <= {1, 5}
     assert (m1 == 5).sum() == hist[0]["flagged"] > 0
     assert np.sum(m2 - m1) == 50 * 3 and hist[1]["train_rows"] == m2.sum()
-    ckpts = sorted((tmp_path / "run").glob("cycle*/member0/checkpoint.pt"))
+    ckpts = sorted((tmp_path / "run").glob("cycle*/member0/checkpoint.ckpt.safetensors"))
     assert len(ckpts) == 3
     stamps = [c.stat().st_mtime_ns for c in ckpts]
     again = fit_boosted(card, tmp_path / "run")  # finished cycles: nothing is retrained
     np.testing.assert_allclose(again.predict(x[:20])[0], model.predict(x[:20])[0], rtol=1e-12)
     assert [c.stat().st_mtime_ns for c in ckpts] == stamps or all(
-        json.loads(torch.load(c, weights_only=True)["state"])["finished"] for c in ckpts
+        read_meta(c.parent)["state"]["finished"] for c in ckpts
     )
 
 

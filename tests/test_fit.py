@@ -18,8 +18,9 @@ from hepemu.models.envelope import ModelFileError, load_envelope, save_envelope
 from hepemu.models.networks import DNN, SkipBlock, SkipDNN
 from hepemu.models.preprocessing import Preprocessing
 from hepemu.models.regressor import NetworkRegressor
-from hepemu.training.fit import MemberTrainer, fit_networks, fit_preprocessing
+from hepemu.training.fit import MemberTrainer, fit_networks
 from hepemu.training.fit_config import FitCard
+from hepemu.training.fit_data import fit_preprocessing
 
 
 def truth(x: np.ndarray) -> np.ndarray:
@@ -327,7 +328,7 @@ def test_fit_survives_sigkill_and_resumes_to_the_same_model(dataset, tmp_path):
         [sys.executable, "-c", code, "hepemu", "fit", str(c), "--out", str(killed)],
         stderr=subprocess.DEVNULL,
     )
-    ckpt = killed / "member0" / "checkpoint.pt"
+    ckpt = killed / "member0" / "checkpoint.ckpt.safetensors"
     deadline = time.time() + 60
     while time.time() < deadline and not ckpt.exists():
         time.sleep(0.05)

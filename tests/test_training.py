@@ -59,7 +59,7 @@ def test_interrupted_run_resumes_identically(tmp_path, sampler, resample_every):
     tr = INNTrainer(cfg, tmp_path / "b")
     with pytest.raises(KeyboardInterrupt):
         tr.train(progress=stop_at_25)
-    assert (tmp_path / "b" / "checkpoint.pt").exists()
+    assert (tmp_path / "b" / "checkpoint.ckpt.safetensors").exists()
     again = INNTrainer(cfg, tmp_path / "b")
     assert again.try_resume() and again.state.step == 25
     again.train()

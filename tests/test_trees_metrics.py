@@ -28,7 +28,8 @@ from hepemu.models.preprocessing import Preprocessing
 from hepemu.models.regressor import NetworkRegressor
 from hepemu.models.trees import TreeRegressor
 from hepemu.training.fit_config import FitCard
-from hepemu.training.fit_trees import STATE_FILE, fit_trees
+from hepemu.training.fit_trees import fit_trees
+from hepemu.training.runtime import read_meta
 
 
 def truth(x: np.ndarray) -> np.ndarray:
@@ -122,7 +123,7 @@ def test_interrupted_or_time_limited_runs_resume_to_the_same_trees(dataset, fitt
 
     with pytest.raises(KeyboardInterrupt):
         fit_trees(bdt_card(dataset), out, progress=stop_at_40)
-    assert '"rounds": 40' in (out / STATE_FILE).read_text()
+    assert read_meta(out)["state"]["rounds"] == 40
     part = fit_trees(bdt_card(dataset, max_minutes=1e-5), out)  # a few rounds more
     (m,) = part.info["members"]
     assert not m["finished"] and m["stop"].startswith("time limit") and m["rounds"] > 40

@@ -52,19 +52,11 @@ def flag_rows(bad, what: str, strict: bool, consequence: str) -> None:
 
 
 def validation_message(exc) -> str:
-    """A pydantic ``ValidationError`` as one line: ``where: what; where: what`` (no URLs)."""
-    parts = []
-    for e in exc.errors():
-        where = ".".join(str(p) for p in e.get("loc", ())) or "value"
-        msg = e.get("msg", "invalid")
-        if e.get("type") == "extra_forbidden":
-            msg = "unknown setting"
-        elif e.get("type") == "missing":
-            msg = "required setting is missing"
-        given = e.get("input")
-        shown = "" if e.get("type") == "missing" or isinstance(given, dict) else f" (got {given!r})"
-        parts.append(f"{where}: {msg}{shown}")
-    return "; ".join(parts)
+    """A pydantic ``ValidationError`` as one line: ``where: what; where: what`` (no URLs);
+    the cards' one formatter (:func:`hepemu.cards.describe`)."""
+    from hepemu.cards import describe
+
+    return describe(exc)
 
 
 @contextmanager

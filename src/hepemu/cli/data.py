@@ -217,6 +217,7 @@ def generate_cmd(
 
     from pydantic import ValidationError
 
+    from hepemu.cards import validate_card
     from hepemu.cli.progress import generation_progress
     from hepemu.data.generate import GenerateCard, GenerationError, generate, output_status
 
@@ -238,7 +239,11 @@ def generate_cmd(
     if option:
         settings["options"] = {**settings.get("options", {}), **dict(map(_parse_option, option))}
     try:
-        cfg = GenerateCard.model_validate(settings)
+        cfg = (
+            GenerateCard.model_validate(settings)
+            if card is None
+            else validate_card(settings, GenerateCard, card, "generate")
+        )
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             plan = cfg.plan()
@@ -285,25 +290,15 @@ def generate_cmd(
 
 
 def _read_generate_card(card: Path) -> dict:
-    """The ``[generate]`` table of a TOML card, or one error line."""
-    import tomllib
+    """The ``[generate]`` table of a TOML card (the one card loader), or one error line."""
+    from hepemu.cards import CardError, card_table
 
-    if not card.is_file():
-        if "=" in card.name:
-            fail(
-                f"{card} is not a card file; it looks like a provider option: repeat the flag "
-                f"for each one (--option a=1 --option b=2)"
-            )
-        fail(f"card not found: {card}")
+    if not card.is_file() and "=" in card.name:
+        fail(
+            f"{card} is not a card file; it looks like a provider option: repeat the flag "
+            f"for each one (--option a=1 --option b=2)"
+        )
     try:
-        with open(card, "rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        fail(f"cannot read card {card} (not a TOML text file?): {exc}")
-    if "generate" not in data or not isinstance(data["generate"], dict):
-        found = ", ".join(data) or "nothing"
-        fail(f"{card} has no [generate] table (found: {found}); put the settings under [generate]")
-    stray = [k for k in data if k != "generate"]
-    if stray:
-        fail(f"{card}: settings outside the [generate] table would be ignored: {', '.join(stray)}")
-    return dict(data["generate"])
+        return card_table(card, "generate")
+    except CardError as exc:
+        fail(str(exc))

@@ -16,6 +16,7 @@ from hepemu.cli.common import (
     fail,
     resumable,
     validation_message,
+    warn,
 )
 
 
@@ -40,13 +41,12 @@ def fit_cmd(
     Writes OUT/model.safetensors (load it with `hepemu predict --model`) and OUT/card.json.
     A finished run is not repeated; a run directory made from another card is refused.
     """
-    from pydantic import ValidationError
-
+    from hepemu.cards import CardError
     from hepemu.data.dataset import Dataset, DatasetError
     from hepemu.data.executors import check_executor
     from hepemu.threads import choose_threads
     from hepemu.training.fit_config import FitCard
-    from hepemu.training.inn_train import resolve_device
+    from hepemu.training.runtime import ResumeError, refuse_old_run, resolve_device
 
     try:
         cfg = FitCard.from_toml(card)
@@ -57,12 +57,12 @@ def fit_cmd(
         check_executor(executor)
         ds = Dataset.open(cfg.data.path)
         ds.split("train")
-    except ValidationError as exc:
-        fail(f"bad card {card}: {validation_message(exc)}")
+    except CardError as exc:  # names the file and the key
+        fail(str(exc))
     except (ValueError, DatasetError) as exc:
         fail(f"bad card {card}: {exc}")
     out = out if out is not None else Path("runs") / card.stem
-    check_run_dir(out, ("preprocessing.json", "member0", "trees.json"), "fit")
+    check_run_dir(out, ("preprocessing.json", "member0", "checkpoint.ckpt.safetensors"), "fit")
     if executor == "dask" and scheduler:
         check_scheduler(scheduler)
     model_path = out / "model.safetensors"
@@ -74,6 +74,10 @@ def fit_cmd(
             f"(sha256 {sha256(model_path)[:16]}…)"
         )
         return
+    try:  # an older hepemu's checkpoints cannot be read: say so before any work
+        refuse_old_run(out)
+    except ResumeError as exc:
+        fail(str(exc))
     try:
         with resumable("checkpoints are kept; rerun the same command to resume"):
             model = _fit(cfg, out, executor, workers, scheduler)
@@ -96,8 +100,7 @@ def fit_cmd(
 
 
 def _same_card(out: Path, cfg) -> bool:
-    from hepemu.training.fit import same_fit
-    from hepemu.training.fit_config import FitCard
+    from hepemu.training.fit_config import FitCard, same_fit
 
     path = out / "card.json"
     return path.exists() and same_fit(FitCard.model_validate_json(path.read_text()), cfg)

@@ -210,10 +210,11 @@ def train_cmd(
     """
     from pydantic import ValidationError
 
+    from hepemu.cards import CardError
     from hepemu.data.executors import check_executor
     from hepemu.threads import choose_threads
     from hepemu.training.inn_config import INNTrainConfig
-    from hepemu.training.inn_train import resolve_device
+    from hepemu.training.runtime import ResumeError, refuse_old_run, resolve_device
 
     try:
         cfg = INNTrainConfig.from_toml(card) if card else INNTrainConfig()
@@ -231,6 +232,8 @@ def train_cmd(
         check_executor(executor)
     except ValidationError as exc:
         fail(f"bad configuration: {validation_message(exc)}")
+    except CardError as exc:  # names the file and the key
+        fail(str(exc))
     except (ValueError, OSError) as exc:
         fail(f"bad configuration: {exc}")
     check_run_dir(out_dir, ("config.json", "replica0"), "run")
@@ -238,6 +241,10 @@ def train_cmd(
         check_scheduler(scheduler)
     if _finished(cfg, out_dir, replicas):
         return
+    try:  # an older hepemu's checkpoints cannot be read: say so before any work
+        refuse_old_run(out_dir)
+    except ResumeError as exc:
+        fail(str(exc))
     max_seconds = None if max_minutes is None else 60 * max_minutes
     try:
         with resumable("checkpoints are kept; rerun the same command to resume"):
@@ -256,6 +263,7 @@ def _finished(cfg, out_dir: Path, replicas: int) -> bool:
     """True (after saying so) when ``out_dir`` holds this run, finished; notes an extension."""
     from hepemu.training.inn_config import INNTrainConfig
     from hepemu.training.inn_train import checkpoint_steps
+    from hepemu.training.runtime import RUNTIME_SETTINGS, changed_fixed_settings
 
     model = out_dir / "model.safetensors"
     done = [checkpoint_steps(out_dir / f"replica{r}") for r in range(replicas)]
@@ -268,10 +276,10 @@ def _finished(cfg, out_dir: Path, replicas: int) -> bool:
             )
     if not model.exists() or not (out_dir / "config.json").exists():
         return False
-    runtime = {"threads", "device", "compile", "checkpoint_every_s"}  # do not change results
     saved = INNTrainConfig.model_validate_json((out_dir / "config.json").read_text())
     complete = all(d is not None and d[0] >= cfg.steps and d[1] >= cfg.lbfgs_rounds for d in done)
-    same = saved.model_dump(exclude=runtime) == cfg.model_dump(exclude=runtime)
+    # settings that change no result (the runtime's list) may differ
+    same = not changed_fixed_settings(saved.model_dump(), cfg.model_dump(), RUNTIME_SETTINGS)
     if not (complete and same and not (out_dir / f"replica{replicas}").exists()):
         return False
     from hepemu.registry import sha256

@@ -68,7 +68,7 @@ def dataset_table(path: Path, cols: list[str]):
     """A dataset's inputs as a point table (its column names must be the model's)."""
     from hepemu.data.dataset import Dataset, DatasetError
     from hepemu.data.points import PointTable
-    from hepemu.training.fit import dataset_columns
+    from hepemu.training.fit_data import dataset_columns
 
     try:
         ds = Dataset.open(path)

@@ -15,7 +15,7 @@ import numpy as np
 from hepemu.data.dataset import Dataset, DatasetError
 from hepemu.evaluation.regression import error_map, evaluate_surrogate
 from hepemu.models.surrogate import Surrogate
-from hepemu.training.fit import dataset_columns
+from hepemu.training.fit_data import dataset_columns
 
 
 def split_rows(

@@ -8,17 +8,16 @@ blocks (``hepemu.data.streaming``). Adam with exponential cooling lr → lr_min 
 time (for wall-clock budgets), MSE on the preprocessed target (or a network's own ``loss``:
 the Gaussian likelihood of ``hepemu.models.bayesian``), early
 stopping on the validation RMSE with ``patience`` epochs and restore of the best weights
-(ibid., "Training epochs and validation"). Checkpoints are written atomically (every
-``checkpoint_every_s`` seconds, at the end and on interruption), so a killed run resumes
-where its last checkpoint left it, mid-epoch included. Ensemble members are independent
-tasks for the executors (serial, processes, Dask).
+(ibid., "Training epochs and validation"). Device, dtype, threads, the time limit
+(``max_minutes``), the memory limit and the atomic checkpoint (every ``checkpoint_every_s``
+seconds, at the end and on interruption: a killed run resumes mid-epoch) come from
+:mod:`hepemu.training.runtime`. Ensemble members are independent executor tasks.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -31,86 +30,24 @@ from hepemu.data.streaming import iter_batches
 from hepemu.models.network_specs import build_network
 from hepemu.models.preprocessing import Preprocessing
 from hepemu.models.regressor import NetworkRegressor
-from hepemu.training.fit_config import FitCard
-from hepemu.training.inn_train import resolve_device
-
-PREPROCESSING_ROWS = 1_000_000  # rows of the train split the statistics are fitted on
-
-
-# card entries that may change between a run and its resumption (they change no result)
-RUNTIME_FIELDS = {"training": {"device", "threads", "max_minutes", "checkpoint_every_s"}}
-
-
-def same_fit(a: FitCard, b: FitCard) -> bool:
-    """Whether two cards describe the same fit (``RUNTIME_FIELDS`` aside)."""
-    return a.model_dump(exclude=RUNTIME_FIELDS) == b.model_dump(exclude=RUNTIME_FIELDS)
-
-
-def dataset_columns(ds: Dataset) -> tuple[list[str], str]:
-    """Input column names and the target name of a dataset (generated or imported)."""
-    d = _width(ds)
-    cols = list(ds.meta.get("columns") or [])
-    targets = list(ds.meta.get("target_columns") or [])
-    if len(cols) == d + 1 and not targets:
-        cols, targets = cols[:d], cols[d:]
-    if len(cols) != d:
-        cols = [f"x{i + 1}" for i in range(d)]
-    return cols, (targets[0] if targets else "y")
-
-
-def _width(ds: Dataset) -> int:
-    import h5py
-
-    with h5py.File(ds.path, "r") as fh:
-        shape = fh["inputs"].shape
-    return int(shape[1]) if len(shape) == 2 else 1
-
-
-def fit_preprocessing(card: FitCard, ds: Dataset) -> Preprocessing:
-    """Preprocessing of the card, its statistics fitted on (up to 10⁶ rows of) the train split."""
-    p = card.preprocessing
-    pre = Preprocessing(
-        target_transform=p.target_transform,
-        standardise_target=p.standardise_target,
-        reference=p.reference,
-        canonicalise=list(p.canonicalise),
-        features=p.features,
-        arcsinh_scale=p.arcsinh_scale,
-        provider=str(ds.meta.get("provider", "")),
-    )
-    rows = ds.split("train")
-    if len(rows) < 2:
-        raise ValueError(f"{ds.path}: the train split has {len(rows)} rows; need at least 2")
-    if len(rows) > PREPROCESSING_ROWS:
-        rows = np.sort(np.random.default_rng(0).choice(rows, PREPROCESSING_ROWS, replace=False))
-    return pre.fit(ds.read("inputs", rows), ds.read("targets", rows))
-
-
-def run_preprocessing(card: FitCard, ds: Dataset, out_dir: Path) -> Preprocessing:
-    """The run's preprocessing: ``out_dir/preprocessing.json`` if a resumed run stored one
-    (it keeps the statistics it was trained with), else fitted now and stored there."""
-    pre_path = out_dir / "preprocessing.json"
-    if pre_path.exists():
-        return Preprocessing.from_dict(json.loads(pre_path.read_text()))
-    pre = fit_preprocessing(card, ds)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    pre_path.write_text(json.dumps(pre.to_dict(), indent=1))
-    return pre
-
-
-def run_info(card: FitCard, ds: Dataset, train_x: np.ndarray) -> dict:
-    """The ``info`` every fitted model carries: input ranges of the train rows (raw inputs,
-    shape (N, d)), the resolved card and the dataset's path, hash and provider."""
-    return {
-        "input_ranges": np.stack([train_x.min(axis=0), train_x.max(axis=0)], axis=1).tolist(),
-        "card": json.loads(card.model_dump_json()),
-        "dataset": {
-            "path": str(card.data.path),
-            "hash": ds.hash,
-            "provider": ds.meta.get("provider"),
-            "provider_options": ds.meta.get("provider_options", {}),
-        },
-    }
+from hepemu.training.fit_config import RESUMABLE_CHANGES, FitCard
+from hepemu.training.fit_data import (
+    calibrate_on_validation,
+    dataset_columns,
+    record_validation_coverage,
+    run_info,
+    run_preprocessing,
+)
+from hepemu.training.runtime import (
+    Clock,
+    Runtime,
+    best_weights,
+    checkpoint_path,
+    fits_in_memory,
+    resume_training,
+    save_training,
+    torch_dtype,
+)
 
 
 @dataclass
@@ -128,7 +65,7 @@ class FitState:
 
 
 class MemberTrainer:
-    """Trains one network of a card; resumable from ``out_dir/checkpoint.pt``."""
+    """Trains one network of a card; resumable from its checkpoint in ``out_dir``."""
 
     def __init__(
         self,
@@ -140,14 +77,12 @@ class MemberTrainer:
         init_from: str | Path | None = None,
     ) -> None:
         """``multiplicity``: how often each train-split row enters an epoch (boosting);
-        ``init_from``: a checkpoint whose best weights start a fresh run (warm start)."""
+        ``init_from``: a member directory whose best weights start a fresh run (warm start)."""
         self.card, self.pre, self.seed = card, pre, seed
         self.out_dir = Path(out_dir)
         t = card.training
-        self.device = resolve_device(t.device)
-        self.dtype = torch.float64 if card.model.dtype == "float64" else torch.float32
-        if t.threads:
-            torch.set_num_threads(t.threads)
+        self.rt = Runtime.setup(t.device, card.model.dtype, t.threads)
+        self.device, self.dtype = self.rt.device, self.rt.dtype
         self.ds = Dataset.open(card.data.path)
         self.columns, self.target = dataset_columns(self.ds)
         torch.manual_seed(seed)
@@ -157,9 +92,8 @@ class MemberTrainer:
         self.net = self.net.to(device=self.device, dtype=self.dtype)
         self.opt = torch.optim.Adam(self.net.parameters(), lr=t.lr)
         self.state = FitState()
-        if init_from is not None:
-            blob = torch.load(init_from, map_location="cpu", weights_only=True)
-            self.net.load_state_dict(blob["best"])
+        if init_from is not None:  # a member directory of an earlier run
+            self.net.load_state_dict(best_weights(init_from))
         self.best = {k: v.detach().clone() for k, v in self.net.state_dict().items()}
         self.train_rows = self.ds.split("train")
         if multiplicity is not None:
@@ -170,14 +104,14 @@ class MemberTrainer:
             self.train_rows = np.repeat(self.train_rows, multiplicity)
         self._load_validation()
         row_bytes = 8 * (pre.n_features + 1)
-        self.in_memory = len(self.train_rows) * row_bytes <= t.memory_limit_mb * 2**20
+        self.in_memory = fits_in_memory(len(self.train_rows) * row_bytes, t.memory_limit_mb)
         if multiplicity is not None and not self.in_memory:
             raise ValueError("boosted training needs the train split in memory (memory_limit_mb)")
         self._train_x = self._train_z = None
 
     # -- data -----------------------------------------------------------------------------
     def _tensor(self, a: np.ndarray) -> torch.Tensor:
-        return torch.as_tensor(a, dtype=self.dtype, device=self.device)
+        return self.rt.tensor(a)
 
     def _encode(self, x: np.ndarray, y: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         return self._tensor(self.pre.encode_x(x)), self._tensor(self.pre.encode_y(x, y))
@@ -267,37 +201,27 @@ class MemberTrainer:
     # -- checkpoints ----------------------------------------------------------------------
     @property
     def ckpt_path(self) -> Path:
-        return self.out_dir / "checkpoint.pt"
+        return checkpoint_path(self.out_dir)
+
+    def settings(self) -> dict:
+        """What the checkpoint must agree with on resume: the card and the member's seed."""
+        return {"card": self.card.model_dump(mode="json"), "seed": self.seed}
 
     def save_checkpoint(self) -> None:
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        blob = {
-            "net": self.net.state_dict(),
-            "best": self.best,
-            "opt": self.opt.state_dict(),
-            "state": json.dumps(asdict(self.state)),
-            "card": self.card.model_dump_json(),
-            "seed": self.seed,
-        }
-        tmp = self.ckpt_path.with_suffix(".tmp")
-        torch.save(blob, tmp)
-        tmp.replace(self.ckpt_path)
+        meta = {"trainer": "network", "settings": self.settings(), "state": asdict(self.state)}
+        save_training(self.out_dir, self.net, self.best, self.opt, meta)
 
     def try_resume(self) -> bool:
-        """Restore the checkpoint of the same card and seed, if there is one."""
-        if not self.ckpt_path.exists():
+        """Restore the checkpoint of the same card and seed, if there is one (the card's
+        ``RESUMABLE_CHANGES`` may differ)."""
+        free = [f"card.{k}" for k in RESUMABLE_CHANGES]
+        restored = resume_training(
+            self.out_dir, self.net, self.opt, self.settings(), free, "card or seed"
+        )
+        if restored is None:
             return False
-        blob = torch.load(self.ckpt_path, map_location="cpu", weights_only=True)
-        saved = FitCard.model_validate_json(blob["card"])
-        if not same_fit(saved, self.card) or int(blob["seed"]) != self.seed:
-            raise RuntimeError(
-                f"checkpoint in {self.out_dir} was made with a different card or seed; "
-                "use another output directory"
-            )
-        self.net.load_state_dict(blob["net"])
-        self.best = {k: v.to(self.device) for k, v in blob["best"].items()}
-        self.opt.load_state_dict(blob["opt"])
-        self.state = FitState(**json.loads(blob["state"]))
+        self.best, _, meta = restored
+        self.state = FitState(**meta["state"])
         return True
 
     # -- the loop -------------------------------------------------------------------------
@@ -310,8 +234,8 @@ class MemberTrainer:
 
     def _train(self, progress) -> FitState:
         t, st = self.card.training, self.state
-        t0, t_ckpt, elapsed0 = time.perf_counter(), time.perf_counter(), st.elapsed_s
         limit = None if t.max_minutes is None else 60.0 * t.max_minutes
+        clock = Clock(st.elapsed_s, limit, t.checkpoint_every_s)
         by_time = t.decay_minutes is not None
         while not st.finished and st.epoch < t.epochs:
             self._set_lr()
@@ -331,11 +255,10 @@ class MemberTrainer:
                 self.opt.step()
                 st.step += 1
                 st.batch_in_epoch += 1
-                st.elapsed_s = elapsed0 + time.perf_counter() - t0
-                if time.perf_counter() - t_ckpt > t.checkpoint_every_s:
+                st.elapsed_s = clock.elapsed()
+                if clock.checkpoint_due():
                     self.save_checkpoint()
-                    t_ckpt = time.perf_counter()
-                if limit is not None and st.elapsed_s - elapsed0 > limit:
+                if clock.out_of_time():
                     break
             else:
                 self._end_epoch(progress)
@@ -379,13 +302,8 @@ class MemberTrainer:
 
 def load_member(card: FitCard, n_inputs: int, out_dir: str | Path) -> torch.nn.Module:
     """The best-validation network stored in a member's checkpoint (on the CPU)."""
-    path = Path(out_dir) / "checkpoint.pt"
-    if not path.exists():
-        raise FileNotFoundError(f"no checkpoint in {out_dir}")
-    blob = torch.load(path, map_location="cpu", weights_only=True)
-    net = build_network(n_inputs, card.model.network_spec())
-    net = net.to(torch.float64 if card.model.dtype == "float64" else torch.float32)
-    net.load_state_dict(blob["best"])
+    net = build_network(n_inputs, card.model.network_spec()).to(torch_dtype(card.model.dtype))
+    net.load_state_dict(best_weights(out_dir))
     return net.eval()
 
 
@@ -444,10 +362,7 @@ def fit_networks(
     members = card.training.members
     seeds = [card.training.seed + 7919 * r for r in range(members)]
     dirs = [str(out_dir / f"member{r}") for r in range(members)]
-    inits = [
-        None if init_dirs is None else str(Path(init_dirs[r]) / "checkpoint.pt")
-        for r in range(members)
-    ]
+    inits = [None if init_dirs is None else str(init_dirs[r]) for r in range(members)]
     args = [
         (card.model_dump_json(), json.dumps(pre.to_dict()), dirs[r], seeds[r])
         for r in range(members)
@@ -474,35 +389,3 @@ def fit_networks(
     elif members > 1:
         calibrate_on_validation(model, ds, card.data.max_validation_rows)
     return model
-
-
-def _validation_rows(ds: Dataset, max_rows: int) -> np.ndarray:
-    rows = ds.split("validation")
-    if len(rows) > max_rows:
-        rows = np.sort(np.random.default_rng(2).choice(rows, max_rows, replace=False))
-    return rows
-
-
-def record_validation_coverage(model: NetworkRegressor, ds: Dataset, max_rows: int) -> None:
-    """Store the share of validation points within 1σ and 2σ of a self-aware model."""
-    rows = _validation_rows(ds, max_rows)
-    mean, sigma = model.predict(ds.read("inputs", rows))
-    pull = np.abs(mean - ds.read("targets", rows)) / np.maximum(sigma, np.finfo(float).tiny)
-    model.info["validation_coverage"] = {
-        "1sigma": float(np.mean(pull < 1)),
-        "2sigma": float(np.mean(pull < 2)),
-        "rows": int(len(rows)),
-    }
-
-
-def calibrate_on_validation(model: NetworkRegressor, ds: Dataset, max_rows: int) -> None:
-    """Calibrate an ensemble's error bar on (up to ``max_rows`` of) the validation split."""
-    rows = _validation_rows(ds, max_rows)
-    fitted = model.calibrate(ds.read("inputs", rows), ds.read("targets", rows))
-    model.info["sigma_calibration"] = {
-        "scale": fitted["sigma_scale"],
-        "floor": fitted["sigma_floor"],
-        "levels": {"1sigma": 0.6827, "2sigma": 0.9545},
-        "rows": int(len(rows)),
-        "on": "validation split",
-    }

@@ -14,14 +14,15 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from hepemu.cards import load_card
 from hepemu.models.activations import ACTIVATIONS
 from hepemu.physics.features import DIPOLE_FEATURES
+from hepemu.training.runtime import RUNTIME_SETTINGS, changed_fixed_settings
 from hepemu.training.validators import check_device, check_widths
 
 
@@ -171,14 +172,20 @@ class FitCard(_Strict):
 
     @classmethod
     def from_toml(cls, path: str | Path) -> FitCard:
-        """Read and validate a card (``ValueError`` with one line if unreadable); a relative
-        ``data.path`` is relative to the working directory, as in ``data generate`` cards."""
-        path = Path(path)
-        if not path.is_file():
-            raise ValueError(f"card not found: {path}")
-        try:
-            with open(path, "rb") as fh:
-                data = tomllib.load(fh)
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ValueError(f"{path} is not a readable TOML card: {exc}") from None
-        return cls.model_validate(data)
+        """Read and validate a card (``CardError``, a ``ValueError``, with one line naming the
+        file and the key if unusable); a relative ``data.path`` is relative to the working
+        directory, as in ``data generate`` cards."""
+        return load_card(path, cls)
+
+
+# card entries that may change between a run and its resumption (they change no result)
+RESUMABLE_CHANGES = tuple(
+    f"training.{k}" for k in RUNTIME_SETTINGS if k in TrainingSection.model_fields
+)
+
+
+def same_fit(a: FitCard, b: FitCard) -> bool:
+    """Whether two cards describe the same fit (``RESUMABLE_CHANGES`` aside)."""
+    return not changed_fixed_settings(
+        a.model_dump(mode="json"), b.model_dump(mode="json"), RESUMABLE_CHANGES
+    )

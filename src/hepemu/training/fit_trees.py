@@ -5,8 +5,9 @@ stored as ``out_dir/preprocessing.json``). The trees see the whole train split i
 (XGBoost's quantile matrix, float32) — ``training.memory_limit_mb`` does not apply. MSE on
 the encoded target; early stopping on the validation RMSE after
 ``model.early_stopping_rounds`` rounds without improvement, the model cut at its best round
-(Bishara, Paul & Dy: BDTs with early stopping after 25 stale rounds). The booster and the
-run's state are written atomically to ``out_dir/trees.ubj`` / ``trees.json`` every
+(Bishara, Paul & Dy: BDTs with early stopping after 25 stale rounds). The booster (its UBJ
+bytes) and the run's state are written atomically to the runtime's one checkpoint file
+(``out_dir/checkpoint.ckpt.safetensors``, :mod:`hepemu.training.runtime`) every
 ``checkpoint_every_s`` seconds, at the end and on interruption; a rerun continues from
 there (``xgb_model=``) to the same trees. ``training.max_minutes`` stops a run early
 (unfinished: rerun to continue); ``training.threads`` sets XGBoost's ``nthread`` and
@@ -15,24 +16,26 @@ there (``xgb_model=``) to the same trees. ``training.max_minutes`` stops a run e
 
 from __future__ import annotations
 
-import json
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+import torch
 import xgboost as xgb
 
 from hepemu.data.dataset import Dataset
-from hepemu.fileio import atomic_replace
 from hepemu.models.trees import TreeRegressor, xgboost_device
 from hepemu.threads import choose_threads
-from hepemu.training.fit import dataset_columns, run_info, run_preprocessing, same_fit
-from hepemu.training.fit_config import FitCard
-
-BOOSTER_FILE = "trees.ubj"
-STATE_FILE = "trees.json"
+from hepemu.training.fit_config import RESUMABLE_CHANGES, FitCard
+from hepemu.training.fit_data import dataset_columns, run_info, run_preprocessing
+from hepemu.training.runtime import (
+    Clock,
+    check_resume,
+    has_checkpoint,
+    load_checkpoint,
+    save_checkpoint,
+)
 
 
 @dataclass
@@ -64,21 +67,15 @@ def tree_params(card: FitCard, device: str) -> dict:
     }
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    atomic_replace(tmp, path)
-
-
 class _Control(xgb.callback.TrainingCallback):
     """Early stopping, time limit, checkpoints and progress, one round at a time."""
 
     def __init__(self, run: TreeRun, progress: Callable[[TreeState], None] | None) -> None:
         super().__init__()
         self.run, self.progress = run, progress
-        self.t0 = time.perf_counter()
-        self.t_ckpt = self.t0
-        self.elapsed0 = run.state.elapsed_s
+        t = run.card.training
+        limit = None if t.max_minutes is None else 60.0 * t.max_minutes
+        self.clock = Clock(run.state.elapsed_s, limit, t.checkpoint_every_s)
         self.model: xgb.Booster | None = None
 
     def after_iteration(self, model: xgb.Booster, epoch: int, evals_log: dict) -> bool:
@@ -88,7 +85,7 @@ class _Control(xgb.callback.TrainingCallback):
         rmse = float(evals_log["validation"]["rmse"][-1])
         st.history.append(rmse)
         st.rounds += 1
-        st.elapsed_s = self.elapsed0 + time.perf_counter() - self.t0
+        st.elapsed_s = self.clock.elapsed()
         if rmse < st.best_rmse:
             st.best_rmse, st.best_iteration = rmse, st.rounds - 1
         stop = False
@@ -99,12 +96,11 @@ class _Control(xgb.callback.TrainingCallback):
         elif st.rounds >= card.model.n_estimators:
             st.finished, stop = True, True
             st.stop = f"{card.model.n_estimators} rounds"
-        limit = card.training.max_minutes
-        if not stop and limit is not None and st.elapsed_s - self.elapsed0 > 60.0 * limit:
+        if not stop and self.clock.out_of_time():
+            limit = card.training.max_minutes
             st.stop, stop = f"time limit ({limit:g} min; rerun to continue)", True
-        if not stop and time.perf_counter() - self.t_ckpt > card.training.checkpoint_every_s:
+        if not stop and self.clock.checkpoint_due():
             run.save_checkpoint(model)
-            self.t_ckpt = time.perf_counter()
         if self.progress is not None:
             self.progress(st)
         return stop
@@ -133,32 +129,31 @@ class TreeRun:
 
     # -- checkpoints ----------------------------------------------------------------------
     def save_checkpoint(self, booster: xgb.Booster) -> None:
-        """Booster (cut to the rounds the state has seen) and state, each atomically."""
+        """Booster (cut to the rounds the state has seen) and state, in one atomic file."""
         if self.state.rounds == 0:
             return
-        self.out_dir.mkdir(parents=True, exist_ok=True)
         if booster.num_boosted_rounds() != self.state.rounds:  # interrupted mid-round
             booster = booster[: self.state.rounds]
-        _write_atomic(self.out_dir / BOOSTER_FILE, bytes(booster.save_raw(raw_format="ubj")))
+        raw = bytearray(booster.save_raw(raw_format="ubj"))
         state = asdict(self.state)
         state["history"] = state["history"][: self.state.rounds]
-        blob = {"state": state, "card": json.loads(self.card.model_dump_json())}
-        _write_atomic(self.out_dir / STATE_FILE, json.dumps(blob).encode())
+        meta = {"trainer": "trees", "settings": self.settings(), "state": state}
+        save_checkpoint(self.out_dir, {"booster": torch.frombuffer(raw, dtype=torch.uint8)}, meta)
+
+    def settings(self) -> dict:
+        """What the checkpoint must agree with on resume: the card."""
+        return {"card": self.card.model_dump(mode="json")}
 
     def try_resume(self) -> bool:
-        """Restore the checkpoint of the same card, if there is one."""
-        state_path, booster_path = self.out_dir / STATE_FILE, self.out_dir / BOOSTER_FILE
-        if not (state_path.exists() and booster_path.exists()):
+        """Restore the checkpoint of the same card (``RESUMABLE_CHANGES`` aside), if any."""
+        if not has_checkpoint(self.out_dir):
             return False
-        blob = json.loads(state_path.read_text())
-        if not same_fit(FitCard.model_validate(blob["card"]), self.card):
-            raise RuntimeError(
-                f"checkpoint in {self.out_dir} was made with a different card; "
-                "use another output directory"
-            )
-        state = TreeState(**blob["state"])
+        tensors, meta = load_checkpoint(self.out_dir)
+        free = [f"card.{k}" for k in RESUMABLE_CHANGES]
+        check_resume(meta["settings"], self.settings(), free, self.out_dir, "card")
+        state = TreeState(**meta["state"])
         booster = xgb.Booster()
-        booster.load_model(bytearray(booster_path.read_bytes()))
+        booster.load_model(bytearray(tensors["booster"].numpy().tobytes()))
         if booster.num_boosted_rounds() != state.rounds:
             raise RuntimeError(f"checkpoint in {self.out_dir} is inconsistent; remove it")
         self.state, self.booster = state, booster

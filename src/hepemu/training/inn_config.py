@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from hepemu.cards import load_card
 from hepemu.models.activations import INN_ACTIVATIONS as ACTIVATIONS
 from hepemu.training.validators import check_device, check_widths
 
@@ -15,8 +15,9 @@ from hepemu.training.validators import check_device, check_widths
 class INNTrainConfig(BaseModel):
     """Settings of one INN replica training (defaults: a quick CPU run).
 
-    ``init_from`` starts from the best weights of an earlier run's ``checkpoint.pt`` (a warm
-    restart, e.g. a second cosine cycle with a larger batch or in float64).
+    ``init_from`` starts from the best weights of an earlier run's checkpoint (its directory
+    or ``checkpoint.ckpt.safetensors``): a warm restart, e.g. a second cosine cycle with a
+    larger batch or in float64.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -45,6 +46,7 @@ class INNTrainConfig(BaseModel):
     val_every: int = Field(200, ge=1)
     val_seed: int = 12345
     checkpoint_every_s: float = Field(60.0, gt=0)
+    max_minutes: float | None = Field(None, gt=0)  # stop (checkpointed) after this; rerun resumes
     seed: int = 0
     device: str = "auto"
     compile: bool = False
@@ -70,25 +72,6 @@ class INNTrainConfig(BaseModel):
 
     @classmethod
     def from_toml(cls, path: str | Path) -> INNTrainConfig:
-        """Read the ``[inn]`` table of a TOML card (``ValueError`` with one line if unusable)."""
-        path = Path(path)
-        if not path.is_file():
-            raise ValueError(f"card not found: {path}")
-        try:
-            with open(path, "rb") as fh:
-                data = tomllib.load(fh)
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ValueError(f"{path} is not a readable TOML card: {exc}") from None
-        if "inn" not in data:
-            found = ", ".join(data) or "nothing"
-            raise ValueError(
-                f"{path} has no [inn] table (found: {found}); put the settings under [inn]"
-            )
-        stray = [k for k in data if k != "inn"]
-        if stray:
-            raise ValueError(
-                f"{path}: settings outside the [inn] table would be ignored: {', '.join(stray)}"
-            )
-        if not isinstance(data["inn"], dict):
-            raise ValueError(f"{path}: inn must be a table ([inn]), not a value")
-        return cls.model_validate(data["inn"])
+        """Read the ``[inn]`` table of a TOML card (``CardError``, a ``ValueError``, with one
+        line naming the file and the key if unusable)."""
+        return load_card(path, cls, table="inn")

@@ -3,98 +3,49 @@
 Fresh (s, x) samples every ``resample_every`` steps (uniform, Sobol or rank-1 lattice); Adam
 with cosine decay or ReduceLROnPlateau (thesis sec. 4.4); optional full-batch L-BFGS polishing
 on fixed samples; the best state by validation digits is kept (thesis sec. 5, fig. 9b).
-Checkpoints are written atomically, so an interrupted run resumes where it stopped.
+Device, dtype, threads, the time limit and the atomic checkpoint (an interrupted run resumes
+where it stopped) come from :mod:`hepemu.training.runtime`.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from hepemu.data.executors import map_unordered
-from hepemu.data.samplers import UnitCubeSampler
 from hepemu.models.inn import INN
 from hepemu.models.inn_surrogate import INNSurrogate, normalisation, training_target
-from hepemu.physics.integrals.base import ParametricIntegral
-from hepemu.physics.integrals.quadrature import reference_integrals
 from hepemu.physics.integrals.registry import get_integral
 from hepemu.training.inn_config import INNTrainConfig
+from hepemu.training.inn_sampling import PointSampler, ValidationSet, mean_digits
+from hepemu.training.runtime import (
+    RUNTIME_SETTINGS,
+    Clock,
+    Runtime,
+    best_weights,
+    checkpoint_path,
+    has_checkpoint,
+    read_meta,
+    resume_training,
+    save_training,
+    torch_dtype,
+)
 
 # settings that may differ between a run and its resumption (they do not change the maths
-# of steps already taken)
-RESUMABLE_CHANGES = {"steps", "lbfgs_rounds", "device", "threads", "compile", "checkpoint_every_s"}
-
-
-def resolve_device(name: str) -> torch.device:
-    """``auto``, ``cpu`` or ``cuda[:i]`` → a usable device (``ValueError`` if it is not)."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(name)
-    except RuntimeError:
-        raise ValueError(f"unknown device {name!r}; use cpu, cuda or auto") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {name!r} requested but no CUDA device is available")
-    if dev.type not in ("cpu", "cuda"):
-        raise ValueError(f"unsupported device {name!r}; use cpu, cuda or auto")
-    return dev
-
-
-def torch_dtype(cfg: INNTrainConfig) -> torch.dtype:
-    return torch.float64 if cfg.dtype == "float64" else torch.float32
+# of steps already taken; more steps or L-BFGS rounds extend the run)
+RESUMABLE_CHANGES = (*RUNTIME_SETTINGS, "steps", "lbfgs_rounds")
 
 
 def build_network(cfg: INNTrainConfig) -> INN:
     """A freshly initialised INN of the configured shape and dtype, on the CPU."""
     integ = get_integral(cfg.integral)
     net = INN(integ.n_params, integ.dim, tuple(cfg.hidden), cfg.activation, cfg.gain, cfg.ansatz)
-    return net.to(torch_dtype(cfg))
-
-
-class PointSampler:
-    """Draws (s, x) batches on the parameter box × [0,1]^k."""
-
-    def __init__(self, integral: ParametricIntegral, kind: str, batch: int, seed: int) -> None:
-        self.integral = integral
-        self.cube = UnitCubeSampler(kind, integral.n_params + integral.dim, batch, seed)
-
-    def get_state(self) -> dict:
-        return self.cube.get_state()
-
-    def set_state(self, state: dict) -> None:
-        self.cube.set_state(state)
-
-    def draw(self) -> tuple[np.ndarray, np.ndarray]:
-        u = self.cube.draw()
-        m = self.integral.n_params
-        return self.integral.params_from_unit(u[:, :m]), u[:, m:]
-
-
-@dataclass
-class ValidationSet:
-    """Fixed parameter points with reference integrals (high-order Gauss–Legendre; lattice
-    QMC above 4 dimensions)."""
-
-    s: np.ndarray
-    ref: np.ndarray
-
-    @classmethod
-    def make(cls, integral: ParametricIntegral, n: int, seed: int, gl_nodes: int = 32):
-        s = integral.sample_params(n, np.random.default_rng(seed))
-        return cls(s, reference_integrals(integral, s, integral.dim, gl_nodes, 30011)[0])
-
-
-def mean_digits(pred: np.ndarray, ref: np.ndarray) -> float:
-    """Mean number of correct digits, −⟨log10|e/t − 1|⟩ (thesis eq. 5.1)."""
-    rel = np.abs(pred / ref - 1.0)
-    return float(-np.mean(np.log10(np.maximum(rel, 1e-17))))
+    return net.to(torch_dtype(cfg.dtype))
 
 
 @dataclass
@@ -115,10 +66,8 @@ class INNTrainer:
         self.cfg = cfg
         self.out_dir = Path(out_dir)
         self.integral = get_integral(cfg.integral)
-        self.device = resolve_device(cfg.device)
-        self.dtype = torch_dtype(cfg)
-        if cfg.threads:
-            torch.set_num_threads(cfg.threads)
+        self.rt = Runtime.setup(cfg.device, cfg.dtype, cfg.threads)
+        self.device, self.dtype = self.rt.device, self.rt.dtype
         torch.manual_seed(cfg.seed)
         self.net = build_network(cfg).to(self.device)
         if cfg.init_from:
@@ -145,68 +94,61 @@ class INNTrainer:
         self._batch = None
 
     def _init_weights(self, path: Path) -> None:
-        if path.is_dir():
-            path = path / "checkpoint.pt"
-        if not path.exists():
-            raise FileNotFoundError(f"init_from: no checkpoint at {path}")
-        blob = torch.load(path, map_location=self.device, weights_only=True)
-        state = {k: v.to(self.dtype) for k, v in blob["best"].items()}
-        self.net.load_state_dict(state)
+        """Start from the best weights of an earlier run (its directory or checkpoint file)."""
+        if path.is_file():
+            path = path.parent
+        if not has_checkpoint(path):
+            raise FileNotFoundError(f"init_from: no checkpoint in {path}")
+        best = best_weights(path)
+        self.net.load_state_dict({k: v.to(self.device, self.dtype) for k, v in best.items()})
 
     # -- checkpointing ------------------------------------------------------------------
     @property
     def ckpt_path(self) -> Path:
-        return self.out_dir / "checkpoint.pt"
+        return checkpoint_path(self.out_dir)
 
     def save_checkpoint(self) -> None:
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        blob = {
-            "net": self.net.state_dict(),
-            "best": self.best_state,
-            "opt": self.opt.state_dict(),
-            "sched": self.sched.state_dict(),
-            "state": json.dumps(self.state.__dict__),
-            "config": self.cfg.model_dump_json(),
-            "sampler": json.dumps(self.sampler.get_state()),
-            "torch_rng": torch.get_rng_state(),
-        }
+        """Weights, best weights, optimiser, scheduler, sampler and RNG states, progress."""
+        extra = {"rng.torch": torch.get_rng_state()}
         if self._raw_batch is not None:  # the batch in use, for resample_every > 1
-            blob["batch_s"] = torch.as_tensor(self._raw_batch[0])
-            blob["batch_t"] = torch.as_tensor(self._raw_batch[1])
-        tmp = self.ckpt_path.with_suffix(".tmp")
-        torch.save(blob, tmp)
-        tmp.replace(self.ckpt_path)
+            extra["batch.s"] = torch.as_tensor(self._raw_batch[0])
+            extra["batch.t"] = torch.as_tensor(self._raw_batch[1])
+        meta = {
+            "trainer": "inn",
+            "settings": self.cfg.model_dump(mode="json"),
+            "state": asdict(self.state),
+            "sched": self.sched.state_dict(),
+            "sampler": self.sampler.get_state(),
+        }
+        save_training(self.out_dir, self.net, self.best_state, self.opt, meta, extra)
 
     def try_resume(self) -> bool:
-        """Restore from the checkpoint if one exists for the same configuration."""
-        if not self.ckpt_path.exists():
+        """Restore the checkpoint if there is one; only ``RESUMABLE_CHANGES`` may differ."""
+        restored = resume_training(
+            self.out_dir,
+            self.net,
+            self.opt,
+            self.cfg.model_dump(mode="json"),
+            RESUMABLE_CHANGES,
+            "configuration",
+        )
+        if restored is None:
             return False
-        blob = torch.load(self.ckpt_path, map_location="cpu", weights_only=True)
-        saved = INNTrainConfig.model_validate_json(blob["config"])
-        if saved.model_dump(exclude=RESUMABLE_CHANGES) != self.cfg.model_dump(
-            exclude=RESUMABLE_CHANGES
-        ):
-            raise RuntimeError(
-                f"checkpoint in {self.out_dir} was made with a different configuration; "
-                "use another output directory"
-            )
-        self.net.load_state_dict(blob["net"])
-        self.best_state = {k: v.to(self.device) for k, v in blob["best"].items()}
-        self.opt.load_state_dict(blob["opt"])  # moves its state to the parameters' device
-        self.sched.load_state_dict(blob["sched"])
+        self.best_state, tensors, meta = restored
+        self.sched.load_state_dict(meta["sched"])
         if self.cfg.schedule == "cosine":  # the run may have been extended (more steps)
             self.sched.T_max = max(self.cfg.steps, 1)
-        self.state = TrainState(**json.loads(blob["state"]))
-        self.sampler.set_state(json.loads(blob["sampler"]))
-        torch.set_rng_state(blob["torch_rng"].cpu())
-        if "batch_s" in blob:
-            self._raw_batch = (blob["batch_s"].numpy(), blob["batch_t"].numpy())
+        self.state = TrainState(**meta["state"])
+        self.sampler.set_state(meta["sampler"])
+        torch.set_rng_state(tensors["rng.torch"])
+        if "batch.s" in tensors:
+            self._raw_batch = (tensors["batch.s"].numpy(), tensors["batch.t"].numpy())
             self._batch = self.make_batch(*self._raw_batch)
         return True
 
     # -- pieces -------------------------------------------------------------------------
     def _tensor(self, a: np.ndarray) -> torch.Tensor:
-        return torch.as_tensor(a, dtype=self.dtype, device=self.device)
+        return self.rt.tensor(a)
 
     def make_batch(self, s: np.ndarray, t: np.ndarray):
         st, tt = self._tensor(s), self._tensor(t)
@@ -247,6 +189,7 @@ class INNTrainer:
 
         A checkpoint is written every ``checkpoint_every_s`` seconds, at the end, and when the
         run is interrupted (KeyboardInterrupt or an exception): rerunning resumes from it.
+        ``max_seconds`` (default: the card's ``max_minutes``) stops the Adam phase cleanly.
         """
         try:
             return self._train(progress, max_seconds)
@@ -256,8 +199,9 @@ class INNTrainer:
 
     def _train(self, progress, max_seconds: float | None) -> TrainState:
         cfg, st = self.cfg, self.state
-        t_start, t_ckpt = time.perf_counter(), time.perf_counter()
-        elapsed0 = st.elapsed_s
+        if max_seconds is None and cfg.max_minutes is not None:
+            max_seconds = 60.0 * cfg.max_minutes
+        clock = Clock(st.elapsed_s, max_seconds, cfg.checkpoint_every_s)
         running = 0.0
         while st.step < cfg.steps:
             if self._batch is None or st.step % cfg.resample_every == 0:
@@ -273,15 +217,14 @@ class INNTrainer:
             st.step += 1
             self._consistent = True
             running = loss.item() if running == 0.0 else 0.98 * running + 0.02 * loss.item()
-            st.elapsed_s = elapsed0 + time.perf_counter() - t_start
+            st.elapsed_s = clock.elapsed()
             if st.step % cfg.val_every == 0 or st.step == cfg.steps:
                 self._record(running)
                 if progress is not None:
                     progress(st)
-            if time.perf_counter() - t_ckpt > cfg.checkpoint_every_s:
+            if clock.checkpoint_due():
                 self.save_checkpoint()
-                t_ckpt = time.perf_counter()
-            if max_seconds is not None and st.elapsed_s - elapsed0 > max_seconds:
+            if clock.out_of_time():
                 if not st.history or st.history[-1]["step"] != st.step:
                     self._record(running)  # a time-limited run ends validated
                     if progress is not None:
@@ -291,7 +234,7 @@ class INNTrainer:
             while st.lbfgs_done < cfg.lbfgs_rounds:
                 self.lbfgs_round()
                 st.lbfgs_done += 1
-                st.elapsed_s = elapsed0 + time.perf_counter() - t_start
+                st.elapsed_s = clock.elapsed()
                 if progress is not None:
                     progress(st)
                 self.save_checkpoint()
@@ -339,11 +282,9 @@ class INNTrainer:
 
 def checkpoint_steps(out_dir: str | Path) -> tuple[int, int] | None:
     """(Adam steps, L-BFGS rounds) done by the replica checkpoint in ``out_dir``, if any."""
-    path = Path(out_dir) / "checkpoint.pt"
-    if not path.exists():
+    if not checkpoint_path(out_dir).exists():  # none, or an old layout (refused on resume)
         return None
-    blob = torch.load(path, map_location="cpu", weights_only=True)
-    state = json.loads(blob["state"])
+    state = read_meta(out_dir)["state"]
     return int(state["step"]), int(state.get("lbfgs_done", 0))
 
 
@@ -372,12 +313,8 @@ def train_one_replica(
 
 def load_best_network(cfg: INNTrainConfig, out_dir: str | Path) -> INN:
     """The best-validation network stored in a replica's checkpoint (on the CPU)."""
-    path = Path(out_dir) / "checkpoint.pt"
-    if not path.exists():
-        raise FileNotFoundError(f"no checkpoint in {out_dir}")
-    blob = torch.load(path, map_location="cpu", weights_only=True)
     net = build_network(cfg)
-    net.load_state_dict(blob["best"])
+    net.load_state_dict(best_weights(out_dir))
     return net.eval()
 
 
