@@ -15,8 +15,6 @@ from hepemu.cli.common import (
     err,
     fail,
     resumable,
-    validation_message,
-    warn,
 )
 
 
