@@ -119,7 +119,7 @@ def test_bad_requests_fail_in_one_line(tmp_path, capsys, emulator):
 
 
 def test_trained_region_of_a_loop_model_names_cut_and_energy_violations():
-    from hepemu.cli.me import trained_region
+    from hepemu.models.momentum_region import trained_region
 
     prov = get_provider("ggyyg-1l")
     u = np.random.default_rng(3).random((400, prov.unit_dim))

@@ -65,7 +65,7 @@ def events_cmd(
         model = load_model(surrogate)
     except (ModelFileError, ValueError, OSError) as exc:
         fail(f"cannot load --surrogate {surrogate!r}: {exc}")
-    trained = (getattr(model, "info", None) or {}).get("dataset", {})
+    trained = model.info.get("dataset", {})
     provider = process or trained.get("provider")
     if provider is None:
         fail(f"{surrogate} does not record its provider: name one with --process")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import numpy as np
 import typer
 
-from hepemu.cli.common import THREADS, check_output, err, fail, flag_rows, warn
+from hepemu.cli.common import THREADS, check_output, err, fail, flag_rows
 
 app = typer.Typer(no_args_is_help=True, help="Matrix elements at given momenta.")
 
@@ -74,6 +73,10 @@ def eval_cmd(
 ) -> None:
     """|M|² at the momenta of INPUT: the input columns plus msq and msq_err.
 
+    With --model this is `hepemu predict` reading momenta in the generic columns E1,px1,…
+    (the same checks of the emulator's trained region, the same error), plus the mass-shell
+    and momentum-conservation checks; with --process, the truth.
+
     Legs are in the process's order, incoming first (e+ e- d d~ g … for ee3j/ee4j/ee5j).
     Momenta off the mass shell or violating momentum conservation beyond TOLERANCE, and (for an
     emulator) points outside the cuts it was trained with, are named in a warning (an error
@@ -88,7 +91,7 @@ def eval_cmd(
     if not tolerance > 0:
         fail(f"--tolerance must be positive, got {tolerance}")
     check_output(output, force, inputs=[input], suffixes=(".csv",), flag="--output")
-    evaluate, legs, region = _model(model, threads) if model else _truth(process)
+    evaluate, legs, region = _model(model, threads, strict) if model else _truth(process)
     cols = momentum_columns(legs)
     try:
         table = read_points(input, tuple(cols))
@@ -119,67 +122,19 @@ def eval_cmd(
     err.print(f"wrote {len(msq)} matrix elements to {output}")
 
 
-def _model(name: str, threads: int | None):
-    import torch
+def _model(name: str, threads: int | None, strict: bool):
+    """The emulator ``name`` as (evaluate, legs, no extra checks): `hepemu predict`'s core,
+    which names rows outside the emulator's trained region itself."""
+    from hepemu.cli.predict import load_or_fail, predict_rows
 
-    from hepemu.models.envelope import ModelFileError
-    from hepemu.registry import load_model
-    from hepemu.threads import set_threads
-
-    try:
-        set_threads(threads)
-        sur = load_model(name)
-    except (ModelFileError, ValueError) as exc:
-        fail(str(exc))
+    sur = load_or_fail(name, "cpu", threads)
     n_cols = len(sur.input_columns)
-    if n_cols % 4 or getattr(sur, "target", None) != "msq":
+    if n_cols % 4 or sur.target != "msq":
         fail(
             f"{name} is not a matrix-element model (inputs {n_cols} columns, target "
-            f"{getattr(sur, 'target', '?')}); use hepemu predict"
+            f"{sur.target}); use hepemu predict"
         )
-    region = trained_region(getattr(sur, "info", {}).get("dataset", {}))
-
-    def evaluate(x: np.ndarray):
-        with torch.inference_mode():
-            mean, sigma = sur.predict(x)
-        if np.all(np.isnan(sigma)):
-            warn("this emulator has no error estimate (a single member): msq_err is nan")
-        return mean, sigma
-
-    return evaluate, n_cols // 4, region
-
-
-def trained_region(dataset: dict) -> list[tuple[str, Callable[[np.ndarray], np.ndarray]]]:
-    """(what, test) pairs naming momenta (N, legs, 4) outside the region a model was trained
-    on: below its y_min, outside its provider's cuts, at another collision energy."""
-    from hepemu.physics.kinematics import invariant_mass2, min_pair_ratio
-    from hepemu.physics.providers import get_provider
-
-    options = dataset.get("provider_options", {})
-    checks: list[tuple[str, Callable[[np.ndarray], np.ndarray]]] = []
-    if options.get("y_min") is not None:
-        y_min = float(options["y_min"])
-        checks.append(
-            (f"below the trained cut s_ij/s ≥ {y_min:g}", lambda p: min_pair_ratio(p) < y_min)
-        )
-    try:
-        prov = get_provider(dataset["provider"], dict(options))
-    except (KeyError, TypeError, ValueError):
-        return checks  # a model of unknown provenance: only the checks above
-    cut = getattr(prov, "cut", None)
-    if cut is not None and options.get("y_min") is None:
-        checks.append(
-            (f"outside the trained cuts of {dataset['provider']}", lambda p: ~cut(p[:, 2:]))
-        )
-    sqrt_s = getattr(prov, "sqrt_s", None)
-    if sqrt_s is not None:
-
-        def other_energy(p: np.ndarray) -> np.ndarray:
-            m = np.sqrt(np.abs(invariant_mass2(p[:, 0] + p[:, 1])))
-            return np.abs(m / sqrt_s - 1) > 1e-6
-
-        checks.append((f"not at the trained √s = {sqrt_s:g} GeV", other_energy))
-    return checks
+    return (lambda x: predict_rows(sur, x, strict)), n_cols // 4, []
 
 
 def _truth(name: str):

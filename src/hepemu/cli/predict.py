@@ -88,10 +88,8 @@ def predict_rows(sur, x: np.ndarray, strict: bool) -> tuple[np.ndarray, np.ndarr
     ``strict``), non-finite predictions refused, a missing error estimate said once."""
     import torch
 
-    outside, where = sur.outside_region(x)
-    flag_rows(
-        outside, f"outside the trained region ({where})", strict, "their values are extrapolations"
-    )
+    for what, bad in sur.region_problems(x):
+        flag_rows(bad, what, strict, "their values are extrapolations")
     with torch.inference_mode():
         mean, sigma = sur.predict(x)
     bad = ~np.isfinite(mean) | np.isinf(sigma)

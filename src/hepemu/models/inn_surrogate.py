@@ -145,9 +145,9 @@ class INNSurrogate(Surrogate):
         """``ValueError`` naming points where the integral is undefined."""
         self.integral.check_valid(s)
 
-    def outside_region(self, s: np.ndarray) -> tuple[np.ndarray, str]:
+    def region_problems(self, s: np.ndarray) -> list[tuple[str, np.ndarray]]:
         region = dict(zip(self.integral.param_names, self.integral.param_ranges, strict=True))
-        return self.integral.outside_region(s), f"the trained region {region}"
+        return [(f"outside the trained region {region}", self.integral.outside_region(s))]
 
     def reference(self, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """``n`` uniform points of the parameter box and their integrals by 32^k

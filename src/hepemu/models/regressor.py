@@ -158,6 +158,18 @@ class NetworkRegressor(Surrogate):
         box = np.array(ranges, dtype=float).reshape(-1, 2)
         return Region(tuple(self.input_columns), box, "the training data's input ranges")
 
+    def region_problems(self, x: np.ndarray) -> list[tuple[str, np.ndarray]]:
+        """The training data's input box and, for a matrix-element emulator (momenta in, msq
+        out), its provider's cuts, y_min and collision energy."""
+        problems = super().region_problems(x)
+        dataset = self.info.get("dataset") or {}
+        if self.target == "msq" and len(self.input_columns) % 4 == 0 and dataset:
+            from hepemu.models.momentum_region import trained_region
+
+            p = np.asarray(x, dtype=float).reshape(len(x), -1, 4)
+            problems += [(what, bad(p)) for what, bad in trained_region(dataset)]
+        return problems
+
     def graph(self, dtype: torch.dtype = torch.float64, own_erf: bool = False) -> nn.Module:
         """The whole prediction as a torch module (:class:`RegressorGraph`)."""
         from hepemu.models.regressor_graph import RegressorGraph

@@ -9,7 +9,7 @@ held-out points by :meth:`Surrogate.calibrate` (one scheme for every kind,
 one envelope (:mod:`hepemu.models.envelope`) and rebuilt by its ``from_envelope``.
 
 Callers ask the surrogate, not its class: ``region()`` (the box it was trained on, if any),
-``outside_region``, ``check_valid``, ``reference`` (fresh truth values, where the surrogate can
+``region_problems``, ``check_valid``, ``reference`` (fresh truth values, where the surrogate can
 compute them itself), ``graph`` (the exportable torch module) and ``describe``.
 """
 
@@ -98,12 +98,21 @@ class Surrogate(ABC):
         """The box the surrogate was trained on (None where it records none)."""
         return None
 
-    def outside_region(self, x: np.ndarray) -> tuple[np.ndarray, str]:
-        """(rows outside the trained region, a description of the region)."""
+    def region_problems(self, x: np.ndarray) -> list[tuple[str, np.ndarray]]:
+        """(what, rows) for each way rows of ``x`` lie outside the trained region (empty where
+        the model records no region); ``predict`` still answers there (extrapolations)."""
         box = self.region()
         if box is None:
-            return np.zeros(len(x), dtype=bool), "no recorded region"
-        return box.outside(x, self.region_slack), box.describe()
+            return []
+        outside = box.outside(x, self.region_slack)
+        return [(f"outside the trained region ({box.describe()})", outside)]
+
+    def outside_region(self, x: np.ndarray) -> np.ndarray:
+        """Rows of ``x`` outside the trained region in any way."""
+        out = np.zeros(len(x), dtype=bool)
+        for _, bad in self.region_problems(x):
+            out |= bad
+        return out
 
     def check_valid(self, x: np.ndarray) -> None:
         """Raise ``ValueError`` naming rows where the truth itself is undefined (default: none)."""
