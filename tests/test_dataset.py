@@ -90,7 +90,7 @@ def test_info_command_prints_metadata_and_hash(tmp_path, box_data):
 def test_bad_files_give_clear_errors(tmp_path, content):
     bad = tmp_path / "bad.h5"
     bad.write_bytes(content)
-    with pytest.raises(DatasetError):
+    with pytest.raises(DatasetError, match="is not a readable hepemu dataset"):
         Dataset.open(bad)
     res = runner.invoke(app, ["data", "info", str(bad)])
     assert res.exit_code == 2 and "error" in res.output and "Traceback" not in res.output
@@ -116,7 +116,7 @@ def test_splits_are_deterministic_disjoint_and_complete(n, seed):
 
 
 def test_split_fractions_validated():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="summing to 1"):
         split_indices(10, 0, (0.5, 0.5, 0.5))
 
 
