@@ -27,3 +27,8 @@ def y_extent(collection) -> tuple[float, float]:
     y = np.concatenate([p.vertices[:, 1] for p in collection.get_paths()])
     y = y[np.isfinite(y)]
     return float(y.min()), float(y.max())
+
+
+def step_edges(polygon) -> np.ndarray:
+    """Bin edges of a ``hist(..., histtype="step")`` outline (every second x)."""
+    return np.asarray(polygon.get_path().vertices)[0::2, 0]
