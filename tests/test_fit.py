@@ -233,7 +233,9 @@ def test_a_time_schedule_ends_the_run_and_a_rerun_adds_nothing(dataset, tmp_path
     t = MemberTrainer(c, fit_preprocessing(c, Dataset.open(dataset)), tmp_path / "d", seed=0)
     st = t.train()
     assert st.finished and st.stop_reason.startswith("lr schedule done") and st.epoch < 10_000
-    assert 0.6 <= st.elapsed_s < 5 and st.history[-1]["lr"] < st.history[0]["lr"]
+    # it stopped because the 0.6 s schedule had run out (how long after: benchmarks/timings.py)
+    assert st.elapsed_s >= 0.6 and t.lr_at(0, st.elapsed_s) == pytest.approx(1e-6)
+    assert st.history[-1]["lr"] < st.history[0]["lr"]
     again = MemberTrainer(c, fit_preprocessing(c, Dataset.open(dataset)), tmp_path / "d", seed=0)
     assert again.try_resume()
     assert again.train().step == st.step  # finished: nothing more is trained

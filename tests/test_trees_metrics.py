@@ -206,16 +206,19 @@ def test_boundary_layer_digits_use_the_box():
     assert wide.n_boundary == 2  # the box sets the scale
 
 
-def test_timing_is_the_median_per_point():
-    calls = {"n": 0}
+def test_timing_is_the_median_per_point(monkeypatch):
+    """Timed on a virtual clock that ``fn`` advances (no wall-clock dependence): 10 ms per
+    call, one 300 ms outlier among the five timed calls."""
+    clock = {"t": 0.0, "n": 0}
+    monkeypatch.setattr(time, "perf_counter", lambda: clock["t"])
 
     def fn(x):
-        calls["n"] += 1
-        time.sleep(0.3 if calls["n"] == 2 else 0.01)  # one slow repeat does not count
+        clock["n"] += 1
+        clock["t"] += 0.3 if clock["n"] == 2 else 0.01  # the first timed call is slow
 
     us = time_per_point_us(fn, np.zeros((100, 2)), repeats=5)
-    assert calls["n"] == 6  # a warm-up call, then five timed
-    assert 100 <= us < 2000  # ≥ 10 ms / 100 points; far below 3 ms per point
+    assert clock["n"] == 6  # a warm-up call, then five timed
+    assert us == pytest.approx(100.0)  # median 10 ms / 100 points (the mean would be 680 µs)
 
 
 def test_model_size_counts_network_parameters_and_tree_bytes(fitted):
