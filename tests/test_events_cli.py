@@ -60,7 +60,9 @@ def test_resume_reuses_chunks_and_h5_output(tmp_path):
     assert all((run_dir / f"chunk{i:05d}.npz").stat().st_mtime_ns == t for i, t in mtimes.items())
     ds = Dataset.open(out)
     assert len(ds.read("inputs")) == 60 and np.all(ds.read("targets") >= 1)
-    assert ds.meta["events"]["cross_section_pb"] > 0
+    sigma = ds.meta["events"]["cross_section_pb"]
+    said = re.search(r"wrote 60 events to .*: σ = (\S+) ± ", " ".join(more.output.split()))
+    assert said and sigma > 0 and float(said[1]) == pytest.approx(sigma, rel=1e-5)
     other = events(out, 60, "--force", "--mode", "one-stage")
     assert other.exit_code != 0 and "other settings" in other.output
 
