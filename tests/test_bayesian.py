@@ -7,8 +7,9 @@ import math
 import numpy as np
 import pytest
 import torch
+from plot_data import step_heights, y_extent
 
-from hepemu.data.dataset import write_dataset
+from hepemu.data.dataset import Dataset, write_dataset
 from hepemu.models.bayesian import BayesianNet, HeteroscedasticNet, VariationalLinear
 from hepemu.models.preprocessing import Preprocessing
 from hepemu.models.regressor import NetworkRegressor
@@ -114,8 +115,25 @@ def test_trainer_fits_self_aware_networks_and_their_errors_cover(tmp_path, kind)
     assert np.all(u["sigma_tot"] >= u["sigma_model"]) and np.all(u["sigma_pred"] > 0)
     covered = np.mean(np.abs(u["mean"] - yt) < 2 * u["sigma_tot"])
     assert covered > 0.5  # an honest error bar at 2σ, after this short training
+    # the recorded coverage is that of the validation split (300 of the 3000 rows) ...
     cov = model.info["validation_coverage"]
-    assert 0 <= cov["1sigma"] <= cov["2sigma"] <= 1
+    ds = Dataset.open(path)
+    rows = ds.split("validation")
+    mean, sigma = model.predict(ds.read("inputs", rows))
+    pull = np.abs(mean - ds.read("targets", rows)) / sigma
+    assert cov["rows"] == len(rows) == 300
+    assert cov["1sigma"] == np.mean(pull < 1) and cov["2sigma"] == np.mean(pull < 2)
+    # ... and predicts the coverage on 500 new points, within 4 binomial standard deviations
+    mean_t, sigma_t = model.predict(xt)
+    pull_t = np.abs(mean_t - yt) / sigma_t
+    for m, level in ((1, cov["1sigma"]), (2, cov["2sigma"])):
+        sd = math.sqrt(max(level * (1 - level), 0.01) * (1 / len(rows) + 1 / len(xt)))
+        assert abs(np.mean(pull_t < m) - level) < 4 * sd, (m, level, np.mean(pull_t < m))
+        # Gaussian pulls with σ right to within a factor 1.5 cover erf(m/(k√2)), k in
+        # [1/1.5, 1.5]; widened by 3 binomial standard deviations of the 300 rows
+        lo, hi = (math.erf(m / (k * math.sqrt(2))) for k in (1.5, 1 / 1.5))
+        tol = 3 * math.sqrt(0.25 / len(rows))
+        assert lo - tol < level < hi + tol, (m, level)
     # the saved model predicts the same
     model.save(tmp_path / "m.safetensors")
     again = NetworkRegressor.load(tmp_path / "m.safetensors")
@@ -192,15 +210,39 @@ def test_boosting_needs_a_self_aware_network(tmp_path):
         )
 
 
-def test_distributions_with_bands_draws_truth_and_band(tmp_path):
+def test_distributions_with_bands_draws_truth_and_band(tmp_path, saved_figures):
     from hepemu.evaluation.plots import distributions_with_bands
 
     rng = np.random.default_rng(0)
     v = rng.normal(size=500)
     truth = np.exp(-v)
     draws = truth * (1 + 0.01 * rng.normal(size=(8, 500)))
-    out = distributions_with_bands({"v": v, "|v|": np.abs(v)}, truth, draws, tmp_path / "d.png")
-    assert out.exists() and out.stat().st_size > 10_000
+    observables = {"v": v, "|v|": np.abs(v)}
+    out = distributions_with_bands(observables, truth, draws, tmp_path / "d.png")
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    (fig,) = saved_figures
+    top, bottom = fig.axes[:2], fig.axes[2:]
+    for j, (name, values) in enumerate(observables.items()):
+        assert top[j].get_title() == name and bottom[j].get_xlabel() == name
+        drawn_truth, drawn_mean = (p.get_data() for p in top[j].patches)
+        edges = np.histogram_bin_edges(values, bins=30)
+        np.testing.assert_allclose(drawn_truth.edges, edges)
+        # the truth line: the truth-weighted histogram
+        expect_truth, _ = np.histogram(values, edges, weights=truth)
+        np.testing.assert_allclose(drawn_truth.values, expect_truth)
+        # the surrogate line: the mean over the draws of each draw's histogram; the band ± spread
+        per_draw = np.array([np.histogram(values, edges, weights=w)[0] for w in draws])
+        mean, spread = per_draw.mean(axis=0), per_draw.std(axis=0)
+        np.testing.assert_allclose(drawn_mean.values, mean)
+        lo, hi = y_extent(top[j].collections[0])
+        assert lo == pytest.approx(np.min(mean - spread))
+        assert hi == pytest.approx(np.max(mean + spread))
+        # the ratio panel: surrogate / truth where the truth is filled, ~1 within the 1 % draws
+        ratio = bottom[j].patches[0].get_data().values
+        filled = drawn_truth.values > 0
+        np.testing.assert_allclose(ratio[filled], mean[filled] / drawn_truth.values[filled])
+        assert np.all(np.isnan(ratio[~filled]))
+        assert np.all(np.abs(ratio[filled] - 1) < 0.05)
 
 
 def test_boosted_fit_from_the_command_line_and_predict_with_its_error(tmp_path):
@@ -243,11 +285,27 @@ def test_boosted_fit_from_the_command_line_and_predict_with_its_error(tmp_path):
     assert np.all(np.isfinite(pred["f_err"])) and np.all(pred["f_err"] > 0)
 
 
-def test_pull_histograms_plot(tmp_path):
+def test_pull_histograms_plot(tmp_path, saved_figures):
     from hepemu.evaluation.plots import pull_histograms
 
     rng = np.random.default_rng(1)
-    out = pull_histograms(
-        {"a": rng.normal(size=400), "b": 2 * rng.normal(size=400)}, tmp_path / "p.png"
-    )
-    assert out.exists() and out.stat().st_size > 10_000
+    pulls = {"a": rng.normal(size=400), "b": 2 * rng.normal(size=400)}
+    pulls["b"][:3] = [np.nan, 7.0, -9.0]  # NaN dropped; pulls beyond ±5 in the edge bins
+    out = pull_histograms(pulls, tmp_path / "p.png")
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    (fig,) = saved_figures
+    edges = np.linspace(-5, 5, 61)
+    for ax, scale in zip(fig.axes, ("linear", "log"), strict=True):
+        assert ax.get_yscale() == scale
+        labels = [t.get_text() for t in ax.get_legend().get_texts()] if ax.get_legend() else []
+        for (label, t), outline in zip(pulls.items(), ax.patches, strict=True):
+            t = t[np.isfinite(t)]
+            expect, _ = np.histogram(np.clip(t, -5, 5), edges, density=True)
+            np.testing.assert_allclose(step_heights(outline), expect)
+            if labels:  # the legend quotes the 16–84 % half-width of each pull distribution
+                lo, hi = np.quantile(t, [0.16, 0.84])
+                assert f"{label} (width {(hi - lo) / 2:.2f})" in labels
+        (gauss,) = ax.lines  # the unit Gaussian a calibrated error gives
+        x, y = gauss.get_data()
+        np.testing.assert_allclose(y, np.exp(-0.5 * x**2) / np.sqrt(2 * np.pi))
+    assert fig.axes[0].get_legend() is not None

@@ -1,5 +1,7 @@
 """Error-bar calibration: one factor, scale + floor, the shipped INN's coverage, the CLI."""
 
+import re
+
 import numpy as np
 import pytest
 from typer.testing import CliRunner
@@ -71,8 +73,22 @@ def test_calibrate_cli(tmp_path):
     args = ["integral", "calibrate", "--model", "gghh-box-1l", "-o", str(out), "--points", "300"]
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 0, res.output
-    assert "held-out points" in res.output and out.exists()
     model = load_surrogate(out)
     assert model.sigma_scale > 0 and model.sigma_floor >= 0
+    # the line it prints is the saved calibration and its coverage on the held-out points
+    text = " ".join(res.output.split())
+    said = re.search(r"√\(\((\S+)·spread\)² \+ \((\S+)·\|I\|\)²\)", text)
+    assert said, text
+    assert float(said[1]) == pytest.approx(model.sigma_scale, rel=5e-4)  # 4 digits shown
+    assert float(said[2]) == pytest.approx(model.sigma_floor, rel=5e-3, abs=1e-12)  # 3
+    held_out = ReferenceSet.make(model.integral, 300, seed=777)  # the command's default seed
+    mean, sigma = model.predict(held_out.s)
+    one, two = coverages(error_ratios(mean, held_out.ref, sigma))
+    shown = re.search(r"held-out points \S+/\S+ % → (\S+)/(\S+) %", text)
+    assert shown, text
+    assert float(shown[1]) == pytest.approx(100 * one, abs=0.05)
+    assert float(shown[2]) == pytest.approx(100 * two, abs=0.05)
+    for (_, level, tol), got in zip(GAUSSIAN_TARGETS, (one, two), strict=True):
+        assert abs(got - level) <= tol, (got, level)  # fitted to the targets' tolerances
     again = CliRunner().invoke(app, args)
     assert again.exit_code != 0 and "--force" in again.output

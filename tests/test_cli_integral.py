@@ -88,7 +88,7 @@ def test_eval_missing_column(tmp_path, model_file):
 def test_corrupted_model_file_gives_clear_error(tmp_path, content):
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes(content)
-    with pytest.raises(ModelFileError):
+    with pytest.raises(ModelFileError, match="not a readable safetensors model file"):
         load_surrogate(bad)
     inp = write_csv(tmp_path / "p.csv", [[-10, -5, -4]])
     res = run_eval(bad, inp, tmp_path / "o.csv")
@@ -99,7 +99,7 @@ def test_truncated_model_file(tmp_path, model_file):
     data = model_file.read_bytes()
     cut = tmp_path / "cut.safetensors"
     cut.write_bytes(data[: len(data) // 2])
-    with pytest.raises(ModelFileError):
+    with pytest.raises(ModelFileError, match="not a readable safetensors model file"):
         load_surrogate(cut)
 
 
@@ -107,7 +107,7 @@ def test_pickle_file_is_not_unpickled(tmp_path):
     # a torch.save pickle must be rejected as a foreign format, never executed
     path = tmp_path / "evil.safetensors"
     torch.save({"x": torch.zeros(2)}, path)
-    with pytest.raises(ModelFileError):
+    with pytest.raises(ModelFileError, match="not a readable safetensors model file"):
         load_surrogate(path)
 
 

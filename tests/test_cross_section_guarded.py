@@ -88,5 +88,5 @@ def test_guard_uses_the_truth_where_unsure_or_outside(provider, rng):
     rep = guard.report()
     assert rep["fallbacks"] == fell.sum() and rep["outside_region"] == 10
     assert rep["fallback_fraction"] == pytest.approx(fell.mean())
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="max_rel_sigma must be positive"):
         GuardedSurrogate(sur, provider, 0.0)

@@ -90,7 +90,7 @@ def test_bad_tables(tmp_path, table):
     bad[5, 2] = np.nan
     with pytest.raises(InputError, match="rows 6"):
         split_columns(bad, 4)
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="must leave at least one target column"):
         split_columns(table, 5)
     (tmp_path / "t.txt").write_text("1,2")
     with pytest.raises(InputError, match="unsupported"):

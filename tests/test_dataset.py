@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from plot_data import bar_heights
 from typer.testing import CliRunner
 
 from hepemu.cli.main import app
@@ -90,7 +91,7 @@ def test_info_command_prints_metadata_and_hash(tmp_path, box_data):
 def test_bad_files_give_clear_errors(tmp_path, content):
     bad = tmp_path / "bad.h5"
     bad.write_bytes(content)
-    with pytest.raises(DatasetError):
+    with pytest.raises(DatasetError, match="is not a readable hepemu dataset"):
         Dataset.open(bad)
     res = runner.invoke(app, ["data", "info", str(bad)])
     assert res.exit_code == 2 and "error" in res.output and "Traceback" not in res.output
@@ -116,7 +117,7 @@ def test_splits_are_deterministic_disjoint_and_complete(n, seed):
 
 
 def test_split_fractions_validated():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="summing to 1"):
         split_indices(10, 0, (0.5, 0.5, 0.5))
 
 
@@ -146,14 +147,36 @@ def test_stored_split_and_split_command(tmp_path, box_data):
         ds.split("holdout")
 
 
-def test_plot_command_writes_png_and_refuses_empty(tmp_path, box_data):
+def test_plot_command_draws_every_column_and_refuses_empty(tmp_path, box_data, saved_figures):
     x, y = box_data
-    write_dataset(tmp_path / "d.h5", x, y, {"columns": ["s12", "s14", "mH2", "x1", "x2", "x3"]})
+    x = np.hstack([x, np.full((len(x), 1), 125.0)])  # a constant column: named, not plotted
+    names = ["s12", "s14", "mH2", "x1", "x2", "x3", "mt"]
+    write_dataset(tmp_path / "d.h5", x, y, {"columns": names})
     res = runner.invoke(
-        app, ["data", "plot", str(tmp_path / "d.h5"), "-o", str(tmp_path / "d.png")]
+        app,
+        [
+            "data",
+            "plot",
+            str(tmp_path / "d.h5"),
+            "-o",
+            str(tmp_path / "d.png"),
+            "--max-rows",
+            "400",
+        ],
     )
     assert res.exit_code == 0, res.output
     assert (tmp_path / "d.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    (fig,) = saved_figures
+    assert "400 of 500 points" in fig.get_suptitle() and "constant: mt=125" in fig.get_suptitle()
+    drawn = [ax for ax in fig.axes if ax.patches]
+    assert [ax.get_xlabel() for ax in drawn[:6]] == names[:6]
+    for j, ax in enumerate(drawn[:6]):  # 60-bin histograms of the first 400 rows
+        np.testing.assert_array_equal(bar_heights(ax), np.histogram(x[:400, j], bins=60)[0])
+    (last,) = drawn[6:]
+    assert last.get_xlabel().startswith("log10")
+    np.testing.assert_array_equal(
+        bar_heights(last), np.histogram(np.log10(np.abs(y[:400])), bins=60)[0]
+    )
     write_dataset(tmp_path / "e.h5", x[:0], y[:0], {})
     res = runner.invoke(
         app, ["data", "plot", str(tmp_path / "e.h5"), "-o", str(tmp_path / "e.png")]

@@ -108,7 +108,19 @@ def test_emulator_trains_saves_and_loads(ee4j_data, tmp_path):
     untrained = NetworkRegressor([start], sur.spec, sur.pre, sur.input_columns, "msq")
     before = np.median(np.abs(untrained.predict(x)[0] / y - 1))
     after = np.median(np.abs(mean / y - 1))
-    assert after < 0.5 and after < before / 2, (before, after)
+    # the yardstick: the dipoles alone, Σ D_ij times the one constant that fits the training
+    # split best (median ratio); the learned, phase-space-dependent coefficients must beat it
+    # (30 epochs: median |δ| 0.33 against 0.54 for the constant and 2.9 untrained)
+    lay = EmulatorLayout(2)
+
+    def dipole_sum(inputs: np.ndarray) -> np.ndarray:
+        f = ee_dipoles(inputs)
+        return np.exp(f[:, lay.n_network : lay.n_network + lay.n_dipoles]).sum(axis=1)
+
+    train = ds.split("train")
+    c = np.median(ds.read("targets", train).ravel() / dipole_sum(ds.read("inputs", train)))
+    constant = np.median(np.abs(c * dipole_sum(x) / y - 1))
+    assert after < 0.8 * constant and after < before / 5, (before, after, constant)
 
 
 def test_prediction_scales_like_the_collinear_pole(ee4j_data):

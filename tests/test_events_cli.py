@@ -1,7 +1,10 @@
 """`hepemu events`: LHE files pylhe reads back, HDF5 output, resuming, misuse."""
 
+import re
+
 import numpy as np
 import pylhe
+import pytest
 from typer.testing import CliRunner
 
 from hepemu.applications.event_run import finished_chunks
@@ -20,11 +23,19 @@ def test_lhe_file_reads_back(tmp_path):
     out = tmp_path / "ev.lhe"
     res = events(out, 40)
     assert res.exit_code == 0, res.output
-    assert "σ =" in res.output and "efficiency" in res.output
+    assert "efficiency" in res.output  # the progress lines
     lhe = pylhe.LHEFile.fromfile(str(out))
-    sigma = lhe.init.procInfo[0].xSection
+    sigma, sigma_err = lhe.init.procInfo[0].xSection, lhe.init.procInfo[0].error
     evs = list(lhe.events)
-    assert len(evs) == 40 and sigma > 0
+    assert len(evs) == 40 and sigma > 0 and 0 < sigma_err < sigma
+    # the closing line states what the file holds: its events and its cross section
+    said = re.search(
+        r"wrote (\d+) events to .*: σ = (\S+) ± (\S+) pb", " ".join(res.output.split())
+    )
+    assert said, res.output
+    assert int(said[1]) == len(evs)
+    assert float(said[2]) == pytest.approx(sigma, rel=1e-5)  # printed to 6 digits
+    assert float(said[3]) == pytest.approx(sigma_err, rel=0.06)  # to 2
     for ev in evs[:5]:
         ids = [p.id for p in ev.particles]
         assert ids == [-11, 11, 1, -1, 21]
@@ -49,7 +60,9 @@ def test_resume_reuses_chunks_and_h5_output(tmp_path):
     assert all((run_dir / f"chunk{i:05d}.npz").stat().st_mtime_ns == t for i, t in mtimes.items())
     ds = Dataset.open(out)
     assert len(ds.read("inputs")) == 60 and np.all(ds.read("targets") >= 1)
-    assert ds.meta["events"]["cross_section_pb"] > 0
+    sigma = ds.meta["events"]["cross_section_pb"]
+    said = re.search(r"wrote 60 events to .*: σ = (\S+) ± ", " ".join(more.output.split()))
+    assert said and sigma > 0 and float(said[1]) == pytest.approx(sigma, rel=1e-5)
     other = events(out, 60, "--force", "--mode", "one-stage")
     assert other.exit_code != 0 and "other settings" in other.output
 

@@ -86,11 +86,11 @@ def test_workers_end_when_their_parent_is_killed(tmp_path):
         parent.send_signal(signal.SIGKILL)
         parent.wait()
         t0 = time.monotonic()
-        while any(map(_alive, pids)) and time.monotonic() - t0 < 10:
+        while any(map(_alive, pids)) and time.monotonic() - t0 < 60:  # a hang guard only
             time.sleep(0.05)
         print(f"{len(pids)} processes ended {time.monotonic() - t0:.2f} s after the kill")
         left = [p for p in pids if _alive(p)]
-        assert not left, f"processes alive 10 s after their parent was killed: {left}"
+        assert not left, f"processes alive 60 s after their parent was killed: {left}"
     finally:
         if parent.poll() is None:
             parent.kill()

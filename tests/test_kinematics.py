@@ -72,7 +72,7 @@ def test_degenerate_collinear_input_is_reported(v):
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="need 4n uniform numbers"):
         rambo_from_unit(np.full((1, 7), 0.5), 10.0)
     with pytest.raises(ValueError, match="exceed"):
         rambo_from_unit(np.linspace(0.1, 0.8, 8)[None, :], 10.0, [6.0, 6.0])
@@ -178,5 +178,5 @@ def test_thrust_of_three_partons():
     assert thrust_three_partons(star, 3.0)[0] == pytest.approx(2 / 3)
     soft = np.array([[[1.5 - 1e-3, 0, 0, 1.5 - 1e-3], [1.5, 0, 0, -1.5], [1e-3, 0, 0, 1e-3]]])
     assert thrust_three_partons(soft, 3.0)[0] == pytest.approx(1.0, abs=1e-3)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"needs \(N, 3, 4\) momenta"):
         thrust_three_partons(np.zeros((1, 4, 4)), 3.0)

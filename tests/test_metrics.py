@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from plot_data import step_edges, step_heights
 
 from hepemu.evaluation.metrics import (
     boundary_mask,
@@ -94,24 +95,74 @@ def test_summary_on_a_hand_made_example():
 
 
 def test_summary_fields(rng):
-    t = rng.uniform(1, 2, 500)
-    e = t * (1 + 1e-4 * rng.standard_normal(500))
-    s = rng.uniform(-1, 1, (500, 3))
-    summ = summarise(e, t, s, sigma=np.full(500, 1e-4) * t)
-    assert 3.5 < summ.mean_digits < 5
-    assert 0 < summ.n_boundary < 500
-    assert abs(summ.mean_r) < 1e-5
-    assert 0.6 < summ.frac_error_covered < 0.76  # 1σ Gaussian coverage ≈ 68%
+    """e = t(1 + 10⁻⁴ z), z ~ N(0, 1), σ = 10⁻⁴ t, s uniform in [−1, 1]³; 500 points.
+
+    Expected values, with 4 standard errors of the 500-point means as tolerance:
+    digits −log10|10⁻⁴ z| average 4 − E[log10|z|] = 4 + (γ + ln 2)/(2 ln 10) = 4.276
+    (sd of log10|z|: π/(√8 ln 10) = 0.482); |e − t| ≤ σ iff |z| ≤ 1: 0.6827 (binomial);
+    the boundary layer (any |s| > 0.9) holds 1 − 0.9³ = 27.1 %; R ≈ 10⁻⁴ z / ln 10.
+    """
+    n = 500
+    t = rng.uniform(1, 2, n)
+    e = t * (1 + 1e-4 * rng.standard_normal(n))
+    s = rng.uniform(-1, 1, (n, 3))
+    summ = summarise(e, t, s, sigma=np.full(n, 1e-4) * t)
+    sd_digits = np.pi / (np.sqrt(8) * np.log(10)) / np.sqrt(n)
+    assert summ.mean_digits == pytest.approx(
+        4 + (np.euler_gamma + np.log(2)) / (2 * np.log(10)), abs=4 * sd_digits
+    )
+    p_boundary = 1 - 0.9**3
+    assert summ.n_boundary == pytest.approx(
+        n * p_boundary, abs=4 * np.sqrt(n * p_boundary * (1 - p_boundary))
+    )
+    sd_r = 1e-4 / np.log(10)
+    assert summ.mean_r == pytest.approx(0.0, abs=4 * sd_r / np.sqrt(n))
+    assert summ.std_r == pytest.approx(sd_r, rel=4 / np.sqrt(2 * n))
+    p1 = 0.6827  # 1σ Gaussian coverage
+    assert summ.frac_error_covered == pytest.approx(p1, abs=4 * np.sqrt(p1 * (1 - p1) / n))
 
 
-def test_plots_write_png_files(tmp_path, rng):
+def test_plots_draw_the_precision_and_the_training_curve(tmp_path, rng, saved_figures):
     from hepemu.evaluation.plots import precision_histograms, training_curve
 
     t = rng.uniform(1, 2, 100)
     e = t * (1 + 1e-4 * rng.standard_normal(100))
     s = rng.uniform(-1, 1, (100, 3))
-    png = precision_histograms(e, t, s, tmp_path / "a" / "p.png", sigma=np.full(100, 1e-4))
+    sigma = np.full(100, 1e-4)
+    png = precision_histograms(e, t, s, tmp_path / "a" / "p.png", sigma=sigma)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    hist = [{"step": i, "digits": 1 + i / 10, "loss": 1.0 / (i + 1)} for i in range(5)]
+    (fig,) = saved_figures
+    p_ax, r_ax, h_ax = fig.axes  # three panels when σ is given
+    p = p_values(e, t)
+    bm = boundary_mask(s)
+    assert 0 < bm.sum() < 100
+    outline_all, outline_boundary = p_ax.patches
+    for outline, values in ((outline_all, p), (outline_boundary, p[bm])):
+        expect, _ = np.histogram(values, step_edges(outline))
+        np.testing.assert_array_equal(step_heights(outline), expect)
+    assert expect.sum() == bm.sum()  # every boundary point inside the drawn range
+    labels = [x.get_text() for x in p_ax.get_legend().get_texts()]
+    assert labels == [f"all ({-p.mean():.2f} digits)", f"boundary 5 % ({-p[bm].mean():.2f})"]
+    (r_outline,) = r_ax.patches  # R in units of 10^expo
+    r = r_values(e, t)
+    scale = 10.0 ** np.floor(np.log10(np.abs(r).max()))
+    expect, _ = np.histogram(r / scale, step_edges(r_outline))
+    np.testing.assert_array_equal(step_heights(r_outline), expect)
+    assert expect.sum() == 100
+    (h_outline,) = h_ax.patches
+    h = error_honesty(e, sigma, t)
+    np.testing.assert_array_equal(
+        step_heights(h_outline), np.histogram(h, step_edges(h_outline))[0]
+    )
+    assert f"({np.mean(h >= 0):.3f}; honest 1σ: 0.683)" in h_ax.get_title()
+
+    hist = [{"step": 100 * i, "digits": 1 + i / 10, "loss": 10.0**-i} for i in range(5)]
     curve = training_curve(hist, tmp_path / "b" / "c.png")
-    assert curve.read_bytes()[:4] == b"\x89PNG"
+    assert curve.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    digits_ax, loss_ax = saved_figures[1].axes  # the loss on a twin axis
+    (digits_line,) = digits_ax.lines
+    (loss_line,) = loss_ax.lines
+    np.testing.assert_array_equal(digits_line.get_xdata(), [0, 100, 200, 300, 400])
+    np.testing.assert_array_equal(digits_line.get_ydata(), [1.0, 1.1, 1.2, 1.3, 1.4])
+    np.testing.assert_array_equal(loss_line.get_ydata(), [1.0, 0.1, 0.01, 1e-3, 1e-4])
+    assert loss_ax.get_yscale() == "log"  # four decades of loss

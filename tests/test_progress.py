@@ -38,7 +38,9 @@ def lines(stream) -> list[str]:
     return stream.getvalue().splitlines()
 
 
-def wait_for(pred, timeout=5.0):
+def wait_for(pred, timeout=30.0):
+    """Poll ``pred``; the timeout only guards against a hang (a busy machine may delay the
+    ticker thread well past INTERVAL)."""
     t0 = time.monotonic()
     while not pred():
         assert time.monotonic() - t0 < timeout, "no progress line in time"
@@ -49,8 +51,10 @@ def test_generation_prints_plain_lines_before_it_ends(log, monkeypatch):
     redirect(monkeypatch, log)
     with P.generation_progress(1000) as cb:
         cb(200, 1000)  # 200 points resumed from an earlier run
-        assert lines(log) == ["generate: 200/1000 points (20.0%), elapsed 0 s"]
-        assert log.flushed >= 1
+        # the first update prints at once (the last line; a ticker line may precede it when
+        # the machine is busy), flushed, with no rate yet
+        assert lines(log)[-1].startswith("generate: 200/1000 points (20.0%), elapsed ")
+        assert "points/s" not in lines(log)[-1] and log.flushed >= 1
         time.sleep(0.05)
         cb(600, 1000)
         n = len(lines(log))

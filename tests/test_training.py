@@ -151,11 +151,11 @@ def test_parallel_replicas_equal_serial_ones(tmp_path):
 
 
 def test_config_validation():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown activation 'relu6'"):
         INNTrainConfig(activation="relu6")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="hidden must be a non-empty list"):
         INNTrainConfig(hidden=[])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="(?s)unknown_key.*Extra inputs are not permitted"):
         INNTrainConfig(unknown_key=1)
 
 
@@ -167,7 +167,7 @@ def test_warm_restart_from_checkpoint_in_float64(tmp_path):
     assert next(second.net.parameters()).dtype == torch.float64
     for k, v in first.best_state.items():
         torch.testing.assert_close(second.net.state_dict()[k], v.double())
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError, match="init_from: no checkpoint at"):
         INNTrainer(INNTrainConfig(init_from=str(tmp_path / "none"), **SMALL), tmp_path / "c")
 
 

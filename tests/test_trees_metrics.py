@@ -207,16 +207,19 @@ def test_boundary_layer_digits_use_the_box():
     assert wide.n_boundary == 2  # the box sets the scale
 
 
-def test_timing_is_the_median_per_point():
-    calls = {"n": 0}
+def test_timing_is_the_median_per_point(monkeypatch):
+    """Timed on a virtual clock that ``fn`` advances (no wall-clock dependence): 10 ms per
+    call, one 300 ms outlier among the five timed calls."""
+    clock = {"t": 0.0, "n": 0}
+    monkeypatch.setattr(time, "perf_counter", lambda: clock["t"])
 
     def fn(x):
-        calls["n"] += 1
-        time.sleep(0.3 if calls["n"] == 2 else 0.01)  # one slow repeat does not count
+        clock["n"] += 1
+        clock["t"] += 0.3 if clock["n"] == 2 else 0.01  # the first timed call is slow
 
     us = time_per_point_us(fn, np.zeros((100, 2)), repeats=5)
-    assert calls["n"] == 6  # a warm-up call, then five timed
-    assert 100 <= us < 2000  # ≥ 10 ms / 100 points; far below 3 ms per point
+    assert clock["n"] == 6  # a warm-up call, then five timed
+    assert us == pytest.approx(100.0)  # median 10 ms / 100 points (the mean would be 680 µs)
 
 
 def test_model_size_counts_network_parameters_and_tree_bytes(fitted):
@@ -245,14 +248,49 @@ def test_binned_median_by_hand():
     assert np.isnan(med[2])
 
 
+def _cell_stat(a: np.ndarray, cols: list[np.ndarray], stat: str, bins: int = 24) -> np.ndarray:
+    """Median |δ| or R_1 per cell of ``bins`` equal bins over each column's range, by loop."""
+    idx = [
+        np.clip(np.floor((c - c.min()) / np.ptp(c) * bins).astype(int), 0, bins - 1) for c in cols
+    ]
+    out = np.full((bins,) * len(cols), np.nan)
+    for cell in np.ndindex(out.shape):
+        sel = np.all([i == k for i, k in zip(idx, cell, strict=True)], axis=0)
+        if sel.any():
+            out[cell] = np.median(a[sel]) if stat == "median" else np.mean(a[sel] < 1e-2)
+    return out
+
+
 @pytest.mark.parametrize(("d", "stat"), [(3, "median"), (2, "r1"), (1, "median")])
-def test_error_map_writes_a_png(tmp_path, d, stat):
+def test_error_map_draws_the_binned_error(tmp_path, d, stat, saved_figures):
+    from hepemu.evaluation.metrics import FLOOR
+
     rng = np.random.default_rng(0)
     x = rng.random((2000, d))
-    delta = 1e-3 * (1 + 10 * x[:, 0]) * rng.standard_normal(2000)
-    out = error_map(x, delta, [f"x{i + 1}" for i in range(d)], tmp_path / "m" / "e.png", stat)
-    data = out.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+    delta = 1e-3 * (1 + 10 * x[:, 0]) * rng.standard_normal(2000)  # grows with x1
+    names = [f"x{i + 1}" for i in range(d)]
+    out = error_map(x, delta, names, tmp_path / "m" / "e.png", stat)
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    (fig,) = saved_figures
+    a = np.abs(delta)
+    if d == 1:
+        (line,) = fig.axes[0].patches
+        drawn = line.get_data().values
+        expect = _cell_stat(a, [x[:, 0]], stat)
+    else:  # one panel per pair of inputs; cells are (y bin, x bin) of the first pair
+        panels = [ax for ax in fig.axes if ax.get_visible() and ax.get_xlabel() in names]
+        pairs = [(ax.get_xlabel(), ax.get_ylabel()) for ax in panels]
+        assert pairs == [(names[i], names[j]) for i in range(d) for j in range(i + 1, d)]
+        drawn = np.ma.filled(panels[0].collections[0].get_array().astype(float), np.nan)
+        floor = np.maximum(a, FLOOR) if stat == "median" else a
+        expect = _cell_stat(floor, [x[:, 0], x[:, 1]], stat).T
+    np.testing.assert_allclose(drawn, expect, rtol=1e-12, equal_nan=True)
+    # what the map is for: it shows where the error is large (10× larger at x1 = 1)
+    along_x1 = drawn if d == 1 else np.nanmean(drawn, axis=0)
+    if stat == "median":
+        assert np.mean(along_x1[-4:]) > 4 * np.mean(along_x1[:4])
+    else:
+        assert np.mean(along_x1[-4:]) < np.mean(along_x1[:4]) - 0.2
     with pytest.raises(ValueError, match="column names"):
         error_map(x, delta, ["only"] * (d + 1), tmp_path / "x.png")
 

@@ -40,7 +40,7 @@ def test_reduced_max_bounds_the_overweight_share(rng):
         share = np.sum(np.maximum(v - m, 0)) / np.sum(v)
         assert share == pytest.approx(tol, abs=1e-9)
     assert reduced_max(v, tol=0.0) == v.max()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no positive weights"):
         reduced_max(np.zeros(4))
 
 
