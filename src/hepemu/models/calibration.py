@@ -16,6 +16,7 @@ ONE_SIGMA = 0.6827
 TWO_SIGMA = 0.9545
 # (multiple of σ, wanted coverage, tolerance)
 GAUSSIAN_TARGETS = ((1.0, ONE_SIGMA, 0.05), (2.0, TWO_SIGMA, 0.03))
+ONE_SIGMA_TARGET = ((1.0, ONE_SIGMA, 0.05),)  # what `hepemu fit` calibrates ensembles to
 
 
 def error_ratios(mean, truth, sigma) -> np.ndarray:
@@ -65,7 +66,10 @@ def fit_scale_and_floor(
     """(c, d) of :func:`calibrated_sigma` that minimise the largest coverage miss (in units of
     each target's tolerance) on held-out points, over a grid (c from 0.1 to 10, d = 0 or from
     1e-8 to 0.1 relative); with heavy-tailed errors one factor cannot meet 1σ and 2σ at once
-    (the shipped gghh-box-1l: 1σ/2σ quantiles of |Δ|/spread 1.03/2.66, not 1/2)."""
+    (the shipped gghh-box-1l: 1σ/2σ quantiles of |Δ|/spread 1.03/2.66, not 1/2). With a single
+    target: the exact quantile of |Δ|/spread (:func:`coverage_scale`) and d = 0."""
+    if len(targets) == 1:  # one level: the exact quantile, no floor
+        return coverage_scale(error_ratios(mean, truth, spread), targets), 0.0
     mean = np.asarray(mean, dtype=float)
     err = np.abs(mean - np.asarray(truth, dtype=float))
     spread = np.maximum(np.asarray(spread, dtype=float), np.finfo(float).tiny)

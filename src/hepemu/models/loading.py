@@ -55,6 +55,8 @@ def load_surrogate(path: str | Path, device: str = "cpu") -> Surrogate:
     if not path.is_file():
         raise ModelFileError(f"model file not found: {path}")
     fmt = read_format(path)
+    if fmt is None:
+        _read_raw(path)  # an unreadable file says so; a readable one has no hepemu format
     if fmt == INN_V1:
         model = read_inn_v1(path)
     elif fmt == FORMAT:

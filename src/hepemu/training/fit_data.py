@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from hepemu.data.dataset import Dataset
+from hepemu.models.calibration import ONE_SIGMA_TARGET
 from hepemu.models.preprocessing import Preprocessing
 from hepemu.models.regressor import NetworkRegressor
 from hepemu.training.fit_config import FitCard
@@ -106,11 +107,10 @@ def record_validation_coverage(model: NetworkRegressor, ds: Dataset, max_rows: i
 def calibrate_on_validation(model: NetworkRegressor, ds: Dataset, max_rows: int) -> None:
     """Calibrate an ensemble's error bar on (up to ``max_rows`` of) the validation split."""
     rows = _validation_rows(ds, max_rows)
-    fitted = model.calibrate(ds.read("inputs", rows), ds.read("targets", rows))
+    fitted = model.calibrate(ds.read("inputs", rows), ds.read("targets", rows), ONE_SIGMA_TARGET)
     model.info["sigma_calibration"] = {
         "scale": fitted["sigma_scale"],
-        "floor": fitted["sigma_floor"],
-        "levels": {"1sigma": 0.6827, "2sigma": 0.9545},
+        "level": ONE_SIGMA_TARGET[0][1],
         "rows": int(len(rows)),
         "on": "validation split",
     }
