@@ -20,6 +20,7 @@ import torch
 
 from hepemu.data.executors import map_unordered
 from hepemu.data.samplers import UnitCubeSampler
+from hepemu.digits import mean_digits  # the one formula (also hepemu.evaluation.metrics)
 from hepemu.models.inn import INN
 from hepemu.models.inn_surrogate import INNSurrogate, normalisation, training_target
 from hepemu.physics.integrals.base import ParametricIntegral
@@ -89,12 +90,6 @@ class ValidationSet:
     def make(cls, integral: ParametricIntegral, n: int, seed: int, gl_nodes: int = 32):
         s = integral.sample_params(n, np.random.default_rng(seed))
         return cls(s, reference_integrals(integral, s, integral.dim, gl_nodes, 30011)[0])
-
-
-def mean_digits(pred: np.ndarray, ref: np.ndarray) -> float:
-    """Mean number of correct digits, −⟨log10|e/t − 1|⟩ (thesis eq. 5.1)."""
-    rel = np.abs(pred / ref - 1.0)
-    return float(-np.mean(np.log10(np.maximum(rel, 1e-17))))
 
 
 @dataclass
