@@ -16,7 +16,6 @@ are counted in the metadata and saved to ``<out>.rejected.npz``.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import traceback
 import warnings
@@ -31,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hepemu.data.dataset import DEFAULT_FRACTIONS, Dataset, DatasetError, write_dataset
 from hepemu.data.executors import check_executor, map_unordered
 from hepemu.data.samplers import SAMPLERS, check_lattice_size, chunk_of_points
+from hepemu.fileio import atomic_path
 from hepemu.physics.providers import TruthProvider, get_provider
 
 SAMPLER_NOTES = {
@@ -167,10 +167,8 @@ def _kept_inputs(plan: GenerationPlan, i: int) -> tuple[TruthProvider, np.ndarra
 
 
 def _savez_atomic(path: Path, **arrays) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".tmp{os.getpid()}.npz")
-    np.savez(tmp, **arrays)
-    os.replace(tmp, path)
+    with atomic_path(path, suffix=".npz") as tmp:
+        np.savez(tmp, **arrays)
 
 
 def _find_offenders(provider: TruthProvider, x: np.ndarray, limit: int) -> list[int]:
