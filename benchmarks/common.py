@@ -4,54 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import statistics
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from hepemu.fileio import write_atomic
+from hepemu.machine import THREAD_VARS, hardware
 
-def hardware() -> dict:
-    """CPU model, core count, Python and (if importable) torch/CUDA."""
-    cpu = platform.processor()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    info = {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "machine": platform.machine(),
-        "python": platform.python_version(),
-    }
-    try:
-        info["cpu_affinity"] = len(os.sched_getaffinity(0))
-        info["loadavg"] = os.getloadavg()
-    except (AttributeError, OSError):
-        pass
-    info["thread_env"] = {v: os.environ.get(v) for v in THREAD_VARS}
-    try:
-        import torch
-
-        info["torch_threads"] = torch.get_num_threads()
-        info["torch_version"] = torch.__version__
-        info["cuda"] = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
-    except ImportError:
-        pass
-    try:
-        import numpy
-
-        info["numpy_version"] = numpy.__version__
-    except ImportError:
-        pass
-    return info
-
-
-THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+__all__ = ["THREAD_VARS", "hardware", "median_seconds", "pin_threads", "timed", "write_json"]
 
 
 def pin_threads(threads: int) -> None:
@@ -86,10 +48,8 @@ def median_seconds(fn: Callable[[], object], repeats: int) -> tuple[float, list[
 
 
 def write_json(path: str | Path, result: dict) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     result = {**result, "hardware": hardware(), "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
-    path.write_text(json.dumps(result, indent=1, default=_plain))
+    write_atomic(path, json.dumps(result, indent=1, default=_plain))
 
 
 def _plain(obj: object) -> object:

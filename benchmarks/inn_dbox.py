@@ -33,6 +33,8 @@ from common import pin_threads, write_json
 from rich.console import Console
 from rich.table import Table
 
+from hepemu.evaluation.metrics import digits
+
 console = Console()
 PYSECDEC = (np.array([[-10.0, -5.0, -4.0]]), -9.18759027342678e-3)  # issue 16, ± 6.8e-12
 
@@ -58,10 +60,6 @@ def parse(argv=None) -> argparse.Namespace:
         args.box_points, args.mc_samples, args.minutes = 4, 512, 0.3
         args.workdir, args.out = "runs/bench_dbox_quick", "runs/bench_dbox_quick/inn_dbox.json"
     return args
-
-
-def digits(value, ref) -> np.ndarray:
-    return -np.log10(np.maximum(np.abs(np.asarray(value) / ref - 1), 1e-17))
 
 
 def truth_costs(args, integral) -> tuple[dict, np.ndarray, np.ndarray]:

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hepemu.evaluation.inn_eval import ReferenceSet
+from hepemu.evaluation.metrics import mean_digits
 from hepemu.registry import load_model
 
 
@@ -36,7 +37,7 @@ def calibration(model, points: int, seed: int) -> dict:
         "replica spread": float(np.mean(err < spread)),
         "2 x replica spread": float(np.mean(err < 2 * spread)),
     }
-    digits = float(np.mean(-np.log10(np.abs(mean / ref.ref - 1))))
+    digits = mean_digits(mean, ref.ref)  # an exact match counts 17 digits (was inf)
     return {
         "points": points,
         "seed": seed,

@@ -95,7 +95,7 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from hepemu.evaluation.inn_eval import ReferenceSet, evaluate  # noqa: E402
-from hepemu.evaluation.metrics import p_values  # noqa: E402
+from hepemu.evaluation.metrics import mean_digits  # noqa: E402
 from hepemu.models.inn import INN, nested_autograd_derivative  # noqa: E402
 from hepemu.models.inn_surrogate import INNSurrogate  # noqa: E402
 from hepemu.physics.integrals.gghh import GGHH_BOX_FULL, box_F  # noqa: E402
@@ -112,10 +112,6 @@ from hepemu.training.inn_config import INNTrainConfig  # noqa: E402
 from hepemu.training.inn_train import INNTrainer  # noqa: E402
 
 console = Console()
-
-
-def digits_of(est: np.ndarray, ref: np.ndarray) -> float:
-    return float(-p_values(est, ref).mean())
 
 
 # ---------------------------------------------------------------------------------------
@@ -191,7 +187,7 @@ def rate_row(label: str, setting, fn, ref: np.ndarray, repeats: int, **extra) ->
     row = {
         "method": label,
         "setting": setting,
-        "digits": digits_of(est, ref),
+        "digits": mean_digits(est, ref),
         "per_s": len(ref) / med,
         "median_s": med,
         "times_s": times,

@@ -34,6 +34,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hepemu.evaluation.metrics import p_values
+from hepemu.machine import cpu_name
 from hepemu.physics.integrals.gghh import GGHH_BOX_FULL
 from hepemu.physics.integrals.quadrature import integrate_gauss_legendre
 
@@ -152,18 +153,13 @@ def integrate(
 
 
 def hardware() -> dict[str, Any]:
-    cpu = platform.processor()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+    """The shared machine record's CPU model (hepemu.machine), plus the C++ compiler."""
     compiler = subprocess.run(
         [os.environ.get("CXX", "g++"), "--version"], capture_output=True, text=True, check=False
     ).stdout.splitlines()
     return {
         "machine": platform.machine(),
-        "cpu": cpu,
+        "cpu": cpu_name(),
         "cpu_count": os.cpu_count(),
         "cpu_affinity": len(os.sched_getaffinity(0)),
         "platform": platform.platform(),

@@ -16,7 +16,7 @@ from hepemu.models.calibration import (
     error_ratios,
     fit_scale_and_floor,
 )
-from hepemu.models.inn_surrogate import ModelFileError
+from hepemu.models.envelope import ModelFileError
 from hepemu.models.loading import load_surrogate
 from hepemu.registry import load_model, resolve_model_path
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from hepemu.evaluation.inn_eval import ReferenceSet, evaluate
-from hepemu.models.inn_surrogate import ModelFileError
+from hepemu.models.envelope import ModelFileError
 from hepemu.registry import load_model, manifest, resolve_model_path, sha256
 
 # the floor: at least the published tanh result, 3.5 mean digits on unseen points

@@ -1,8 +1,18 @@
-"""Small file helpers shared by every layer: umask-respecting atomic replacement."""
+"""Small file helpers shared by every layer: the one umask-respecting atomic writer.
+
+Every file hepemu writes goes through :func:`atomic_path` (or :func:`write_atomic` for text
+and bytes): the content is written to a unique temporary file in the target's folder, flushed
+to disk, given the permissions a newly created file gets (0666 & ~umask), and moved onto the
+target in one step. Readers see the old file or the complete new one, never a half-written
+file; two writers never share a temporary file; a failed write leaves no temporary behind.
+"""
 
 from __future__ import annotations
 
 import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -26,14 +36,43 @@ def atomic_replace(tmp: str | Path, path: str | Path) -> None:
     os.replace(tmp, path)
 
 
-def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file beside it (no half-written file
-    under the final name)."""
+def _fsync(path: str | Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def atomic_path(path: str | Path, suffix: str = "") -> Iterator[Path]:
+    """Yield a fresh temporary path next to ``path``; write the file there. When the block
+    ends without an exception the file is flushed to disk and moved onto ``path`` (0666 &
+    ~umask, atomically); otherwise it is removed. The folder is created if needed.
+
+    ``suffix`` ends the temporary name for writers that insist on one (``np.savez``:
+    ``".npz"``). Temporary names are hidden (``.<name>.<random>.tmp<suffix>``).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + suffix, dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
     try:
-        tmp.write_text(text)
+        yield tmp
+        _fsync(tmp)
         atomic_replace(tmp, path)
-    finally:
+    except BaseException:
         tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_atomic(path: str | Path, data: str | bytes) -> Path:
+    """Write ``data`` (text as UTF-8, or bytes) to ``path`` through :func:`atomic_path`."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        if isinstance(data, str):
+            tmp.write_text(data, encoding="utf-8")
+        else:
+            tmp.write_bytes(data)
+    return path

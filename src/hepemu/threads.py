@@ -10,15 +10,9 @@ from __future__ import annotations
 
 import os
 
+from hepemu.machine import cores_available as available_cores  # CPUs this process may use
+
 ENV = "HEPEMU_THREADS"
-
-
-def available_cores() -> int:
-    """CPUs this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
 
 
 def choose_threads(requested: int | None = None) -> int:

@@ -10,7 +10,6 @@ finds the set-up and the finished chunks and goes on; chunks spread over the exe
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
@@ -27,6 +26,7 @@ from hepemu.applications.unweighting import (
     unweight_two_stage,
 )
 from hepemu.data.executors import map_unordered
+from hepemu.fileio import atomic_path, write_atomic
 
 MODES = ("two-stage", "one-stage")
 
@@ -105,14 +105,8 @@ def prepare(run_dir: str | Path, setup: EventRunSetup) -> EventRunSetup:
     rng = np.random.default_rng([setup.seed, 1 << 30])
     maxima = pilot_maxima(space, surrogate, setup.pilot_points, rng)
     done = EventRunSetup(**{**setup.request(), **maxima})
-    _write_atomic(path, json.dumps(asdict(done), indent=1).encode())
+    write_atomic(path, json.dumps(asdict(done), indent=1).encode())
     return done
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def run_chunk(run_dir: str, index: int) -> dict:
@@ -129,9 +123,8 @@ def run_chunk(run_dir: str, index: int) -> dict:
         batch = unweight_one_stage(space, setup.w_max, setup.chunk_trials, rng)
     stats = asdict(batch.stats)
     path = run_dir / f"chunk{index:05d}.npz"
-    tmp = path.with_name(path.name + f".tmp{os.getpid()}.npz")
-    np.savez(tmp, inputs=batch.inputs, weights=batch.weights, stats=json.dumps(stats))
-    os.replace(tmp, path)
+    with atomic_path(path, suffix=".npz") as tmp:
+        np.savez(tmp, inputs=batch.inputs, weights=batch.weights, stats=json.dumps(stats))
     return stats
 
 

@@ -117,10 +117,10 @@ def _write(out: Path, batch, setup, total) -> None:
     momenta = batch.inputs.reshape(len(batch.inputs), len(ids), 4)
     if out.suffix == ".lhe":
         from hepemu.applications.lhe import write_lhe
+        from hepemu.fileio import atomic_path
 
-        tmp = out.with_name(out.name + ".tmp")
-        write_lhe(tmp, momenta, batch.weights, ids, provider.sqrt_s, total.cross_section)
-        tmp.replace(out)
+        with atomic_path(out) as tmp:
+            write_lhe(tmp, momenta, batch.weights, ids, provider.sqrt_s, total.cross_section)
     else:
         from hepemu.data.dataset import write_dataset
 

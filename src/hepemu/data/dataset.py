@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from hepemu.fileio import atomic_path
 from hepemu.version import __version__
 
 FORMAT = "hepemu-dataset/1"
@@ -74,8 +74,6 @@ def write_dataset(
         "n_points": n,
     }
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
     opts = {"compression": "gzip", "compression_opts": compression_level, "shuffle": True}
 
     def put(group, name: str, arr: np.ndarray) -> None:
@@ -83,7 +81,7 @@ def write_dataset(
         chunks = (min(max(n, 1), CHUNK_ROWS), *arr.shape[1:]) if n else None
         group.create_dataset(name, data=arr, chunks=chunks, **(opts if n else {}))
 
-    with h5py.File(tmp, "w") as fh:
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as fh:
         fh.attrs["format"] = FORMAT
         fh.attrs["meta"] = json.dumps(full_meta)
         fh.attrs["hash"] = digest
@@ -95,7 +93,6 @@ def write_dataset(
             grp = fh.create_group("aux")
             for name, arr in aux.items():
                 put(grp, name, arr)
-    os.replace(tmp, path)
     return digest
 
 

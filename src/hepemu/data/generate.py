@@ -16,239 +16,49 @@ are counted in the metadata and saved to ``<out>.rejected.npz``.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import traceback
-import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 
+from hepemu.data.chunks import (
+    MAX_OFFENDERS,
+    ChunkResult,
+    chunk_inputs,
+    chunk_path,
+    failed_path,
+    parts_dir,
+    pending_chunks,
+    run_chunk,
+    save_npz,
+)
 from hepemu.data.dataset import DEFAULT_FRACTIONS, Dataset, DatasetError, write_dataset
 from hepemu.data.executors import check_executor, map_unordered
-from hepemu.data.samplers import SAMPLERS, check_lattice_size, chunk_of_points
-from hepemu.physics.providers import TruthProvider, get_provider
+from hepemu.data.generation_plan import SAMPLER_NOTES, GenerateCard, GenerationPlan
+from hepemu.fileio import write_atomic
+from hepemu.physics.providers import TruthProvider
 
-SAMPLER_NOTES = {
-    "uniform": "uniform (numpy PCG64 seeded with [seed, chunk index])",
-    "sobol": "scrambled Sobol (scipy.stats.qmc, seeded with seed), one sequence",
-    "lattice": "randomly shifted rank-1 lattice of n points (fast-CBC vector, shift from seed)",
-}
-MAX_OFFENDERS = 16  # bisection stops after isolating this many failing points per chunk
+__all__ = [
+    "MAX_OFFENDERS",
+    "SAMPLER_NOTES",
+    "ChunkResult",
+    "GenerateCard",
+    "GenerationError",
+    "GenerationPlan",
+    "chunk_inputs",
+    "chunk_path",
+    "failed_path",
+    "generate",
+    "output_status",
+    "parts_dir",
+    "pending_chunks",
+    "run_chunk",
+]
 
 
 class GenerationError(RuntimeError):
     """Some chunks failed after their retries; their offending points were saved."""
-
-
-@dataclass(frozen=True)
-class GenerationPlan:
-    """What to generate: provider (+ options), number of sampled points, chunking and seed."""
-
-    provider: str
-    n: int
-    chunk: int
-    seed: int
-    options: tuple[tuple[str, Any], ...] = ()
-    on_error: str = "stop"
-    sampler: str = "uniform"
-
-    def __post_init__(self) -> None:
-        if self.n < 1 or self.chunk < 1:
-            raise ValueError(f"n and chunk must be positive (n={self.n}, chunk={self.chunk})")
-        if self.seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {self.seed}")
-        if self.on_error not in ("stop", "skip"):
-            raise ValueError(f"on_error must be 'stop' or 'skip', got {self.on_error!r}")
-        if self.sampler not in SAMPLERS:
-            raise ValueError(f"unknown sampler {self.sampler!r}; choose from {SAMPLERS}")
-        if self.sampler == "lattice":
-            check_lattice_size(self.n)
-        if self.sampler == "sobol" and self.n & (self.n - 1):
-            warnings.warn(
-                f"a Sobol set is balanced only for n a power of 2 (n={self.n})", stacklevel=2
-            )
-
-    @property
-    def n_chunks(self) -> int:
-        return -(-self.n // self.chunk)
-
-    def chunk_size(self, i: int) -> int:
-        return min(self.chunk, self.n - i * self.chunk)
-
-    def make_provider(self) -> TruthProvider:
-        return get_provider(self.provider, dict(self.options))
-
-    def identity(self) -> dict:
-        """What fixes the points and values of every chunk (checked when resuming; on_error
-        may change between runs, e.g. a stopped run resumed with ``skip``)."""
-        return {
-            "provider": self.provider,
-            "options": dict(self.options),
-            "n": self.n,
-            "chunk": self.chunk,
-            "seed": self.seed,
-            "sampler": self.sampler,
-        }
-
-
-class GenerateCard(BaseModel):
-    """The ``[generate]`` table of a TOML card (``[generate.options]`` for the provider)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    provider: str
-    n: int = Field(gt=0)
-    out: Path
-    chunk: int = Field(20000, gt=0)
-    seed: int = Field(0, ge=0)
-    options: dict[str, float | int | str] = {}
-    executor: Literal["serial", "processes", "dask"] = "serial"
-    workers: int = Field(2, gt=0)
-    scheduler: str | None = None
-    retries: int = Field(2, ge=0)
-    on_error: Literal["stop", "skip"] = "stop"
-    sampler: Literal["uniform", "sobol", "lattice"] = "uniform"
-
-    def plan(self) -> GenerationPlan:
-        return GenerationPlan(
-            self.provider,
-            self.n,
-            self.chunk,
-            self.seed,
-            tuple(sorted(self.options.items())),
-            self.on_error,
-            self.sampler,
-        )
-
-
-@dataclass
-class ChunkResult:
-    """Outcome of one chunk task."""
-
-    index: int
-    ok: bool
-    attempts: int
-    n_points: int
-    error: str = ""
-    offenders: list[int] = field(default_factory=list)
-    saved: bool = False  # the chunk's points and the offenders are in failed_path
-
-
-def parts_dir(out: Path) -> Path:
-    return Path(str(out) + ".parts")
-
-
-def chunk_path(out: Path, i: int) -> Path:
-    return parts_dir(out) / f"chunk-{i:05d}.npz"
-
-
-def failed_path(out: Path, i: int) -> Path:
-    return Path(str(out) + ".failed") / f"chunk-{i:05d}.npz"
-
-
-def chunk_inputs(plan: GenerationPlan, provider: TruthProvider, i: int):
-    """Sampled inputs of chunk ``i`` and the mask of those passing the provider's cuts."""
-    u = chunk_of_points(
-        plan.sampler, provider.unit_dim, plan.seed, i, i * plan.chunk, plan.chunk_size(i), plan.n
-    )
-    return provider.from_unit(u)
-
-
-def _kept_inputs(plan: GenerationPlan, i: int) -> tuple[TruthProvider, np.ndarray, int]:
-    """The provider, the inputs of chunk ``i`` that pass its cuts, and how many were cut."""
-    provider = plan.make_provider()
-    x, keep = chunk_inputs(plan, provider, i)
-    return provider, x[keep], int(np.count_nonzero(~keep))
-
-
-def _savez_atomic(path: Path, **arrays) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".tmp{os.getpid()}.npz")
-    np.savez(tmp, **arrays)
-    os.replace(tmp, path)
-
-
-def _find_offenders(provider: TruthProvider, x: np.ndarray, limit: int) -> list[int]:
-    """Indices of rows of ``x`` on which ``provider`` raises (bisection, at most ``limit``)."""
-    found: list[int] = []
-    stack = [np.arange(len(x))]
-    while stack and len(found) < limit:
-        idx = stack.pop()
-        if len(idx) == 0:
-            continue
-        try:
-            provider(x[idx])
-            continue
-        except Exception:  # noqa: BLE001 - any provider error marks these rows
-            pass
-        if len(idx) == 1:
-            found.append(int(idx[0]))
-        else:
-            stack += [idx[len(idx) // 2 :], idx[: len(idx) // 2]]
-    return sorted(found)
-
-
-def run_chunk(plan: GenerationPlan, out: Path, i: int, retries: int = 2) -> ChunkResult:
-    """Evaluate chunk ``i`` (retrying ``retries`` times) and write it atomically."""
-    error = ""
-    for attempt in range(1, retries + 2):
-        try:
-            provider, x, n_cut = _kept_inputs(plan, i)
-            y = np.asarray(provider(x), dtype=float) if len(x) else np.empty(0)
-            _write_chunk(out, i, x, y, n_cut)
-            failed_path(out, i).unlink(missing_ok=True)
-            return ChunkResult(i, True, attempt, len(x))
-        except Exception:  # noqa: BLE001 - reported below, with the points
-            error = traceback.format_exc()
-    return _report_failed_chunk(plan, out, i, retries + 1, error)
-
-
-def _write_chunk(out, i, x, y, n_cut: int, error_x=None) -> None:
-    bad = ~(np.isfinite(y) & np.all(np.isfinite(x), axis=1))
-    empty = np.empty((0, x.shape[1]))
-    _savez_atomic(
-        chunk_path(out, i),
-        inputs=x[~bad],
-        targets=y[~bad],
-        nonfinite_inputs=x[bad],
-        nonfinite_targets=y[bad],
-        error_inputs=empty if error_x is None else error_x,
-        n_cut=n_cut,
-    )
-
-
-def _report_failed_chunk(plan, out, i, attempts, error) -> ChunkResult:
-    short = error.strip().splitlines()[-1]
-    try:
-        provider, x, n_cut = _kept_inputs(plan, i)
-    except Exception:  # noqa: BLE001 - the sampler or cuts themselves fail: save nothing more
-        return ChunkResult(i, False, attempts, 0, short)
-    bad = _find_offenders(provider, x, MAX_OFFENDERS)
-    _savez_atomic(
-        failed_path(out, i), inputs=x, offenders=np.array(bad, dtype=int), error=np.array(error)
-    )
-    if len(bad) >= MAX_OFFENDERS:
-        short += f" (bisection stopped after {MAX_OFFENDERS} offending points: too many to skip)"
-    elif not bad:
-        short += " (no single point fails on its own: the failure is not point-wise)"
-    if plan.on_error == "skip" and 0 < len(bad) < MAX_OFFENDERS:
-        good = np.setdiff1d(np.arange(len(x)), bad)
-        try:
-            y = np.asarray(provider(x[good]), dtype=float)
-        except Exception:  # noqa: BLE001 - still failing without the isolated points
-            return ChunkResult(i, False, attempts, 0, short, bad, saved=True)
-        _write_chunk(out, i, x[good], y, n_cut, error_x=x[bad])
-        return ChunkResult(i, True, attempts, len(good), short, bad, saved=True)
-    return ChunkResult(i, False, attempts, 0, short, bad, saved=True)
-
-
-def pending_chunks(plan: GenerationPlan, out: Path) -> list[int]:
-    return [i for i in range(plan.n_chunks) if not chunk_path(out, i).exists()]
 
 
 def output_status(plan: GenerationPlan, out: str | Path) -> str:
@@ -306,7 +116,7 @@ def _check_plan(plan: GenerationPlan, out: Path) -> None:
             )
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(ident))
+        write_atomic(path, json.dumps(ident))
 
 
 def generate(
@@ -416,7 +226,7 @@ def _assemble(plan: GenerationPlan, provider: TruthProvider, out: Path) -> str:
     }
     rejected = Path(str(out) + ".rejected.npz")
     if n_nonfinite or n_errors:
-        _savez_atomic(rejected, **{k: arr[k] for k in arr if k not in ("inputs", "targets")})
+        save_npz(rejected, **{k: arr[k] for k in arr if k not in ("inputs", "targets")})
         meta["rejected_file"] = rejected.name
     else:
         rejected.unlink(missing_ok=True)

@@ -15,7 +15,7 @@ import numpy as np
 
 from hepemu.data.dataset import Dataset
 from hepemu.data.points import InputError
-from hepemu.fileio import atomic_replace
+from hepemu.fileio import atomic_path
 
 
 def _open_text(path: Path):
@@ -165,15 +165,14 @@ def export_csv(dataset: str | Path, out: str | Path) -> int:
     y2 = y.reshape(len(y), -1)
     names, targets = column_names(ds.meta, x.shape[1], y2.shape[1])
     out = Path(out)
-    tmp = out.with_name(out.name + ".tmp")
-    np.savetxt(
-        tmp,
-        np.column_stack([x, y2]),
-        delimiter=",",
-        header=",".join(names + targets),
-        comments="",
-        fmt="%.17g",
-        newline="\n",
-    )
-    atomic_replace(tmp, out)
+    with atomic_path(out) as tmp:
+        np.savetxt(
+            tmp,
+            np.column_stack([x, y2]),
+            delimiter=",",
+            header=",".join(names + targets),
+            comments="",
+            fmt="%.17g",
+            newline="\n",
+        )
     return len(x)

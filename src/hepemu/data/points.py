@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hepemu.fileio import atomic_replace
+from hepemu.fileio import atomic_path
 
 
 class InputError(ValueError):
@@ -102,12 +102,9 @@ def write_points(path: str | Path, table: PointTable, extra: dict[str, np.ndarra
         raise InputError(
             f"the input already has column(s) {', '.join(clash)}; rename them before evaluating"
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", newline="") as fh:
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(table.header + list(extra))
         cols = list(extra.values())
         for i, row in enumerate(table.rows):
             w.writerow(row + [repr(float(c[i])) for c in cols])
-    atomic_replace(tmp, path)

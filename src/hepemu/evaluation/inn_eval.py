@@ -7,7 +7,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hepemu.evaluation.metrics import PrecisionSummary, p_values, summarise
+from hepemu.evaluation.metrics import (
+    PrecisionSummary,
+    digits,
+    mean_digits,
+    p_values,
+    summarise,
+)
 from hepemu.physics.integrals.base import ParametricIntegral
 from hepemu.physics.integrals.quadrature import (
     integrate_gauss_legendre,
@@ -55,13 +61,13 @@ def median_time(fn, repeats: int = 5) -> float:
 def gl_digits(integral: ParametricIntegral, refset: ReferenceSet, nodes: int) -> float:
     """Mean digits of an n^k Gauss–Legendre rule on the reference set."""
     est = integrate_gauss_legendre(integral, refset.s, integral.dim, nodes)
-    return float(-p_values(est, refset.ref).mean())
+    return mean_digits(est, refset.ref)
 
 
 def qmc_digits(integral: ParametricIntegral, refset: ReferenceSet, n: int, shifts: int) -> float:
     """Mean digits of randomly shifted lattice QMC with n points × shifts."""
     est = integrate_qmc(integral, refset.s, integral.dim, n=n, n_shifts=shifts).value
-    return float(-p_values(est, refset.ref).mean())
+    return mean_digits(est, refset.ref)
 
 
 @dataclass
@@ -99,7 +105,7 @@ def digits_by_parameter(
 ) -> list[BinnedDigits]:
     """Digits −P = −log10|e/t − 1| binned in each parameter (where is the surrogate weak?)."""
     s = np.asarray(s, dtype=float)
-    d = -p_values(est, true)
+    d = digits(est, true)
     out = []
     for j, name in enumerate(names):
         lo, hi = ranges[j] if ranges is not None else (s[:, j].min(), s[:, j].max())

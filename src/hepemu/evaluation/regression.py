@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.colors import LogNorm, Normalize  # noqa: E402
 
-from hepemu.evaluation.metrics import FLOOR, boundary_mask  # noqa: E402
+from hepemu.evaluation.metrics import FLOOR, boundary_mask, digits_from_delta  # noqa: E402
 
 TAUS = (1e-2, 1e-3)
 
@@ -39,7 +39,7 @@ def r_tau(delta: np.ndarray, tau: float) -> float:
 
 def digits(delta: np.ndarray) -> np.ndarray:
     """Correct digits −log10|δ| per point (|δ| floored at 1e-17)."""
-    return -np.log10(np.maximum(np.abs(np.asarray(delta, dtype=float)), FLOOR))
+    return digits_from_delta(np.asarray(delta, dtype=float))
 
 
 def coverage(

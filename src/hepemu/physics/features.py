@@ -15,7 +15,7 @@ regressors for particle physics", "Preprocessing": inputs that make the function
   them; BNN and DNN alike, 9 k points, 5 CPU-minutes), measured.
 - ``ee-dipoles`` (e⁺ e⁻ q q̄ g…): the factorisation-aware emulator's inputs — momenta, log
   recoil factors, log Catani–Seymour dipoles and gluon-pair azimuths
-  (``hepemu.physics.tree.dipoles.EmulatorLayout``); ``ee-dipoles+invariants`` adds the
+  (``hepemu.physics.tree.emulator_inputs.EmulatorLayout``); ``ee-dipoles+invariants`` adds the
   ``invariants`` above to what its network sees; ``ee-dipoles-born+invariants`` also
   multiplies each dipole by the antenna of its reduced Born point, so that the network's
   coefficients are ratios of O(1) spread rather than Born matrix elements with poles. Measured
@@ -28,72 +28,25 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from array_api_compat import array_namespace, is_torch_array
 
-from hepemu.physics.kinematics import s_ij
+from hepemu.physics.invariant_features import invariants, log_invariants
+from hepemu.physics.tree.emulator_inputs import emulator_features
 
 Feature = Callable[[np.ndarray], np.ndarray]
 
 
-def invariants(x: np.ndarray, log_beam: bool = False) -> np.ndarray:
-    """log(s_ij/Q²) over final-state pairs, then s_{beam, i}/Q² (their logs with ``log_beam``;
-    see the module docstring). NumPy, or torch tensors (export graphs: no row checks)."""
-    numpy_input = not is_torch_array(x)
-    x = np.asarray(x, dtype=float) if numpy_input else x
-    xp = array_namespace(x)
-    if x.ndim != 2 or x.shape[1] % 4 or x.shape[1] // 4 < 4:
-        raise ValueError(
-            "feature invariants needs flattened momenta of 2 incoming and >= 2 final legs, "
-            f"got shape {x.shape}"
-        )
-    legs = x.shape[1] // 4
-    p = xp.reshape(x, (x.shape[0], legs, 4))
-    q2 = s_ij(p, 0, 1)
-    pairs = [s_ij(p, i, j) / q2 for i in range(2, legs) for j in range(i + 1, legs)]
-    ratios = xp.stack(pairs, axis=1)
-    beam = xp.stack([s_ij(p, b, i) / q2 for b in (0, 1) for i in range(2, legs)], axis=1)
-    if numpy_input:
-        _require_positive(ratios, "feature invariants needs s_ij > 0 for every final-state pair")
-        if log_beam:
-            _require_positive(beam, "feature log-invariants needs s_(beam, i) > 0")
-    if log_beam:
-        beam = xp.log(beam)
-    return xp.concat([xp.log(ratios), beam], axis=1)
-
-
-def _require_positive(ratios: np.ndarray, need: str) -> None:
-    """Raise naming the first row (and how many more) with a ratio s/Q² ≤ 0."""
-    bad = np.flatnonzero(~np.all(ratios > 0, axis=1))
-    if bad.size:
-        raise ValueError(
-            f"{need}; row {bad[0]} (and {bad.size - 1} more) has s <= 0: not massless "
-            "physical momenta"
-        )
-
-
-def log_invariants(x: np.ndarray) -> np.ndarray:
-    """``invariants`` with log(s_{beam, i}/Q²) (initial-state collinear poles straightened)."""
-    return invariants(x, log_beam=True)
-
-
 def ee_dipoles(x: np.ndarray) -> np.ndarray:
-    """The dipole emulator's inputs (``hepemu.physics.tree.dipoles.emulator_features``)."""
-    from hepemu.physics.tree.dipoles import emulator_features
-
+    """The dipole emulator's inputs (``hepemu.physics.tree.emulator_inputs.emulator_features``)."""
     return emulator_features(x)
 
 
 def ee_dipoles_invariants(x: np.ndarray) -> np.ndarray:
     """``ee-dipoles`` with the log invariants added to what the network sees."""
-    from hepemu.physics.tree.dipoles import emulator_features
-
     return emulator_features(x, invariants=True)
 
 
 def ee_dipoles_born_invariants(x: np.ndarray) -> np.ndarray:
     """``ee-dipoles+invariants`` with every dipole times the antenna of its reduced Born."""
-    from hepemu.physics.tree.dipoles import emulator_features
-
     return emulator_features(x, invariants=True, born_normalised=True)
 
 

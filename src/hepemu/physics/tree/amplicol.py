@@ -17,13 +17,14 @@ Symbolica process per user at a time (a second one aborts). So generation runs i
 process, one at a time per user (a second lock in the temporary directory), retried while
 another Symbolica process holds the allowance; evaluation (native binary64) never imports
 Symbolica, so any number of workers can evaluate at once.
+
+Cache keys, manifests and their checks are in :mod:`hepemu.physics.tree.amplicol_cache`
+(re-exported here); this module builds, loads and evaluates artifacts.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import hashlib
 import json
 import os
 import re
@@ -38,9 +39,43 @@ from typing import Any
 
 import numpy as np
 
-CACHE_SCHEMA = 1  # bump to invalidate every cached artifact
-MANIFEST = "manifest.json"
-MODEL = "built-in-sm"
+from hepemu.physics.tree.amplicol_cache import (
+    CACHE_SCHEMA,
+    MANIFEST,
+    MODEL,
+    AmplicolError,
+    cache_key,
+    cache_root,
+    file_table,
+    locked,
+    normalize_expression,
+    pyamplicol_version,
+    remove_dir,
+    verify_entry,
+)
+
+__all__ = [
+    "BUILD_TIMEOUT_S",
+    "CACHE_SCHEMA",
+    "MANIFEST",
+    "MODEL",
+    "NAMED_PROCESSES",
+    "SYMBOLICA_WAIT_S",
+    "AmplicolError",
+    "build_entry",
+    "cache_key",
+    "cache_root",
+    "ensure_artifact",
+    "evaluate",
+    "leg_names",
+    "load_runtime",
+    "massive_legs",
+    "normalize_expression",
+    "physics_summary",
+    "pyamplicol_version",
+    "verify_entry",
+]
+
 NAMED_PROCESSES: dict[str, str] = {
     "ee3j": "e+ e- > d d~ g",
     "ee4j": "e+ e- > d d~ g g",
@@ -72,119 +107,6 @@ print(f"generation_seconds {time.perf_counter() - start:.3f}")
 """
 
 
-class AmplicolError(RuntimeError):
-    """pyamplicol could not build or load an artifact."""
-
-
-def normalize_expression(expression: str) -> str:
-    """A process expression with single spaces (``e+ e- > d d~ g``)."""
-    text = " ".join(expression.split())
-    if text.count(">") != 1 or not text.split(">")[0].strip() or not text.split(">")[1].strip():
-        raise ValueError(f"not a process expression (initial > final): {expression!r}")
-    return text
-
-
-def pyamplicol_version() -> str:
-    """The installed pyamplicol version (without importing it)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("pyamplicol")
-    except PackageNotFoundError:  # pragma: no cover - it is a core dependency
-        raise AmplicolError("pyamplicol is not installed: pip install pyamplicol") from None
-
-
-def cache_root() -> Path:
-    """``$HEPEMU_CACHE/pyamplicol``, else the user cache directory's ``hepemu/pyamplicol``."""
-    if base := os.environ.get("HEPEMU_CACHE"):
-        return Path(base).expanduser() / "pyamplicol"
-    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(xdg) / "hepemu" / "pyamplicol"
-
-
-def cache_key(expression: str) -> str:
-    """Directory name of a process's cache entry: a readable slug plus a hash of what the
-    artifact depends on (expression, model, colour treatment, pyamplicol version, schema)."""
-    expression = normalize_expression(expression)
-    spec = {
-        "expression": expression,
-        "model": MODEL,
-        "color": "full",
-        "pyamplicol": pyamplicol_version(),
-        "schema": CACHE_SCHEMA,
-    }
-    digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
-    slug = expression.replace("~", "bar").replace("+", "p").replace("-", "m").replace(">", "to")
-    slug = re.sub(r"[^A-Za-z0-9]+", "_", slug).strip("_")[:60]
-    return f"{slug}-{digest}"
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _file_paths(directory: Path) -> dict[str, Path]:
-    """Every file under ``directory`` but the manifest, by relative path."""
-    return {
-        str(p.relative_to(directory)): p
-        for p in sorted(directory.rglob("*"))
-        if p.is_file() and not (p.name == MANIFEST and p.parent == directory)
-    }
-
-
-def _file_table(directory: Path) -> dict[str, list[Any]]:
-    return {rel: [p.stat().st_size, _sha256(p)] for rel, p in _file_paths(directory).items()}
-
-
-def verify_entry(entry: Path, expression: str | None = None) -> dict[str, Any] | None:
-    """The manifest of a complete, intact cache entry, or None if anything is off.
-
-    Every file listed must exist with its size and SHA-256, no file may be missing from the
-    list, and the manifest's expression and pyamplicol version must match.
-    """
-    try:
-        manifest = json.loads((entry / MANIFEST).read_text())
-        files = manifest["files"]
-        if expression is not None and manifest["expression"] != normalize_expression(expression):
-            return None
-        if manifest["pyamplicol"] != pyamplicol_version() or not files:
-            return None
-        if set(_file_paths(entry)) != set(files):
-            return None
-        for rel, (size, digest) in files.items():
-            path = entry / rel
-            if path.stat().st_size != size or _sha256(path) != digest:
-                return None
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return manifest
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive ``flock`` on ``path`` (released by the kernel if the process dies)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
-
-
-def _remove(path: Path) -> None:
-    """Remove a directory: renamed aside first (atomic), then deleted."""
-    if not path.exists():
-        return
-    trash = path.parent / f".trash-{path.name}-{os.getpid()}-{time.monotonic_ns()}"
-    os.rename(path, trash)
-    shutil.rmtree(trash, ignore_errors=True)
-
-
 def _symbolica_lock() -> Path:
     """One pyamplicol generation at a time per user, whatever the cache root."""
     return Path(tempfile.gettempdir()) / f"hepemu-symbolica-{os.getuid()}.lock"
@@ -196,7 +118,7 @@ def _generate(expression: str, out: Path, log: Path) -> float:
     deadline = time.monotonic() + SYMBOLICA_WAIT_S
     wait = 2.0
     while True:
-        with _locked(_symbolica_lock()), open(log, "w") as f:
+        with locked(_symbolica_lock()), open(log, "w") as f:
             start = time.perf_counter()
             try:
                 rc = subprocess.run(
@@ -257,14 +179,14 @@ def build_entry(expression: str, root: Path) -> Path:
             "artifact_id": artifact.get("artifact_id"),
             "generation_seconds": round(seconds, 3),
             "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "files": _file_table(tmp),
+            "files": file_table(tmp),
         }
         with open(tmp / MANIFEST, "w") as f:  # written last: it vouches for the files
             json.dump(manifest, f, indent=1)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o755)  # mkdtemp makes it private; an entry is a readable cache
-        _remove(entry)
+        remove_dir(entry)
         os.rename(tmp, entry)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -281,7 +203,7 @@ def ensure_artifact(expression: str, root: Path | None = None, rebuild: bool = F
     entry = root / cache_key(expression)
     if not rebuild and verify_entry(entry, expression) is not None:
         return entry
-    with _locked(root / ".lock"):
+    with locked(root / ".lock"):
         if not rebuild and verify_entry(entry, expression) is not None:
             return entry  # built by another process while we waited
         return build_entry(expression, root)
