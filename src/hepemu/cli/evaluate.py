@@ -80,7 +80,7 @@ def evaluate_cmd(
     integrals."""
     from hepemu.data.dataset import DatasetError
     from hepemu.evaluation.assess import evaluate
-    from hepemu.fileio import atomic_write_text
+    from hepemu.fileio import write_atomic
     from hepemu.models.surrogate import NotSupportedError
 
     if json_out is not None:
@@ -99,7 +99,7 @@ def evaluate_cmd(
         fail(str(exc))
     err.print(metrics_table(result))
     if json_out is not None:
-        atomic_write_text(json_out, json.dumps(result, indent=2) + "\n")
+        write_atomic(json_out, json.dumps(result, indent=2) + "\n")
         err.print(f"wrote {json_out}")
     if plot is not None:
         err.print(f"wrote {plot}")

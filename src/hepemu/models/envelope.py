@@ -18,7 +18,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
-from hepemu.fileio import atomic_replace
+from hepemu.fileio import atomic_path
 
 FORMAT = "hepemu-model/1"
 UNDIGESTED = ("info", "digest")
@@ -50,10 +50,8 @@ def write_safetensors(
 ) -> str:
     """Write a safetensors file atomically (umask-respecting); returns the file's SHA-256."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    save_file(tensors, str(tmp), metadata=metadata)
-    atomic_replace(tmp, path)
+    with atomic_path(path) as tmp:
+        save_file(tensors, str(tmp), metadata=metadata)
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 

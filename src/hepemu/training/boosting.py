@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from hepemu.data.dataset import Dataset
+from hepemu.fileio import atomic_path, write_atomic
 from hepemu.models.regressor import NetworkRegressor, _devices
 from hepemu.training.fit import fit_networks
 from hepemu.training.fit_config import FitCard
@@ -81,12 +82,6 @@ def _finished(model: NetworkRegressor) -> bool:
     return all(m.get("finished", True) for m in model.info.get("members", []))
 
 
-def _write_atomic(path: Path, write) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    write(tmp)
-    tmp.replace(path)
-
-
 def fit_boosted(card: FitCard, out_dir: str | Path, progress=None) -> NetworkRegressor:
     """Cycle 0 (the card's fit), then one boosted cycle per ``[boosting] schedule`` entry.
 
@@ -112,8 +107,9 @@ def fit_boosted(card: FitCard, out_dir: str | Path, progress=None) -> NetworkReg
             change = json.loads((cdir / "boost.json").read_text())
         else:
             mult, change = next_multiplicity(card, model, ds, mult, mode, seed=k)
-            _write_atomic(cdir / "boost.json", lambda p, c=change: p.write_text(json.dumps(c)))
-            _write_atomic(mpath, lambda p, m=mult: np.save(open(p, "wb"), m))
+            write_atomic(cdir / "boost.json", json.dumps(change))
+            with atomic_path(mpath) as tmp, open(tmp, "wb") as fh:
+                np.save(fh, mult)
         (cdir / "preprocessing.json").write_text(pre_json)
         prev = out_dir / f"cycle{k - 1}"
         init = [str(prev / f"member{r}") for r in range(card.training.members)]

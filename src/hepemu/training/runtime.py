@@ -19,7 +19,6 @@ The trainers keep only their step logic.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-from hepemu.fileio import atomic_replace
+from hepemu.fileio import atomic_path
 from hepemu.threads import set_threads
 
 CHECKPOINT_FILE = "checkpoint.ckpt.safetensors"
@@ -174,18 +173,10 @@ def save_checkpoint(out_dir: str | Path, tensors: dict[str, torch.Tensor], meta:
     """Write ``tensors`` and the JSON-able ``meta`` to ``out_dir/checkpoint.ckpt.safetensors``
     atomically: a failed write leaves the previous checkpoint (or none), never half a file."""
     path = checkpoint_path(out_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name("checkpoint.partial.ckpt.safetensors")
     flat = {k: v.detach().to("cpu").contiguous().clone() for k, v in tensors.items()}
     header = {"format": CHECKPOINT_FORMAT, "meta": json.dumps(meta)}
-    try:
+    with atomic_path(path) as tmp:
         save_file(flat, str(tmp), metadata=header)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        atomic_replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return path
 
 
