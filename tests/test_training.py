@@ -167,7 +167,7 @@ def test_warm_restart_from_checkpoint_in_float64(tmp_path):
     assert next(second.net.parameters()).dtype == torch.float64
     for k, v in first.best_state.items():
         torch.testing.assert_close(second.net.state_dict()[k], v.double())
-    with pytest.raises(FileNotFoundError, match="init_from: no checkpoint at"):
+    with pytest.raises(FileNotFoundError, match="init_from: no checkpoint in"):
         INNTrainer(INNTrainConfig(init_from=str(tmp_path / "none"), **SMALL), tmp_path / "c")
 
 
