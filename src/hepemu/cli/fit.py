@@ -35,7 +35,8 @@ def fit_cmd(
     ] = None,
     threads: Annotated[int | None, THREADS] = None,
 ) -> None:
-    """Fit a regressor (DNN, sk-DNN, BDT; ensembles) to a dataset; rerunning resumes.
+    """Fit a regressor (DNN, sk-DNN, BDT; ensembles; a Chebyshev interpolant of a node dataset)
+    to a dataset; rerunning resumes.
 
     Writes OUT/model.safetensors (load it with `hepemu predict --model`) and OUT/card.json.
     A finished run is not repeated; a run directory made from another card is refused.
@@ -106,6 +107,10 @@ def _same_card(out: Path, cfg) -> bool:
 def _fit(cfg, out: Path, executor: str, workers: int, scheduler: str | None):
     from hepemu.cli.progress import fit_progress, replica_progress
 
+    if cfg.model.kind == "chebyshev":
+        from hepemu.training.fit_chebyshev import fit_chebyshev
+
+        return fit_chebyshev(cfg, out)
     if cfg.model.kind == "bdt":
         from types import SimpleNamespace
 
