@@ -106,16 +106,21 @@ def affine_box(provider, rng_seed: int = 0) -> np.ndarray:
     """The box (d, 2) a provider's ``from_unit`` maps the unit cube onto, checked to be
     affine per axis and without cuts (``ValueError`` otherwise: no tensor design fits it)."""
     d = provider.unit_dim
-    lo, keep_lo = provider.from_unit(np.zeros((1, d)))
-    hi, keep_hi = provider.from_unit(np.ones((1, d)))
-    if lo.shape[1] != d:
-        raise ValueError(
-            f"provider {provider.name} maps {d} unit-cube coordinates to {lo.shape[1]} "
-            "inputs: a tensor node design needs one input per coordinate"
-        )
     u = np.random.default_rng(rng_seed).random((64, d))
     x, keep = provider.from_unit(u)
-    lo, hi = lo[0], hi[0]
+    if x.shape[1] != d:
+        raise ValueError(
+            f"provider {provider.name} maps {d} unit-cube coordinates to {x.shape[1]} "
+            "inputs: a tensor node design needs one input per coordinate (a box of parameters)"
+        )
+    try:
+        (lo,), keep_lo = provider.from_unit(np.zeros((1, d)))
+        (hi,), keep_hi = provider.from_unit(np.ones((1, d)))
+    except (ValueError, ArithmeticError) as exc:
+        raise ValueError(
+            f"provider {provider.name} is undefined on the unit cube's corners ({exc}): a "
+            "Chebyshev design needs a box of parameters"
+        ) from None
     affine = lo + (hi - lo) * u
     scale = np.maximum(np.abs(hi - lo), 1e-300)
     if not (keep.all() and keep_lo.all() and keep_hi.all()):
