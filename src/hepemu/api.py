@@ -28,7 +28,7 @@ def generate(
     chunk: int | None = None,
     seed: int = 0,
     sampler: str = "uniform",
-    nodes: tuple[int, ...] = (),
+    chebyshev_nodes: tuple[int, ...] = (),
     axis_maps: tuple[str, ...] = (),
     executor: str = "serial",
     workers: int = 2,
@@ -38,13 +38,13 @@ def generate(
     """Evaluate the truth ``provider`` (with its ``options``) at ``n`` sampled points into the
     dataset ``out`` (resumable; an existing file of other data is replaced only with
     ``force``); returns the dataset's content hash. Sampler ``chebyshev``: the tensor grid of
-    ``nodes`` Chebyshev–Lobatto points per axis (``axis_maps``: linear or log per axis; ``n``
-    0 or their product)."""
+    ``chebyshev_nodes`` Chebyshev–Lobatto points per axis (``axis_maps``: linear or log per
+    axis; ``n`` 0 or their product; ``nodes`` stays the integral providers' option)."""
     from hepemu.data.generate import GenerationPlan
     from hepemu.data.generate import generate as run
 
     if sampler == "chebyshev" and not n:
-        n = math.prod(nodes)
+        n = math.prod(chebyshev_nodes)
     plan = GenerationPlan(
         provider,
         int(n),
@@ -52,7 +52,7 @@ def generate(
         int(seed),
         tuple(sorted(options.items())),
         sampler=sampler,
-        nodes=tuple(nodes),
+        nodes=tuple(chebyshev_nodes),
         axis_maps=tuple(axis_maps),
     )
     return run(plan, out, executor=executor, workers=workers, force=force)
