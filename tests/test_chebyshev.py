@@ -232,3 +232,32 @@ def test_shipped_chebyshev_box_has_eight_digits_on_fresh_points():
     cover = np.mean(np.abs(mean - ref) <= sigma)
     assert 0.5 < cover < 0.85, cover
     assert isinstance(model, ChebyshevInterpolant)
+
+
+def test_adaptive_refinement_labels_only_new_nodes_and_meets_the_tolerance(tmp_path):
+    from hepemu.models.chebyshev import axis_tails
+    from hepemu.training.fit_chebyshev import refine_to_tolerance
+
+    seen = []
+
+    def truth(x):
+        seen.extend(map(tuple, x))
+        return smooth(x)
+
+    maps = ("linear",) * 3
+    start = interpolate(smooth, BOX, (5, 5, 5), transform="log")
+    values0 = smooth(from_reference(grid_rows((5, 5, 5)), BOX, maps)).reshape(5, 5, 5)
+    values, rounds = refine_to_tolerance(truth, values0, BOX, maps, "log", 1e-9, cache=tmp_path)
+    final = interpolate(smooth, BOX, values.shape, transform="log")
+    assert rounds[-1]["tail"] <= 1e-9 and values.shape[0] > 5 and start.tail > 1e-9
+    assert len(seen) == len(set(seen)) == values.size - 125  # each new node once, no old one
+    np.testing.assert_array_equal(
+        values, smooth(from_reference(grid_rows(values.shape), BOX, maps)).reshape(values.shape)
+    )
+    assert np.sum(axis_tails(final.coefficients)) <= 1e-9
+    x = uniform(BOX, 500, 11)
+    assert np.max(np.abs(final.mean_and_spread(x)[0] / smooth(x) - 1)) < 1e-8
+    # a rerun finds the new labels in the cache and calls the truth no more
+    seen.clear()
+    again, _ = refine_to_tolerance(truth, values0, BOX, maps, "log", 1e-9, cache=tmp_path)
+    assert not seen and np.array_equal(again, values)

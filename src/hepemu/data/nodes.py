@@ -180,3 +180,14 @@ def grid_values(
             "resumes), or check its rejected points"
         )
     return values.reshape(nodes)
+
+
+def refined(values: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """``values`` on a grid refined n → 2n − 1 along ``axes``: every old node keeps its value
+    (at the even indices of those axes), the new nodes are NaN (to be labelled)."""
+    shape = tuple(2 * n - 1 if a in axes else n for a, n in enumerate(values.shape))
+    out = np.full(shape, np.nan)
+    out[tuple(slice(None, None, 2) if a in axes else slice(None) for a in range(values.ndim))] = (
+        values
+    )
+    return out

@@ -8,20 +8,32 @@ ones). The interpolant needs every node, so σ is calibrated on extra points: by
 with ``model.reference_options`` over its labelling options (e.g. a finer quadrature rule:
 σ covers the labels' own error too; seed ``model.calibration_seed``), or every row of
 ``model.calibration_data`` (a dataset of the same columns, e.g. a small uniform one). No
-training loop: the build is one DCT, so there is nothing to resume but the labels.
+training loop: the build is one DCT, so there is nothing to resume but the labels. With
+``model.tolerance`` the design is refined n → 2n − 1 per axis until the coefficient tail is
+below it (:func:`refine_to_tolerance`: the truth is called only at new nodes, in this process,
+and their labels are kept in the run directory).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from hepemu.data.dataset import Dataset, DatasetError
-from hepemu.data.nodes import DESIGNS, affine_box, check_design, grid_values
+from hepemu.data.nodes import (
+    DESIGNS,
+    affine_box,
+    check_design,
+    from_reference,
+    grid_rows,
+    grid_values,
+    refined,
+)
 from hepemu.models.calibration import coverages, error_ratios
-from hepemu.models.chebyshev import ChebyshevInterpolant
+from hepemu.models.chebyshev import ChebyshevInterpolant, axis_tails, chebyshev_coefficients
 from hepemu.physics.providers import get_provider
 from hepemu.training.fit import dataset_columns, run_info
 from hepemu.training.fit_config import FitCard
@@ -59,7 +71,65 @@ def calibration_rows(card: FitCard, model: ChebyshevInterpolant) -> tuple[np.nda
     return x[np.isfinite(y)], y[np.isfinite(y)]
 
 
-def fit_chebyshev(card: FitCard, out_dir: str | Path | None = None) -> ChebyshevInterpolant:
+def refine_to_tolerance(
+    truth: Callable[[np.ndarray], np.ndarray],
+    values: np.ndarray,
+    box: np.ndarray,
+    maps: tuple[str, ...],
+    transform: str,
+    tolerance: float,
+    max_nodes: int = 129,
+    cache: Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[np.ndarray, list[dict]]:
+    """Node values refined until the coefficient tail is below ``tolerance``: each round
+    refines n → 2n − 1 the axes whose own tail (:func:`~hepemu.models.chebyshev.axis_tails`)
+    exceeds tolerance / d, calling ``truth`` only at the new nodes (their labels are kept in
+    ``cache``/refine-<nodes>.npz, so a rerun labels nothing twice). Stops when no axis may
+    grow past ``max_nodes``. Returns the values and one record per round."""
+    rounds = []
+    while True:
+        t = np.log(np.abs(values)) if transform == "log" else values
+        tails = axis_tails(chebyshev_coefficients(t))
+        record = {"nodes": list(values.shape), "tail": float(tails.sum())}
+        rounds.append(record)
+        if tails.sum() <= tolerance:
+            return values, rounds
+        grow = tuple(
+            a
+            for a, n in enumerate(values.shape)
+            if tails[a] > tolerance / len(tails) and 2 * n - 1 <= max_nodes
+        )
+        if not grow:
+            record["stop"] = f"max_nodes {max_nodes} reached before the tolerance"
+            return values, rounds
+        new = refined(values, grow)
+        missing = np.isnan(new)
+        x = from_reference(grid_rows(new.shape)[missing.ravel()], box, maps)
+        path = None if cache is None else cache / f"refine-{'x'.join(map(str, new.shape))}.npz"
+        if path is not None and path.exists():
+            with np.load(path) as z:
+                y = z["y"] if np.array_equal(z["x"], x) else None
+        else:
+            y = None
+        if y is None:
+            if progress is not None:
+                progress(f"labelling {len(x)} new nodes for {'×'.join(map(str, new.shape))}")
+            y = np.asarray(truth(x), dtype=float)
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                np.savez(path.with_suffix(".tmp.npz"), x=x, y=y)
+                path.with_suffix(".tmp.npz").replace(path)
+        record["new_labels"] = len(x)
+        new[missing] = y
+        values = new
+
+
+def fit_chebyshev(
+    card: FitCard,
+    out_dir: str | Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ChebyshevInterpolant:
     """The interpolant of the card's node dataset, σ calibrated (see the module docstring);
     ``out_dir`` is created (the caller saves the model there)."""
     if card.model.kind != "chebyshev":
@@ -74,6 +144,21 @@ def fit_chebyshev(card: FitCard, out_dir: str | Path | None = None) -> Chebyshev
     x = ds.read("inputs").reshape(ds.n, -1).astype(float)
     y = ds.read("targets").reshape(ds.n, -1)[:, 0].astype(float)
     values = grid_values(x, y, nodes, maps, box)
+    rounds = []
+    if card.model.tolerance is not None:
+        truth = get_provider(plan["provider"], options)
+        cache = None if out_dir is None else Path(out_dir)
+        values, rounds = refine_to_tolerance(
+            truth,
+            values,
+            box,
+            maps,
+            card.preprocessing.target_transform,
+            card.model.tolerance,
+            card.model.max_nodes,
+            cache,
+            progress,
+        )
     model = ChebyshevInterpolant.from_values(
         values,
         box,
@@ -97,7 +182,9 @@ def fit_chebyshev(card: FitCard, out_dir: str | Path | None = None) -> Chebyshev
         else f"{len(xc)} fresh points (seed {card.model.calibration_seed})"
     )
     model.info |= {
-        "nodes": list(nodes),
+        "nodes": list(model.nodes),
+        "design_nodes": list(nodes),
+        "refinement": rounds,
         "axis_maps": list(maps),
         "build_s": round(build_s, 3),
         "calibration": {"data": where, "coverage_1sigma": c1, "coverage_2sigma": c2},

@@ -60,6 +60,10 @@ class ModelSection(_Strict):
     calibration_seed: int = Field(1, ge=0)
     calibration_data: Path | None = None
     reference_options: dict[str, float | int | str] = Field(default_factory=dict)
+    # adaptive: refine axes n → 2n − 1 (labels only at new nodes) until the σ estimate (the
+    # coefficient tail, relative for log) is below tolerance, up to max_nodes per axis
+    tolerance: float | None = Field(None, gt=0)
+    max_nodes: int = Field(129, ge=3, le=1025)
 
     @field_validator("activation", "last_activation")
     @classmethod
