@@ -261,3 +261,24 @@ def test_adaptive_refinement_labels_only_new_nodes_and_meets_the_tolerance(tmp_p
     seen.clear()
     again, _ = refine_to_tolerance(truth, values0, BOX, maps, "log", 1e-9, cache=tmp_path)
     assert not seen and np.array_equal(again, values)
+
+
+def test_shipped_model_exports_to_onnx(tmp_path):
+    model = load_model("gghh-box-1l-chebyshev")
+    rc = run_cli(
+        [
+            "export",
+            "--model",
+            "gghh-box-1l-chebyshev",
+            "--format",
+            "onnx",
+            "--out",
+            str(tmp_path / "c.onnx"),
+        ]
+    )
+    assert rc == 0
+    s = get_integral("gghh-box-1l").sample_params(300, np.random.default_rng(12))
+    mean, sigma = ort.InferenceSession(str(tmp_path / "c.onnx")).run(None, {"x": s})
+    p_mean, p_sigma = model.predict(s)
+    np.testing.assert_allclose(mean, p_mean, rtol=1e-10)
+    np.testing.assert_allclose(sigma, p_sigma, rtol=1e-10)
