@@ -7,7 +7,11 @@ t_j = cos(π j / (n − 1)), j = 0 … n − 1 (Trefethen, *Approximation Theory
 Practice*, ch. 2), so refining n → 2n − 1 keeps every old node. A design for a truth provider
 is the tensor grid of those nodes mapped back to the provider's unit cube, which needs the
 provider's ``from_unit`` to be affine per axis without cuts (checked): generation then labels
-the nodes like any other sampled points (chunked, resumable, in parallel).
+the nodes like any other sampled points (chunked, resumable, in parallel). The two maps
+compose: a node t on a ``log`` axis sits at x = lo·(hi/lo)^((1+t)/2) in the box, and the
+provider's affine map is inverted, u = (x − lo)/(hi − lo); on a ``linear`` axis that is just
+u = (1 + t)/2. (A provider whose own unit-cube map were not affine, e.g. logarithmic, is
+refused rather than composed: its nodes would not be where the interpolant expects them.)
 """
 
 from __future__ import annotations
