@@ -7,6 +7,7 @@ Each call does what its command does, without the terminal: ``load`` ↔ ``--mod
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ def generate(
     chunk: int | None = None,
     seed: int = 0,
     sampler: str = "uniform",
+    chebyshev_nodes: tuple[int, ...] = (),
+    axis_maps: tuple[str, ...] = (),
     executor: str = "serial",
     workers: int = 2,
     force: bool = False,
@@ -34,10 +37,14 @@ def generate(
 ) -> str:
     """Evaluate the truth ``provider`` (with its ``options``) at ``n`` sampled points into the
     dataset ``out`` (resumable; an existing file of other data is replaced only with
-    ``force``); returns the dataset's content hash."""
+    ``force``); returns the dataset's content hash. Sampler ``chebyshev``: the tensor grid of
+    ``chebyshev_nodes`` Chebyshev–Lobatto points per axis (``axis_maps``: linear or log per
+    axis; ``n`` 0 or their product; ``nodes`` stays the integral providers' option)."""
     from hepemu.data.generate import GenerationPlan
     from hepemu.data.generate import generate as run
 
+    if sampler == "chebyshev" and not n:
+        n = math.prod(chebyshev_nodes)
     plan = GenerationPlan(
         provider,
         int(n),
@@ -45,19 +52,26 @@ def generate(
         int(seed),
         tuple(sorted(options.items())),
         sampler=sampler,
+        nodes=tuple(chebyshev_nodes),
+        axis_maps=tuple(axis_maps),
     )
     return run(plan, out, executor=executor, workers=workers, force=force)
 
 
 def fit(card: str | Path, out: str | Path | None = None) -> Surrogate:
     """Train the surrogate a fit card describes (any kind: networks, ensembles, Bayesian
-    networks, boosting, trees) into the run directory ``out`` (default ``runs/<card name>``;
-    resumable); saves and returns the model (``out/model.safetensors``)."""
+    networks, boosting, trees, Chebyshev interpolants) into the run directory ``out``
+    (default ``runs/<card name>``; resumable); saves and returns the model
+    (``out/model.safetensors``)."""
     from hepemu.training.fit_config import FitCard
 
     cfg = FitCard.from_toml(card)
     out = Path(out) if out is not None else Path("runs") / Path(card).stem
-    if cfg.model.kind == "bdt":
+    if cfg.model.kind == "chebyshev":
+        from hepemu.training.fit_chebyshev import fit_chebyshev
+
+        model = fit_chebyshev(cfg, out)
+    elif cfg.model.kind == "bdt":
         from hepemu.training.fit_trees import fit_trees
 
         model = fit_trees(cfg, out)

@@ -189,7 +189,17 @@ def generate_cmd(
         ),
     ] = None,
     sampler: Annotated[
-        str | None, typer.Option(help="uniform, sobol or lattice (lattice: n must be prime)")
+        str | None,
+        typer.Option(
+            help="uniform, sobol, lattice (n must be prime) or chebyshev (the tensor grid of "
+            "Chebyshev-Lobatto nodes given by --nodes, for kind = chebyshev fits)"
+        ),
+    ] = None,
+    nodes: Annotated[
+        str | None, typer.Option(help="chebyshev: nodes per axis, e.g. 14,14,14 (n: optional)")
+    ] = None,
+    axis_maps: Annotated[
+        str | None, typer.Option(help="chebyshev: linear or log per axis (default all linear)")
     ] = None,
     executor: Annotated[str | None, typer.Option(help="serial, processes or dask")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="worker processes")] = None,
@@ -236,6 +246,10 @@ def generate_cmd(
         "on_error": on_error,
     }
     settings.update({k: v for k, v in given.items() if v is not None})
+    if nodes is not None:
+        settings["nodes"] = _int_list(nodes, "--nodes")
+    if axis_maps is not None:
+        settings["axis_maps"] = [m.strip() for m in axis_maps.split(",")]
     if option:
         settings["options"] = {**settings.get("options", {}), **dict(map(_parse_option, option))}
     try:
@@ -287,6 +301,14 @@ def generate_cmd(
     else:
         typer.echo(f"wrote {cfg.out}")
     typer.echo(f"hash: {digest}")
+
+
+def _int_list(text: str, flag: str) -> list[int]:
+    """``14,14,14`` → [14, 14, 14], or one error line naming ``flag``."""
+    try:
+        return [int(v) for v in text.split(",")]
+    except ValueError:
+        fail(f"{flag} expects integers separated by commas (e.g. 14,14,14), got {text!r}")
 
 
 def _read_generate_card(card: Path) -> dict:

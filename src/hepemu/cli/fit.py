@@ -33,8 +33,16 @@ def fit_cmd(
         str | None, typer.Option(help="address of a running Dask scheduler (with dask)")
     ] = None,
     threads: Annotated[int | None, THREADS] = None,
+    tolerance: Annotated[
+        float | None,
+        typer.Option(
+            help="kind = chebyshev: refine the nodes until the σ estimate is below this "
+            "(overrides [model] tolerance)"
+        ),
+    ] = None,
 ) -> None:
-    """Fit a regressor (DNN, sk-DNN, BDT; ensembles) to a dataset; rerunning resumes.
+    """Fit a regressor (DNN, sk-DNN, BDT; ensembles; a Chebyshev interpolant of a node dataset)
+    to a dataset; rerunning resumes.
 
     Writes OUT/model.safetensors (load it with `hepemu predict --model`) and OUT/card.json.
     A finished run is not repeated; a run directory made from another card is refused.
@@ -48,6 +56,10 @@ def fit_cmd(
 
     try:
         cfg = FitCard.from_toml(card)
+        if tolerance is not None:
+            if cfg.model.kind != "chebyshev" or not tolerance > 0:
+                raise ValueError("--tolerance needs model.kind = 'chebyshev' and a positive value")
+            cfg.model.tolerance = tolerance
         if executor == "serial":
             cfg.training.threads = choose_threads(threads or cfg.training.threads)
         if cfg.model.kind != "bdt":  # trees choose their device with XGBoost (fit_trees)
@@ -107,6 +119,10 @@ def _same_card(out: Path, cfg) -> bool:
 def _fit(cfg, out: Path, executor: str, workers: int, scheduler: str | None):
     from hepemu.cli.progress import fit_progress, replica_progress
 
+    if cfg.model.kind == "chebyshev":
+        from hepemu.training.fit_chebyshev import fit_chebyshev
+
+        return fit_chebyshev(cfg, out, progress=err.print)
     if cfg.model.kind == "bdt":
         from types import SimpleNamespace
 

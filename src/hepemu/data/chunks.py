@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from hepemu.data.generation_plan import GenerationPlan
+from hepemu.data.nodes import DESIGNS, affine_box, check_design, unit_design
 from hepemu.data.samplers import chunk_of_points
 from hepemu.fileio import atomic_path
 from hepemu.physics.providers import TruthProvider
@@ -45,6 +46,11 @@ def failed_path(out: Path, i: int) -> Path:
 
 def chunk_inputs(plan: GenerationPlan, provider: TruthProvider, i: int):
     """Sampled inputs of chunk ``i`` and the mask of those passing the provider's cuts."""
+    if plan.sampler in DESIGNS:
+        box = affine_box(provider)
+        maps = check_design(plan.nodes, plan.axis_maps, box)[1]
+        u = unit_design(plan.nodes, maps, box, i * plan.chunk, plan.chunk_size(i))
+        return provider.from_unit(u)
     u = chunk_of_points(
         plan.sampler, provider.unit_dim, plan.seed, i, i * plan.chunk, plan.chunk_size(i), plan.n
     )

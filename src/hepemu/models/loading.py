@@ -33,6 +33,7 @@ KINDS = {
     "inn": "hepemu.models.inn_surrogate:INNSurrogate",
     "network": "hepemu.models.regressor:NetworkRegressor",
     "bdt": "hepemu.models.trees:TreeRegressor",
+    "chebyshev": "hepemu.models.chebyshev:ChebyshevInterpolant",
 }
 
 INN_V1 = "hepemu-inn/1"

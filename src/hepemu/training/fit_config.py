@@ -2,6 +2,8 @@
 
 [data]            path = "F.h5"                      # a hepemu dataset with a stored split
 [model]           kind = "skdnn"  width = 64  blocks = 4   (or kind = "dnn", hidden = [...];
+                  kind = "chebyshev", calibration_points | calibration_data,
+                  reference_options: the interpolant of a node dataset;
                   kind = "bdt", max_depth, learning_rate, …;
                   kind = "dipole", hidden, activation, penalty: the dipole emulator;
                   kind = "bnn" | "hetero", hidden, activation, last_activation, prior_sigma:
@@ -36,7 +38,7 @@ class DataSection(_Strict):
 
 
 class ModelSection(_Strict):
-    kind: Literal["dnn", "skdnn", "bdt", "dipole", "bnn", "hetero"] = "skdnn"
+    kind: Literal["dnn", "skdnn", "bdt", "dipole", "bnn", "hetero", "chebyshev"] = "skdnn"
     hidden: list[int] = Field(default_factory=lambda: [128, 128, 128])
     width: int = Field(64, ge=1)
     blocks: int = Field(4, ge=1)
@@ -52,6 +54,17 @@ class ModelSection(_Strict):
     # bnn / hetero: the last hidden layer's activation (the loop-amplitude BNN: softplus)
     last_activation: str | None = None
     prior_sigma: float = Field(1.0, gt=0)  # bnn: width of the Gaussian weight prior
+    # chebyshev (training/fit_chebyshev.py): σ calibrated on calibration_points fresh points
+    # labelled by the node dataset's provider (seed calibration_seed), or on every row of the
+    # dataset calibration_data; reference_options: the provider's options for `evaluate`
+    calibration_points: int = Field(1000, ge=10)
+    calibration_seed: int = Field(1, ge=0)
+    calibration_data: Path | None = None
+    reference_options: dict[str, float | int | str] = Field(default_factory=dict)
+    # adaptive: refine axes n → 2n − 1 (labels only at new nodes) until the σ estimate (the
+    # coefficient tail, relative for log) is below tolerance, up to max_nodes per axis
+    tolerance: float | None = Field(None, gt=0)
+    max_nodes: int = Field(129, ge=3, le=1025)
 
     @field_validator("activation", "last_activation")
     @classmethod
@@ -161,6 +174,17 @@ class FitCard(_Strict):
         if self.boosting.schedule and self.model.kind not in ("bnn", "hetero"):
             raise ValueError("[boosting] needs model.kind = 'bnn' or 'hetero' (their σ drives it)")
         p = self.preprocessing
+        if self.model.kind == "chebyshev" and (
+            p.target_transform not in ("none", "log")
+            or p.reference
+            or p.canonicalise
+            or p.features
+            or self.training.members != 1
+        ):
+            raise ValueError(
+                "model.kind = 'chebyshev' takes [preprocessing] target_transform = 'none' or "
+                "'log' only (no reference, canonicalise, features) and one member"
+            )
         if self.model.kind == "dipole" and (
             p.features not in DIPOLE_FEATURES or p.target_transform != "arcsinh" or p.reference
         ):
