@@ -20,7 +20,7 @@ from torch import nn
 from hepemu.models.envelope import header_json, load_envelope
 from hepemu.models.network_specs import build_network
 from hepemu.models.preprocessing import Preprocessing
-from hepemu.models.surrogate import Region, Surrogate
+from hepemu.models.surrogate import Surrogate
 
 KIND = "network"
 
@@ -149,14 +149,6 @@ class NetworkRegressor(Surrogate):
         if self.n_members < 2:
             return mean, np.full_like(mean, np.nan)
         return mean, preds.std(axis=0, ddof=1)
-
-    def region(self) -> Region | None:
-        """The training data's input ranges (recorded by ``hepemu fit``), if any."""
-        ranges = self.info.get("input_ranges")
-        if not ranges:
-            return None
-        box = np.array(ranges, dtype=float).reshape(-1, 2)
-        return Region(tuple(self.input_columns), box, "the training data's input ranges")
 
     def region_problems(self, x: np.ndarray) -> list[tuple[str, np.ndarray]]:
         """The training data's input box and, for a matrix-element emulator (momenta in, msq

@@ -95,8 +95,13 @@ class Surrogate(ABC):
 
     # -- region ----------------------------------------------------------------------------
     def region(self) -> Region | None:
-        """The box the surrogate was trained on (None where it records none)."""
-        return None
+        """The box the surrogate was trained on: by default the training data's input ranges
+        that ``hepemu fit`` records in ``info`` (None where there are none)."""
+        ranges = self.info.get("input_ranges")
+        if not ranges:
+            return None
+        box = np.array(ranges, dtype=float).reshape(-1, 2)
+        return Region(tuple(self.input_columns), box, "the training data's input ranges")
 
     def region_problems(self, x: np.ndarray) -> list[tuple[str, np.ndarray]]:
         """(what, rows) for each way rows of ``x`` lie outside the trained region (empty where

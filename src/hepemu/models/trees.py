@@ -21,7 +21,7 @@ import xgboost as xgb
 
 from hepemu.models.envelope import ModelFileError, bytes_tensor, header_json, load_envelope
 from hepemu.models.preprocessing import Preprocessing
-from hepemu.models.surrogate import Region, Surrogate
+from hepemu.models.surrogate import Surrogate
 
 KIND = "bdt"
 MODEL_TENSOR = "xgboost.ubj"
@@ -128,14 +128,6 @@ class TreeRegressor(Surrogate):
         x = self.checked(x)
         mean = self.pre.decode_y(x, self.predict_encoded(x))
         return mean, np.full_like(mean, np.nan)
-
-    def region(self) -> Region | None:
-        """The training data's input ranges (recorded by ``hepemu fit``), if any."""
-        ranges = self.info.get("input_ranges")
-        if not ranges:
-            return None
-        box = np.array(ranges, dtype=float).reshape(-1, 2)
-        return Region(tuple(self.input_columns), box, "the training data's input ranges")
 
     def describe(self) -> str:
         return f"boosted decision trees ({self.n_trees} trees) for {self.target}"
