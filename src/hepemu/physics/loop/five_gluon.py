@@ -9,50 +9,64 @@ ln μ² and the constants of V^f, V^s) is dropped: it cancels in every photon-de
 (the only use here). Logarithms are ln(−s_ij − i0) of invariants divided by a common scale.
 
 A class function takes an :class:`Ordered` view (spinor products gathered for M orderings
-at once, positions 1 … 5 as in the paper) and returns an (N, M) complex array.
+at once, positions 1 … 5 as in the paper) and returns a (2, M, N) complex array (both parities).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 
 from hepemu.physics.loop.loop_functions import l0, l1, l2, log_minus, ls1
 
 
-@dataclass(frozen=True)
 class Ordered:
-    """Spinor products of N points for M orderings P (M, 5) of the five legs.
+    """Spinor products of N points for M orderings P (M, 5) of the five legs, both parities.
 
-    ``a(i, j)`` is ⟨P_i P_j⟩, ``b(i, j)`` is [P_i P_j], ``s(i, j)`` is s_{P_i P_j} and
-    ``lg(i, j)`` is ln(−s/scale − i0), each (N, M); i, j are positions 1 … 5.
+    ``a(i, j)`` is ⟨P_i P_j⟩ and ``b(i, j)`` is [P_i P_j], each (2, M, N): the second entry is
+    the parity image (⟨⟩ ↔ [], every helicity flipped); ``s(i, j)`` is s_{P_i P_j} and
+    ``ratio(i, j, k, l)`` is (s_ij/s_kl, ln((−s_ij − i0)/(−s_kl − i0))), each (M, N): the
+    loop functions are the same for both parities. Positions i, j are 1 … 5. Gathers are
+    cached (products are antisymmetric, invariants symmetric).
     """
 
-    za: np.ndarray  # (N, 5, 5)
-    zb: np.ndarray
-    s_: np.ndarray  # (N, 5, 5), real
-    lg_: np.ndarray  # (N, 5, 5), ln(−s/scale − i0)
-    order: np.ndarray  # (M, 5) leg indices
+    def __init__(self, za: np.ndarray, zb: np.ndarray, s: np.ndarray, order: np.ndarray):
 
-    def _take(self, m: np.ndarray, i: int, j: int) -> np.ndarray:
-        return m[:, self.order[:, i - 1], self.order[:, j - 1]]
+        def flat(m: np.ndarray) -> np.ndarray:  # (..., N, 5, 5) → (..., 25, N): rows contiguous
+            return np.moveaxis(m.reshape(*m.shape[:-2], 25), -1, -2).copy()
+
+        self._angle = flat(np.stack([za, zb]))  # (2, 25, N)
+        self._square = flat(np.stack([zb, za]))
+        self._s = flat(s)
+        self._logs = flat(log_table(s))
+        self._order = np.asarray(order)
+        self._cache: dict = {}
+
+    def _take(self, name: str, m: np.ndarray, i: int, j: int, sign: int) -> np.ndarray:
+        """The products of positions i, j for every ordering: (..., M, N)."""
+        lo, hi = min(i, j), max(i, j)
+        key = (name, lo, hi)
+        if key not in self._cache:
+            rows = 5 * self._order[:, lo - 1] + self._order[:, hi - 1]
+            self._cache[key] = np.take(m, rows, axis=-2)
+        out = self._cache[key]
+        return -out if (sign < 0 and i > j) else out
 
     def a(self, i: int, j: int) -> np.ndarray:
-        return self._take(self.za, i, j)
+        return self._take("a", self._angle, i, j, -1)
 
     def b(self, i: int, j: int) -> np.ndarray:
-        return self._take(self.zb, i, j)
+        return self._take("b", self._square, i, j, -1)
 
     def s(self, i: int, j: int) -> np.ndarray:
-        return self._take(self.s_, i, j)
+        return self._take("s", self._s, i, j, 1)
 
-    def lg(self, i: int, j: int) -> np.ndarray:
-        return self._take(self.lg_, i, j)
+    def log(self, i: int, j: int) -> np.ndarray:
+        """ln(−s_ij/scale − i0), one scale per point (the same for every ordering)."""
+        return self._take("l", self._logs, i, j, 1)
 
-    def conjugate(self) -> Ordered:
-        """The parity image: ⟨ij⟩ ↔ [ij] (all helicities flipped), invariants unchanged."""
-        return Ordered(self.zb, self.za, self.s_, self.lg_, self.order)
+    def ratio(self, i: int, j: int, k: int, l: int) -> tuple[np.ndarray, np.ndarray]:
+        lnr = self.log(i, j) - self.log(k, l)
+        return self.s(i, j) / self.s(k, l), lnr
 
 
 def all_plus(v: Ordered) -> np.ndarray:
@@ -85,35 +99,29 @@ def one_minus(v: Ordered) -> np.ndarray:
     return x / (3 * b(1, 2) * a(2, 3) * a(3, 4) * a(4, 5) * b(5, 1))
 
 
-def _tree_like(v: Ordered, numerator: np.ndarray, i: int, j: int) -> np.ndarray:
+def _tree_like(v: Ordered, numerator: np.ndarray, i: tuple, j: tuple) -> np.ndarray:
     """(V^f + V^s) A^tree without the ordering-independent terms: ⅓(ln(−s_i) + ln(−s_j)) A^tree.
 
     BDK (1993) eq. (10): V^f = −5/(2ε) − ½[ln(μ²/−s_i) + ln(μ²/−s_j)] − 2, V^s = −V^f/3 + 2/9.
     """
     a = v.a
     tree = numerator / (a(1, 2) * a(2, 3) * a(3, 4) * a(4, 5) * a(5, 1))
-    return (v.lg(*i) + v.lg(*j)) / 3 * tree
+    return (v.log(*i) + v.log(*j)) / 3 * tree
 
 
 def adjacent_minus(v: Ordered) -> np.ndarray:
     """(−−+++): BDK (1993) eqs. (8), (10); −(V^f + V^s) A^tree − (F^f + F^s)."""
     a, b, s = v.a, v.b, v.s
     s23, s51 = s(2, 3), s(5, 1)
+    r = v.ratio(2, 3, 5, 1)
     chain = a(2, 3) * b(3, 4) * a(4, 1) + a(2, 4) * b(4, 5) * a(5, 1)
-    ff = (
-        -(a(1, 2) ** 2)
-        * l0(s23, s51)
-        * chain
-        / (2 * a(2, 3) * a(3, 4) * a(4, 5) * a(5, 1) * s51)
-    )
+    ff = -(a(1, 2) ** 2) * l0(*r) * chain / (2 * a(2, 3) * a(3, 4) * a(4, 5) * a(5, 1) * s51)
     fs = (
         -ff / 3
-        - b(3, 4) * a(4, 1) * a(2, 4) * b(4, 5) * l2(s23, s51) * chain
-        / (3 * a(3, 4) * a(4, 5) * s51**3)
+        - b(3, 4) * a(4, 1) * a(2, 4) * b(4, 5) * l2(*r) * chain / (3 * a(3, 4) * a(4, 5) * s51**3)
         - a(3, 5) * b(3, 5) ** 3 / (3 * b(1, 2) * b(2, 3) * a(3, 4) * a(4, 5) * b(5, 1))
         + a(1, 2) * b(3, 5) ** 2 / (3 * b(2, 3) * a(3, 4) * a(4, 5) * b(5, 1))
-        + a(1, 2) * b(3, 4) * a(4, 1) * a(2, 4) * b(4, 5)
-        / (6 * s23 * a(3, 4) * a(4, 5) * s51)
+        + a(1, 2) * b(3, 4) * a(4, 1) * a(2, 4) * b(4, 5) / (6 * s23 * a(3, 4) * a(4, 5) * s51)
     )
     return -_tree_like(v, a(1, 2) ** 4, (2, 3), (5, 1)) - (ff + fs)
 
@@ -121,11 +129,13 @@ def adjacent_minus(v: Ordered) -> np.ndarray:
 def split_minus(v: Ordered) -> np.ndarray:
     """(−+−++): BDK (1993) eqs. (9), (10); −(V^f + V^s) A^tree − (F^f + F^s)."""
     a, b, s = v.a, v.b, v.s
-    s12, s23, s34, s51 = s(1, 2), s(2, 3), s(3, 4), s(5, 1)
-    lsa = ls1(s23, s51, s34, s51)
-    lsb = ls1(s12, s34, s51, s34)
-    l0c = l0(s34, s51)
-    l2c = l2(s34, s51)
+    s34, s51 = s(3, 4), s(5, 1)
+    r23_51, r34_51 = v.ratio(2, 3, 5, 1), v.ratio(3, 4, 5, 1)
+    r12_34, r51_34 = v.ratio(1, 2, 3, 4), v.ratio(5, 1, 3, 4)
+    lsa = ls1(*r23_51, *r34_51)
+    lsb = ls1(*r12_34, *r51_34)
+    l0c = l0(*r34_51)
+    l2c = l2(*r34_51)
     chain = a(1, 5) * b(5, 2) * a(2, 3) - a(3, 4) * b(4, 2) * a(2, 1)
     ring = a(1, 2) * a(2, 3) * a(3, 4) * a(4, 5) * a(5, 1)
     x4 = a(4, 1) * b(2, 4)  # ⟨41⟩[24]
@@ -136,28 +146,44 @@ def split_minus(v: Ordered) -> np.ndarray:
         - a(1, 3) ** 3 * l0c * chain / (2 * ring * s51)
     )
     fs = (
-        -a(1, 2) * a(2, 3) * a(3, 4) * x4**2
+        -a(1, 2)
+        * a(2, 3)
+        * a(3, 4)
+        * x4**2
         / (a(4, 5) * a(5, 1) * a(2, 4) ** 2 * s51**2)
-        * (2 * lsa + l1(s23, s51) + l1(s34, s51))
-        + a(3, 2) * a(2, 1) * a(1, 5) * x5**2
+        * (2 * lsa + l1(*r23_51) + l1(*r34_51))
+        + a(3, 2)
+        * a(2, 1)
+        * a(1, 5)
+        * x5**2
         / (a(5, 4) * a(4, 3) * a(2, 5) ** 2 * s34**2)
-        * (2 * lsb + l1(s12, s34) + l1(s51, s34))
-        + 2 * a(2, 3) ** 2 * x4**3 * l2(s23, s51) / (3 * a(4, 5) * a(5, 1) * a(2, 4) * s51**3)
-        - 2 * a(2, 1) ** 2 * x5**3 * l2(s12, s34) / (3 * a(5, 4) * a(4, 3) * a(2, 5) * s34**3)
+        * (2 * lsb + l1(*r12_34) + l1(*r51_34))
+        + 2 * a(2, 3) ** 2 * x4**3 * l2(*r23_51) / (3 * a(4, 5) * a(5, 1) * a(2, 4) * s51**3)
+        - 2 * a(2, 1) ** 2 * x5**3 * l2(*r12_34) / (3 * a(5, 4) * a(4, 3) * a(2, 5) * s34**3)
         + l2c
         / s51**3
         * (
             a(1, 3) * b(2, 4) * b(2, 5) / (3 * a(4, 5)) * chain
-            + 2 * (a(1, 2) * a(3, 4)) ** 2 * a(4, 1) * b(2, 4) ** 3
+            + 2
+            * (a(1, 2) * a(3, 4)) ** 2
+            * a(4, 1)
+            * b(2, 4) ** 3
             / (3 * a(4, 5) * a(5, 1) * a(2, 4))
-            - 2 * (a(3, 2) * a(1, 5)) ** 2 * a(5, 3) * b(2, 5) ** 3
+            - 2
+            * (a(3, 2) * a(1, 5)) ** 2
+            * a(5, 3)
+            * b(2, 5) ** 3
             / (3 * a(5, 4) * a(4, 3) * a(2, 5))
         )
         + a(1, 3) ** 3 * l0c * chain / (6 * ring * s51)
         + (b(2, 4) * b(2, 5)) ** 2 / (3 * b(1, 2) * b(2, 3) * b(3, 4) * a(4, 5) * b(5, 1))
-        - a(1, 2) * a(4, 1) ** 2 * b(2, 4) ** 3
+        - a(1, 2)
+        * a(4, 1) ** 2
+        * b(2, 4) ** 3
         / (3 * a(4, 5) * a(5, 1) * a(2, 4) * b(2, 3) * b(3, 4) * s51)
-        + a(3, 2) * a(5, 3) ** 2 * b(2, 5) ** 3
+        + a(3, 2)
+        * a(5, 3) ** 2
+        * b(2, 5) ** 3
         / (3 * a(5, 4) * a(4, 3) * a(2, 5) * b(2, 1) * b(1, 5) * s34)
         + a(1, 3) ** 2 * b(2, 4) * b(2, 5) / (6 * s34 * a(4, 5) * s51)
     )
@@ -178,4 +204,3 @@ def log_table(s: np.ndarray) -> np.ndarray:
     scale = np.max(np.abs(s), axis=(1, 2), keepdims=True)
     off = s / scale + np.eye(s.shape[1])  # the diagonal (s_ii = 0) is never used
     return log_minus(off)
-

@@ -19,7 +19,7 @@ from itertools import permutations
 
 import numpy as np
 
-from hepemu.physics.loop.five_gluon import CLASSES, Ordered, log_table
+from hepemu.physics.loop.five_gluon import CLASSES, Ordered
 from hepemu.physics.loop.gg_yy import ALPHA, ALPHA_S, SUM_Q2_FIVE_FLAVOURS
 from hepemu.physics.loop.spinors import Spinors
 
@@ -77,14 +77,12 @@ def helicity_amplitudes(k: np.ndarray) -> np.ndarray:
     if k.ndim != 3 or k.shape[1:] != (N_LEGS, 4):
         raise ValueError(f"expected momenta of shape (N, 5, 4) (g g → γ γ g), got {k.shape}")
     sp = Spinors.of(k)
-    logs = log_table(sp.s)
-    total = np.zeros((len(k), 2**N_LEGS), dtype=complex)
+    total = np.zeros((2**N_LEGS, len(k)), dtype=complex)
     for name, (fn, _) in CLASSES.items():
         order, scatter = _TABLES[name]
-        view = Ordered(sp.a, sp.b, sp.s, logs, order)
-        flipped = scatter[:, ::-1]  # parity: every helicity bit flipped
-        total += fn(view) @ scatter + fn(view.conjugate()) @ flipped
-    return total
+        both = fn(Ordered(sp.a, sp.b, sp.s, order))  # (2, M, N): as given, parity image
+        total += scatter.T @ both[0] + scatter[:, ::-1].T @ both[1]  # parity flips every bit
+    return total.T
 
 
 def msq(

@@ -6,7 +6,8 @@ L₀(r) = ln r/(1 − r), L₁(r) = (L₀(r) + 1)/(1 − r), L₂(r) = (ln r −
 Ls₋₁(r₁, r₂) = Li₂(1 − r₁) + Li₂(1 − r₂) + ln r₁ ln r₂ − π²/6,
 Ls₁(r₁, r₂) = [Ls₋₁(r₁, r₂)/(1 − r₁ − r₂) + L₀(r₁) + L₀(r₂)]/(1 − r₁ − r₂).
 Every invariant carries −i0: ln r = ln(−s − i0) − ln(−t − i0) (the arguments are the
-invariants s, t themselves, not −s, −t). Near r = 1 (where the closed forms cancel to
+invariants s, t themselves, not −s, −t); every function takes r and ln r (:func:`ratio`).
+Near r = 1 (where the closed forms cancel to
 O(1 − r)ⁿ) L₀, L₁ and L₂ are evaluated from their Taylor series.
 """
 
@@ -26,76 +27,71 @@ def log_minus(x: np.ndarray) -> np.ndarray:
     return np.log(np.abs(x)) - 1j * np.pi * (x > 0)
 
 
-def log_ratio(s: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """ln((−s − i0)/(−t − i0)) = ln(−s − i0) − ln(−t − i0)."""
-    return log_minus(s) - log_minus(t)
+def ratio(s: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """r = s/t and ln r = ln(−s − i0) − ln(−t − i0): the arguments of every function here."""
+    return s / t, log_minus(s) - log_minus(t)
 
 
 def _series(x: np.ndarray, coefficient) -> np.ndarray:
-    """Σ_{n<_TERMS} c(n) xⁿ by Horner's rule."""
+    """Σ_{n<_TERMS} c(n) xⁿ by Horner's rule (x real)."""
     out = np.zeros_like(x)
     for n in range(_TERMS - 1, -1, -1):
         out = out * x + coefficient(n)
     return out
 
 
-def _near_one(s: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """r = s/t, x = 1 − r (real) and the mask |x| < SERIES_RADIUS (where r > 0: ln r is real)."""
-    r = s / t
+def _patched(exact: np.ndarray, x: np.ndarray, near: np.ndarray, coefficient) -> np.ndarray:
+    """``exact`` with the entries where ``near`` replaced by the series in x."""
+    if np.any(near):
+        exact[near] = _series(x[near], coefficient)
+    return exact
+
+
+def l0(r: np.ndarray, lnr: np.ndarray) -> np.ndarray:
+    """L₀(r) = ln r/(1 − r); series −Σ xⁿ/(n+1), x = 1 − r, near r = 1."""
     x = 1.0 - r
-    return r, x, np.abs(x) < SERIES_RADIUS
+    near = np.abs(x) < SERIES_RADIUS
+    exact = lnr / np.where(near, 1.0, x)
+    return _patched(exact, x, near, lambda n: -1.0 / (n + 1))
 
 
-def l0(s: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """L₀(s/t) = ln r/(1 − r); series −Σ xⁿ/(n+1), x = 1 − r, near r = 1."""
-    _, x, near = _near_one(s, t)
-    exact = log_ratio(s, t) / np.where(near, 1.0, x)
-    return np.where(near, _series(x, lambda n: -1.0 / (n + 1)), exact)
+def l1(r: np.ndarray, lnr: np.ndarray) -> np.ndarray:
+    """L₁(r) = (L₀ + 1)/(1 − r); series −Σ xⁿ/(n+2) near r = 1."""
+    x = 1.0 - r
+    near = np.abs(x) < SERIES_RADIUS
+    inv = 1.0 / np.where(near, 1.0, x)
+    exact = (lnr * inv + 1.0) * inv
+    return _patched(exact, x, near, lambda n: -1.0 / (n + 2))
 
 
-def l1(s: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """L₁(s/t) = (L₀ + 1)/(1 − r); series −Σ xⁿ/(n+2) near r = 1."""
-    _, x, near = _near_one(s, t)
+def l2(r: np.ndarray, lnr: np.ndarray) -> np.ndarray:
+    """L₂(r) = (ln r − (r − 1/r)/2)/(1 − r)³; series Σ (½ − 1/(n+3)) xⁿ near r = 1."""
+    x = 1.0 - r
+    near = np.abs(x) < SERIES_RADIUS
     xs = np.where(near, 1.0, x)
-    exact = (log_ratio(s, t) / xs + 1.0) / xs
-    return np.where(near, _series(x, lambda n: -1.0 / (n + 2)), exact)
+    exact = (lnr - 0.5 * (r - 1.0 / r)) / xs**3
+    return _patched(exact, x, near, lambda n: 0.5 - 1.0 / (n + 3))
 
 
-def l2(s: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """L₂(s/t) = (ln r − (r − 1/r)/2)/(1 − r)³; series Σ (½ − 1/(n+3)) xⁿ near r = 1."""
-    r, x, near = _near_one(s, t)
-    xs = np.where(near, 1.0, x)
-    rs = np.where(near, 2.0, r)
-    exact = (log_ratio(s, t) - 0.5 * (rs - 1.0 / rs)) / xs**3
-    return np.where(near, _series(x, lambda n: 0.5 - 1.0 / (n + 3)), exact)
-
-
-def li2_one_minus(s: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Li₂(1 − r), r = (−s − i0)/(−t − i0), continued through r < 0.
+def li2_one_minus(r: np.ndarray, lnr: np.ndarray) -> np.ndarray:
+    """Li₂(1 − r) for r = (−s − i0)/(−t − i0) (ln r given), continued through r < 0.
 
     scipy's ``spence(z)`` is ∫₁ᶻ ln w/(1 − w) dw = Li₂(1 − z) for real z ≥ 0. For r < 0 the
     reflection Li₂(1 − r) = π²/6 − Li₂(r) − ln r ln(1 − r) holds with the continued ln r,
     and Li₂(r) = spence(1 − r) is real (1 − r > 1).
     """
-    r = s / t
     positive = r > 0
-    direct = spence(np.where(positive, r, 1.0))
-    rn = np.where(positive, -1.0, r)
-    reflected = PI2_6 - spence(1.0 - rn) - log_ratio(s, t) * np.log(1.0 - rn)
-    return np.where(positive, direct + 0j, reflected)
+    li = spence(np.where(positive, r, 1.0 - r))
+    reflected = PI2_6 - li - lnr * np.log(np.where(positive, 1.0, 1.0 - r))
+    return np.where(positive, li, reflected)
 
 
-def ls_minus1(s1, t1, s2, t2) -> np.ndarray:
-    """Ls₋₁(s₁/t₁, s₂/t₂) = Li₂(1 − r₁) + Li₂(1 − r₂) + ln r₁ ln r₂ − π²/6."""
-    return (
-        li2_one_minus(s1, t1)
-        + li2_one_minus(s2, t2)
-        + log_ratio(s1, t1) * log_ratio(s2, t2)
-        - PI2_6
-    )
+def ls_minus1(r1, lnr1, r2, lnr2) -> np.ndarray:
+    """Ls₋₁(r₁, r₂) = Li₂(1 − r₁) + Li₂(1 − r₂) + ln r₁ ln r₂ − π²/6."""
+    return li2_one_minus(r1, lnr1) + li2_one_minus(r2, lnr2) + lnr1 * lnr2 - PI2_6
 
 
-def ls1(s1, t1, s2, t2) -> np.ndarray:
+def ls1(r1, lnr1, r2, lnr2) -> np.ndarray:
     """Ls₁(r₁, r₂) = [Ls₋₁/(1 − r₁ − r₂) + L₀(r₁) + L₀(r₂)]/(1 − r₁ − r₂)."""
-    u = 1.0 - s1 / t1 - s2 / t2
-    return (ls_minus1(s1, t1, s2, t2) / u + l0(s1, t1) + l0(s2, t2)) / u
+    inv = 1.0 / (1.0 - r1 - r2)
+    return (ls_minus1(r1, lnr1, r2, lnr2) * inv + l0(r1, lnr1) + l0(r2, lnr2)) * inv
