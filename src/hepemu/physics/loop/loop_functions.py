@@ -69,7 +69,7 @@ def l2(r: np.ndarray, lnr: np.ndarray) -> np.ndarray:
     x = 1.0 - r
     near = np.abs(x) < SERIES_RADIUS
     xs = np.where(near, 1.0, x)
-    exact = (lnr - 0.5 * (r - 1.0 / r)) / xs**3
+    exact = (lnr - 0.5 * (r - 1.0 / r)) / (xs * xs * xs)
     return _patched(exact, x, near, lambda n: 0.5 - 1.0 / (n + 3))
 
 
