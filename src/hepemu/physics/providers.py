@@ -19,7 +19,7 @@ from hepemu.physics.cuts import Cut, DurhamJetCut, InvariantCut, PhotonJetCut
 from hepemu.physics.integrals.base import ParametricIntegral
 from hepemu.physics.integrals.registry import INTEGRALS, find_integral
 from hepemu.physics.kinematics import massless_volume, rambo_from_unit
-from hepemu.physics.loop import gg_yy, gg_yyg
+from hepemu.physics.loop import gg_yy, gg_yyg, gg_yyg_closed
 from hepemu.physics.tree import amplicol
 from hepemu.physics.tree.amplicol import NAMED_PROCESSES
 from hepemu.physics.tree.ee_jets import EECouplings, beams, ee_qq, ee_qqg
@@ -297,6 +297,13 @@ class AmplicolProvider(_RamboMomenta):
 LOOP_PROCESSES: dict[str, tuple[int, Callable, str, str]] = {
     "ggyyg-1l": (
         3,
+        gg_yyg_closed.msq,
+        "g g -> gamma gamma g, one loop (massless quark loops, 5 flavours)",
+        "analytic, Bern, Dixon & Kosower five-gluon amplitudes, photon-decoupling sum "
+        "(Bern, Dixon & Schmidt 2002)",
+    ),
+    "ggyyg-1l-numerical": (
+        3,
         gg_yyg.msq,
         "g g -> gamma gamma g, one loop (massless quark loops, 5 flavours)",
         "Feynman diagrams reduced numerically in D dimensions (hepemu.physics.loop)",
@@ -309,6 +316,7 @@ LOOP_PROCESSES: dict[str, tuple[int, Callable, str, str]] = {
     ),
 }
 LOOP_CHUNK = 64  # points per evaluation of a numerically reduced loop (bounds memory)
+NUMERICAL_LOOP = "ggyyg-1l-numerical"  # the one truth that declines (NaN) unstable points
 LOOP_TOLERANCE = 1e-5  # relative error above which a numerically reduced |M|² is NaN
 
 
@@ -349,7 +357,9 @@ class LoopProvider(_RamboMomenta):
         fn = LOOP_PROCESSES[self.process][1]
         if len(p) == 0:
             return np.zeros(0)
-        opts = {"tolerance": LOOP_TOLERANCE} if self.process == "ggyyg-1l" else {}
+        if self.process != NUMERICAL_LOOP:
+            return fn(p)  # closed forms: vectorised in batches of their own
+        opts = {"tolerance": LOOP_TOLERANCE}
         return np.concatenate(
             [fn(p[i : i + LOOP_CHUNK], **opts) for i in range(0, len(p), LOOP_CHUNK)]
         )
@@ -364,10 +374,10 @@ class LoopProvider(_RamboMomenta):
             "colours, x 1/2 for the identical photons; alpha = 1/137.036, alpha_s = 0.118, "
             "sum of Q_q^2 over u, d, s, c, b; the first gluon along +z",
             "numerical_stability": (
-                f"ggyyg-1l: NaN (and left out of datasets, counted as rejected_nonfinite) "
-                f"where the estimated relative error exceeds {LOOP_TOLERANCE:g} "
-                "(ill-conditioned reduction: near-planar events and the like)"
-                if self.process == "ggyyg-1l"
+                f"{NUMERICAL_LOOP}: NaN (and left out of datasets, counted as "
+                f"rejected_nonfinite) where the estimated relative error exceeds "
+                f"{LOOP_TOLERANCE:g} (ill-conditioned reduction: near-planar events and the like)"
+                if self.process == NUMERICAL_LOOP
                 else "analytic"
             ),
             "sqrt_s": self.sqrt_s,
@@ -448,8 +458,9 @@ def get_provider(name: str, options: dict[str, Any] | None = None) -> TruthProvi
     processes ``ee-qq`` and ``ee-qqg`` (options ``sqrt_s``, ``alpha``, ``alpha_s``,
     ``charge``, cuts ``ycut`` (Durham, exactly n jets) and ``y_min`` (all s_ij/s)), the
     pyamplicol processes ``ee3j``, ``ee4j``, ``ee5j`` and ``amplicol:<expression>`` (options
-    ``sqrt_s`` (1000), ``ycut``, ``y_min``), the one-loop ``ggyyg-1l`` and ``ggyy-1l``
-    (option ``sqrt_s``; photon and jet cuts), or ``package.module:attribute`` naming a
+    ``sqrt_s`` (1000), ``ycut``, ``y_min``), the one-loop ``ggyyg-1l`` (closed form),
+    ``ggyyg-1l-numerical`` (numerical reduction) and ``ggyy-1l`` (option ``sqrt_s``; photon
+    and jet cuts), or ``package.module:attribute`` naming a
     provider object or a function of the options returning one.
     """
     opts = dict(options or {})
