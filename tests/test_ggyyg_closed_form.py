@@ -115,6 +115,33 @@ def test_finite_everywhere_inside_the_cuts():
     assert np.all(np.isfinite(value)) and np.all(value > 0)
 
 
+def test_error_estimate_is_small_inside_the_cuts_and_grows_where_ls1_cancels():
+    """msq_and_error: the value of msq and a relative error estimate; inside the cuts ≤ 1e-8
+    (digits lost: at most ~8 of 16); a photon nearly collinear to the gluon makes Ls₁ cancel
+    (u ~ θ²) and the estimate says so."""
+    ref = np.load(REFERENCE)
+    value, error = gg_yyg_closed.msq_and_error(ref["momenta"])
+    np.testing.assert_array_equal(value, gg_yyg_closed.msq(ref["momenta"]))
+    assert np.all(error < 1e-8) and np.all(error > 0)
+    p = ref["momenta"][:1].copy()
+    photon, gluon = p[0, 2], p[0, 4]
+    direction = gluon[1:] / gluon[0] + 1e-4 * np.array([0.0, 1.0, 0.0])
+    tilted = photon[0] * np.concatenate([[1.0], direction / np.linalg.norm(direction)])
+    q = np.stack([*p[0, :2], tilted, p[0, 3], p[0, 4]])
+    rest = q[0] + q[1] - q[2]  # rebalance: photon 2 and gluon share what is left
+    q[3], q[4] = _split(rest, q[4][1:] / q[4][0])
+    _, near = gg_yyg_closed.msq_and_error(q[None])
+    assert near[0] > 1e3 * np.median(error)
+
+
+def _split(total: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two massless momenta summing to ``total``, the second along the unit vector n."""
+    m2 = dot(total, total)
+    e = m2 / (2 * (total[0] - total[1:] @ n))
+    second = e * np.concatenate([[1.0], n])
+    return total - second, second
+
+
 def test_wrong_number_of_legs_is_a_clear_error():
     with pytest.raises(ValueError, match=r"\(N, 5, 4\)"):
         gg_yyg_closed.msq(np.ones((3, 4, 4)))
