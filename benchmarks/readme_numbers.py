@@ -850,8 +850,9 @@ def loop_bnn_part(path: Path | None = None) -> list[str]:
         "",
         f"From `{d['command']}` (`{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}`"
         f", created {d['created']}, {hw(d)}): {d['test_points']} test points; the truth "
-        f"(`ggyyg-1l`, numerical reduction) costs {d['truth_us_per_point'] / 1e3:.0f} ms per "
-        "point on one core (target of a closed-form amplitude: 0.5 ms: not met). Δ = "
+        f"(the numerical reduction, now `ggyyg-1l-numerical`) cost "
+        f"{d['truth_us_per_point'] / 1e3:.0f} ms per point on one core (the closed form "
+        "`ggyyg-1l` since: benchmarks/ggyyg_closed_form.py). Δ = "
         "A_NN/A_true − 1; pull width = half the 16–84 % interval of (⟨A⟩ − A)/σ. "
         f"Inputs: {inputs_line(d['args'].get('features'))}.",
         "",
