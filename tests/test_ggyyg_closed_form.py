@@ -106,6 +106,35 @@ def test_soft_gluon_limit_is_eikonal_times_gg_to_yy():
     assert deviation[2] / deviation[1] < 0.2  # linear in λ
 
 
+def _photons(q: np.ndarray, n3: np.ndarray) -> list[np.ndarray]:
+    """Two photons back to back along ±n3 in the rest frame of q."""
+    m = np.sqrt(dot(q, q))
+    return [_boost(m / 2 * np.concatenate([[1.0], sg * n3]), q[1:] / q[0]) for sg in (1, -1)]
+
+
+def test_initial_state_collinear_limit_is_splitting_times_gg_to_yy():
+    """Gluon 5 at angle θ → 0 to gluon 1, energy fraction 1 − x: averaged over azimuths φ and
+    φ + π/2 (which cancels the cos 2φ spin correlation), |M₅|² → 8πα_s P̂_gg(x)/(x 2p₁·k₅)
+    |M(x p₁, p₂ → γγ)|² with P̂_gg = 2C_A[x/(1−x) + (1−x)/x + x(1−x)] (the loop splitting
+    part multiplies the vanishing tree g g → γ γ); deviation O(θ)."""
+    n3 = np.array([np.sin(1.1) * np.cos(0.4), np.sin(1.1) * np.sin(0.4), np.cos(1.1)])
+    x, p1, p2 = 0.6, BEAMS[0], BEAMS[1]
+    four = np.array([[x * p1, p2, *_photons(x * p1 + p2, n3)]])
+    split = 2 * 3 * (x / (1 - x) + (1 - x) / x + x * (1 - x))
+    deviation = []
+    for theta in (1e-2, 1e-3, 1e-4):
+        ratios = []
+        for phi in (0.3, 0.3 + np.pi / 2):
+            direction = [np.sin(theta) * np.cos(phi), np.sin(theta) * np.sin(phi), np.cos(theta)]
+            k5 = (1 - x) * E * np.concatenate([[1.0], direction])
+            five = np.array([[p1, p2, *_photons(p1 + p2 - k5, n3), k5]])
+            limit = 8 * np.pi * gg_yy.ALPHA_S * split / (x * 2 * dot(p1, k5)) * gg_yy.msq(four)
+            ratios.append(gg_yyg_closed.msq(five)[0] / limit[0])
+        assert abs(ratios[0] - ratios[1]) > 0.05  # the spin correlation is there
+        deviation.append(abs(np.mean(ratios) - 1))
+    assert deviation[1] < 3e-4 and deviation[2] < 0.3 * deviation[1], deviation
+
+
 def test_finite_everywhere_inside_the_cuts():
     """10⁵ RAMBO points passing the cuts: every |M|² finite and positive (10⁶ in the
     benchmark benchmarks/ggyyg_closed_form.py)."""

@@ -142,8 +142,11 @@ def msq_and_error(p: np.ndarray, **couplings) -> tuple[np.ndarray, np.ndarray]:
     |M|² is rotation invariant; in rotated momenta it goes through other spinor products
     and other cancellations, so |M|²_rotated/|M|² − 1 measures the digits lost there. The
     cancellations that depend on the invariants alone recur identically in both; of those,
-    Ls₁'s (ε/u², :func:`ls1_conditioning`) is added as a bound (the series of L₀, L₁, L₂ keep
-    full precision). On 5.5·10⁴ points inside the cuts: median 5e-14, worst 7e-10.
+    Ls₁'s (ε/u², :func:`ls1_conditioning`) is added as an upper bound (the series of L₀,
+    L₁, L₂ keep full precision). On 5.5·10⁴ points inside the cuts: median 5e-14, worst
+    7e-10. Far outside the cuts the bound can overstate by orders of magnitude (a gluon at
+    θ = 1e-4 to the beam: estimate 80, true error ~1e-5), but it rises where the value fails
+    (θ = 1e-6: Ls₁ cancels to u ~ θ², the value is wrong and the estimate ~1e10).
     Costs two evaluations.
     """
     p = _checked(p)
