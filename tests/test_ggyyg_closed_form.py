@@ -7,7 +7,16 @@ import pytest
 
 from hepemu.physics.kinematics import dot, rambo_from_unit
 from hepemu.physics.loop import gg_yy, gg_yyg, gg_yyg_closed
-from hepemu.physics.loop.loop_functions import SERIES_RADIUS, l0, l1, l2, li2_one_minus, ratio
+from hepemu.physics.loop.loop_functions import (
+    LS1_SERIES_RADIUS,
+    SERIES_RADIUS,
+    l0,
+    l1,
+    l2,
+    li2_one_minus,
+    ls1,
+    ratio,
+)
 from hepemu.physics.providers import get_provider
 
 REFERENCE = "tests/data/ggyyg_1l_numerical_reference.npz"
@@ -144,10 +153,10 @@ def test_finite_everywhere_inside_the_cuts():
     assert np.all(np.isfinite(value)) and np.all(value > 0)
 
 
-def test_error_estimate_is_small_inside_the_cuts_and_grows_where_ls1_cancels():
+def test_error_estimate_is_small_inside_the_cuts_and_grows_near_a_collinear_pair():
     """msq_and_error: the value of msq and a relative error estimate; inside the cuts ≤ 1e-8
-    (digits lost: at most ~8 of 16); a photon nearly collinear to the gluon makes Ls₁ cancel
-    (u ~ θ²) and the estimate says so."""
+    (digits lost: at most ~8 of 16); a photon at 1e-4 rad to the gluon (far outside the
+    cuts) loses more digits, and the estimate says so."""
     ref = np.load(REFERENCE)
     value, error = gg_yyg_closed.msq_and_error(ref["momenta"])
     np.testing.assert_array_equal(value, gg_yyg_closed.msq(ref["momenta"]))
@@ -219,3 +228,54 @@ def test_series_and_closed_forms_meet_at_the_switch(fn):
         np.testing.assert_allclose(out[0], out[1], rtol=1e-8)
     at_one = fn(np.array([1.0]), np.zeros(1, dtype=complex))
     np.testing.assert_allclose(at_one, {l0: -1.0, l1: -0.5, l2: 1 / 6}[fn], rtol=1e-15)
+
+
+@pytest.mark.parametrize("s1, t", [(0.3, 1.0), (-0.4, 1.0), (2.5, 1.0), (-1.7, -1.0), (0.8, -1.0)])
+def test_ls1_series_meets_the_closed_form_and_stays_smooth(s1, t):
+    """Ls₁(r₁, r₂) near r₁ + r₂ = 1 comes from its series in u = 1 − r₁ − r₂ (the closed
+    form cancels to O(u²)): the two agree across the switch, and the series is smooth down
+    to u = 1e-12 (a quadratic in u through the last three points to 1e-12)."""
+    r1 = s1 / t
+    edge = LS1_SERIES_RADIUS * min(abs(r1), abs(1 - r1))
+    u = np.array([edge * (1 - 1e-9), edge * (1 + 1e-9), 1e-6, 1e-9, 1e-12, -1e-9])
+    s2 = (1 - r1 - u) * t
+    out = ls1(*ratio(np.full(6, s1), np.full(6, t)), *ratio(s2, np.full(6, t)))
+    np.testing.assert_allclose(out[0], out[1], rtol=1e-9)
+    slope = (out[3] - out[5]) / 2e-9
+    np.testing.assert_allclose(out[3], out[4] + slope * 1e-9, rtol=1e-12)
+    np.testing.assert_allclose(out[2], out[4] + slope * 1e-6, rtol=1e-6)
+
+
+def _ls1_mpmath(s1: float, t1: float, s2: float, t2: float) -> complex:
+    """Ls₁ from its definition at 50 digits (mpmath), logs of invariants with −i0."""
+    import mpmath as mp
+
+    mp.mp.dps = 50
+
+    def log_ratio(s, t):
+        return mp.log(abs(s)) - 1j * mp.pi * (s > 0) - mp.log(abs(t)) + 1j * mp.pi * (t > 0)
+
+    def li2_one_minus(r, lnr):
+        return (
+            mp.polylog(2, 1 - r) if r > 0 else mp.pi**2 / 6 - mp.polylog(2, r) - lnr * mp.log(1 - r)
+        )
+
+    l1, l2 = log_ratio(s1, t1), log_ratio(s2, t2)
+    r1, r2 = mp.mpf(s1) / t1, mp.mpf(s2) / t2
+    lsm = li2_one_minus(r1, l1) + li2_one_minus(r2, l2) + l1 * l2 - mp.pi**2 / 6
+    u = 1 - r1 - r2
+    return complex((lsm / u + l1 / (1 - r1) + l2 / (1 - r2)) / u)
+
+
+@pytest.mark.parametrize("s1, t", [(0.3, 1.0), (-0.4, 1.0), (2.5, 1.0), (-1.7, -1.0), (0.8, -1.0)])
+def test_ls1_against_its_definition_at_high_precision(s1, t):
+    """Ls₁ (closed form or series, continued through negative ratios) equals its definition
+    evaluated at 50 digits, from u = 0.1 down to u = 1e-8 (where float64 would lose all)."""
+    import mpmath as mp
+
+    r1 = s1 / t
+    for u in (1e-1, 3e-2, 1e-3, 1e-5, 1e-8, -1e-4):
+        s2 = (1 - r1 - u) * t
+        value = ls1(*ratio(np.array([s1]), np.array([t])), *ratio(np.array([s2]), np.array([t])))
+        exact = _ls1_mpmath(mp.mpf(s1), mp.mpf(t), mp.mpf(s2), mp.mpf(t))
+        np.testing.assert_allclose(value[0], exact, rtol=2e-12)

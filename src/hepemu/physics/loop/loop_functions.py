@@ -92,6 +92,42 @@ def ls_minus1(r1, lnr1, r2, lnr2) -> np.ndarray:
 
 
 def ls1(r1, lnr1, r2, lnr2) -> np.ndarray:
-    """Ls₁(r₁, r₂) = [Ls₋₁/(1 − r₁ − r₂) + L₀(r₁) + L₀(r₂)]/(1 − r₁ − r₂)."""
-    inv = 1.0 / (1.0 - r1 - r2)
-    return (ls_minus1(r1, lnr1, r2, lnr2) * inv + l0(r1, lnr1) + l0(r2, lnr2)) * inv
+    """Ls₁(r₁, r₂) = [Ls₋₁/(1 − r₁ − r₂) + L₀(r₁) + L₀(r₂)]/(1 − r₁ − r₂).
+
+    Where u = 1 − r₁ − r₂ is small against r₁ and 1 − r₁ (a near-collinear pair: the closed
+    form cancels to O(u²)), the Taylor series in u at fixed r₁ (:func:`_ls1_series`).
+    """
+    u = 1.0 - r1 - r2
+    near = np.abs(u) < LS1_SERIES_RADIUS * np.minimum(np.abs(r1), np.abs(1.0 - r1))
+    inv = 1.0 / np.where(near, 1.0, u)
+    out = (ls_minus1(r1, lnr1, r2, lnr2) * inv + l0(r1, lnr1) + l0(r2, lnr2)) * inv
+    if np.any(near):
+        out[near] = _ls1_series(r1[near], lnr1[near], r2[near], lnr2[near])
+    return out
+
+
+LS1_SERIES_RADIUS = 0.05  # |u| below this × min(|r₁|, |1 − r₁|): Ls₁ from its series
+
+
+def _ls1_series(r1, lnr1, r2, lnr2) -> np.ndarray:
+    """Ls₁ = Σ_m c_m (−u)^m, u = 1 − r₁ − r₂, expanded about r₂ = a = 1 − r₁ (b = r₁).
+
+    With f(y) = Li₂(1 − r₁) + Li₂(1 − y) + ln r₁ ln y − π²/6 (f(a) = 0, f′(y) = L₀(y) + ln r₁/y)
+    and T_k the Taylor coefficients of L₀ at a: c_m = −(m+1)/(m+2) T_{m+1} −
+    (−1)^m ln r₁/((m+2) a^{m+2}); T_k = ln a/b^{k+1} + Σ_{j=1..k} (−1)^{j+1}/(j a^j b^{k−j+1})
+    (ln(a + h) times 1/(b − h)). ln a = ln r₂ + ln(1 + u/r₂) continues ln r₂.
+    """
+    b = r1
+    a = 1.0 - r1
+    u = a - r2
+    ln_a = lnr2 + np.log1p(u / r2)
+    total = np.zeros_like(lnr1)
+    term = np.ones_like(u)  # (−u)^m
+    for m in range(_TERMS):
+        k = m + 1
+        rest = sum((-1.0) ** (j + 1) / (j * a**j * b ** (k - j + 1)) for j in range(1, k + 1))
+        t_k = ln_a / b ** (k + 1) + rest
+        c_m = -(m + 1) / (m + 2) * t_k - (-1.0) ** m * lnr1 / ((m + 2) * a ** (m + 2))
+        total = total + c_m * term
+        term = term * (-u)
+    return total
