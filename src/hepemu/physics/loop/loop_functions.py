@@ -107,6 +107,7 @@ def ls1(r1, lnr1, r2, lnr2) -> np.ndarray:
 
 
 LS1_SERIES_RADIUS = 0.05  # |u| below this × min(|r₁|, |1 − r₁|): Ls₁ from its series
+_LS1_TERMS = 14  # 0.05¹⁴ < 1e-18
 
 
 def _ls1_series(r1, lnr1, r2, lnr2) -> np.ndarray:
@@ -121,13 +122,17 @@ def _ls1_series(r1, lnr1, r2, lnr2) -> np.ndarray:
     a = 1.0 - r1
     u = a - r2
     ln_a = lnr2 + np.log1p(u / r2)
+    t_k = ln_a / b  # T₀; then T_k = (T_{k−1} + ℓ_k)/b, ℓ_k = (−1)^{k+1}/(k a^k)
+    a_inv = 1.0 / a
+    a_pow = a_inv * a_inv  # 1/a^{m+2}
+    ell = -np.ones_like(a)  # (−1)^{k+1}/a^k, k = 0 … (ℓ_k = ell/k for k ≥ 1)
     total = np.zeros_like(lnr1)
     term = np.ones_like(u)  # (−u)^m
-    for m in range(_TERMS):
+    for m in range(_LS1_TERMS):
         k = m + 1
-        rest = sum((-1.0) ** (j + 1) / (j * a**j * b ** (k - j + 1)) for j in range(1, k + 1))
-        t_k = ln_a / b ** (k + 1) + rest
-        c_m = -(m + 1) / (m + 2) * t_k - (-1.0) ** m * lnr1 / ((m + 2) * a ** (m + 2))
-        total = total + c_m * term
+        ell = -ell * a_inv
+        t_k = (t_k + ell / k) / b
+        total = total + (-(m + 1) / (m + 2) * t_k - (-1.0) ** m * lnr1 * a_pow / (m + 2)) * term
         term = term * (-u)
+        a_pow = a_pow * a_inv
     return total
