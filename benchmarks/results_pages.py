@@ -20,7 +20,13 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from results_chain import data_part, events_part, loop_bnn_part, loop_cross_section_part
+from results_chain import (
+    closed_form_part,
+    data_part,
+    events_part,
+    loop_bnn_part,
+    loop_cross_section_part,
+)
 from results_dbox import dbox_part, dbox_sectors_part
 from results_format import RESULTS, ROOT, hw, load, pct, pct2, sci, wrap
 from results_integrals import (
@@ -96,8 +102,9 @@ PAGES: dict[str, tuple[str, str, Callable[[], list[str]]]] = {
     "loops.md": (
         "One-loop g g → γ γ g: networks that know their error",
         "Bayesian networks, boosted training and deep ensembles at three training-set sizes "
-        "(`ggyyg-1l-bnn`), and an unbiased cross section with the network as control variate",
-        lambda: loop_bnn_part() + loop_cross_section_part(),
+        "(`ggyyg-1l-bnn`), an unbiased cross section with the network as control variate, and "
+        "the closed-form truth against the numerical reduction",
+        lambda: loop_bnn_part() + loop_cross_section_part() + closed_form_part(),
     ),
     "two-loop.md": (
         "Two loops: the gg→HH double box, and INNs as control variates",
@@ -199,6 +206,13 @@ def summary_rows() -> list[str]:
             f"(pyamplicol) {me[p]['pyamplicol']['us_per_point']:.1f} µs |"
         )
     bnn, xs = load("loop_bnn.json"), load("loop_cross_section.json")
+    closed = load("ggyyg_closed_form.json")
+    truth = (
+        f"the truth {closed['timings']['closed_4096']['us_per_point_cpu']:.0f} µs (closed form; "
+        f"the numerical reduction {bnn['truth_us_per_point'] / 1e3:.0f} ms)"
+        if closed and bnn
+        else f"the truth {bnn['truth_us_per_point'] / 1e3:.0f} ms" if bnn else ""
+    )
     if bnn and xs:
         n = max(bnn["results"], key=int)
         r = bnn["results"][n]["Bayesian network, boosted"]
@@ -206,8 +220,8 @@ def summary_rows() -> list[str]:
             "| one-loop g g → γ γ g \\|M\\|², √s = 1 TeV ([loops](docs/results/loops.md)) | "
             f"`ggyyg-1l-bnn`: boosted Bayesian network | 68 % of \\|δ\\| below "
             f"{sci(r['q68_abs_delta'])}; σ covers {pct(r['coverage_1sigma'])} (1σ), "
-            f"{pct(r['coverage_2sigma'])} (2σ) | {xs['surrogate_us_per_point']:.0f} µs; the "
-            f"truth {bnn['truth_us_per_point'] / 1e3:.0f} ms |"
+            f"{pct(r['coverage_2sigma'])} (2σ) | {xs['surrogate_us_per_point']:.0f} µs; "
+            f"{truth} |"
         )
     dbox = load("inn_dbox.json")
     if dbox:

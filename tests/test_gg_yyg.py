@@ -148,8 +148,9 @@ def test_regression_value():
     np.testing.assert_allclose(gg_yyg.msq(p), REGRESSION, rtol=1e-7)
 
 
-def test_provider_applies_the_photon_and_jet_cuts():
-    prov = get_provider("ggyyg-1l")
+@pytest.mark.parametrize("name", ["ggyyg-1l", "ggyyg-1l-numerical"])
+def test_provider_applies_the_photon_and_jet_cuts(name):
+    prov = get_provider(name)
     assert prov.columns()[:4] == ["E_g1", "px_g1", "py_g1", "pz_g1"] and len(prov.columns()) == 20
     x, keep = prov.from_unit(np.random.default_rng(1).uniform(size=(400, 12)))
     p = prov.momenta(x)[:, 2:]
@@ -197,7 +198,7 @@ def test_me_eval_names_the_unstable_rows(tmp_path, capsys):
             "me",
             "eval",
             "--process",
-            "ggyyg-1l",
+            "ggyyg-1l-numerical",
             "-i",
             str(tmp_path / "in.csv"),
             "-o",
@@ -213,7 +214,7 @@ def test_me_eval_names_the_unstable_rows(tmp_path, capsys):
 def test_the_error_estimate_bounds_an_independent_evaluation():
     """On RAMBO points passing the cuts: where colour_summed claims a relative error ε, a
     third evaluation (other references and μ² samples) agrees within max(10ε, 1e-6)."""
-    prov = get_provider("ggyyg-1l")
+    prov = get_provider("ggyyg-1l-numerical")
     x, keep = prov.from_unit(np.random.default_rng(21).uniform(size=(40, 12)))
     k = outgoing(prov.momenta(x[keep])[:24])
     value, error = gg_yyg.colour_summed(k)

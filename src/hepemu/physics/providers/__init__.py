@@ -18,6 +18,7 @@ from hepemu.physics.providers.loops import (
     LOOP_CHUNK,
     LOOP_PROCESSES,
     LOOP_TOLERANCE,
+    NUMERICAL_LOOP,
     LoopProvider,
 )
 from hepemu.physics.providers.momenta import PROCESSES, PhaseSpaceProvider
@@ -27,6 +28,7 @@ from hepemu.physics.providers.user import FunctionProvider, import_provider
 __all__ = [
     "AMPLICOL_PREFIX",
     "LOOP_CHUNK",
+    "NUMERICAL_LOOP",
     "LOOP_PROCESSES",
     "LOOP_TOLERANCE",
     "MAX_NODES",

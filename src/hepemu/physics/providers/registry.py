@@ -59,7 +59,8 @@ def get_provider(name: str, options: dict[str, Any] | None = None) -> TruthProvi
     processes ``ee-qq`` and ``ee-qqg`` (options ``sqrt_s``, ``alpha``, ``alpha_s``,
     ``charge``, cuts ``ycut`` (Durham, exactly n jets) and ``y_min`` (all s_ij/s)), the
     pyamplicol processes ``ee3j``, ``ee4j``, ``ee5j`` and ``amplicol:<expression>`` (options
-    ``sqrt_s`` (1000), ``ycut``, ``y_min``), the one-loop ``ggyyg-1l`` and ``ggyy-1l``
+    ``sqrt_s`` (1000), ``ycut``, ``y_min``), the one-loop ``ggyyg-1l`` (closed form),
+    ``ggyyg-1l-numerical`` (numerical reduction) and ``ggyy-1l``
     (option ``sqrt_s``; photon and jet cuts), or ``package.module:attribute`` naming a
     provider object or a function of the options returning one.
     """
