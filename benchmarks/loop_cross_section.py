@@ -3,14 +3,14 @@
 σ = ∫ s + ∫ (f − s) with the shipped Bayesian amplitude network `ggyyg-1l-bnn` as s: ∫ s
 from many surrogate points through a vegas map adapted to the surrogate, the correction from
 a subsample with true one-loop evaluations (`ggyyg-1l`, partonic, √s = 1 TeV, the provider's
-photon and jet cuts). The truth declines (NaN) where its own error estimate exceeds 10⁻⁵;
-there the surrogate stands in and its error over those points (summed linearly) is reported as
-an estimate of the bias they can leave (`unresolved_error`). Against plain Monte Carlo with the
-same true evaluations (which can only count those points as 0): the variance reduction and the
-errors. Costs
-per point are measured in the same run.
+photon and jet cuts; since issue 27 a closed form that answers everywhere — where a truth
+declines (NaN) the surrogate stands in and its error over those points, summed linearly, is
+reported as an estimate of the bias they can leave, `unresolved_error`). Against plain Monte
+Carlo with the same true evaluations, and, independently, the truth alone on flat RAMBO
+points (`--flat-points`), which also measures how heavy the weights' tail is. Costs per point
+are measured in the same run.
 
-    python benchmarks/loop_cross_section.py              # the named run (~6 min, 2 cores)
+    python benchmarks/loop_cross_section.py --truth-points 200000 --threads 1   # named run
     python benchmarks/loop_cross_section.py --quick      # smoke test
 """
 
@@ -35,6 +35,12 @@ def parse(argv=None) -> argparse.Namespace:
     ap.add_argument("--surrogate-points", type=int, default=200_000)
     ap.add_argument("--truth-points", type=int, default=2000)
     ap.add_argument("--vegas-points", type=int, default=20_000)
+    ap.add_argument(
+        "--flat-points",
+        type=int,
+        default=1_000_000,
+        help="an independent reference: the truth alone on flat RAMBO points (0: skip)",
+    )
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", default="benchmarks/results/loop_cross_section.json")
@@ -42,6 +48,7 @@ def parse(argv=None) -> argparse.Namespace:
     args = ap.parse_args(argv)
     if args.quick:
         args.surrogate_points, args.truth_points, args.vegas_points = 20_000, 100, 5000
+        args.flat_points = 10_000
         args.out = "runs/loop_cross_section_quick.json"
     return args
 
@@ -72,6 +79,7 @@ def main(argv=None) -> None:
     t0 = time.perf_counter()
     provider(probe[:50])
     truth_s = (time.perf_counter() - t0) / 50
+    flat = flat_reference(provider, args.flat_points, args.seed) if args.flat_points else None
     result = {
         "command": "python " + shlex.join(sys.argv),
         "args": vars(args),
@@ -82,12 +90,36 @@ def main(argv=None) -> None:
         "unresolved_relative_bound": xs.unresolved_error / abs(xs.value),
         "truth_s_per_point": truth_s,
         "surrogate_us_per_point": sur_us,
+        "flat_reference": flat,
         "vegas_s": vegas_s,
         "run_s": run_s,
         "hardware": hardware(),
     }
     write_json(args.out, result)
     report(result)
+
+
+def flat_reference(provider, n: int, seed: int, batch: int = 100_000) -> dict:
+    """σ from the truth alone on ``n`` flat RAMBO points (no surrogate, no adapted map): an
+    independent check, and the size of the weights' tail (largest weight / mean)."""
+    from hepemu.applications.unweighting import PhaseSpace
+
+    space, rng = PhaseSpace(provider, None), np.random.default_rng(seed + 1000)
+    sums, sq, top, t0 = 0.0, 0.0, 0.0, time.perf_counter()
+    for start in range(0, n, batch):
+        x, factor, kept = space.sample(min(batch, n - start), rng)
+        w = np.zeros(len(x))
+        w[kept] = provider(x[kept]) * factor[kept]
+        sums, sq, top = sums + w.sum(), sq + (w * w).sum(), max(top, float(w.max()))
+    mean = sums / n
+    err = float(np.sqrt(max(sq / n - mean * mean, 0.0) / n))
+    return {
+        "points": n,
+        "value": mean,
+        "error": err,
+        "max_weight_over_mean": top / mean,
+        "seconds": time.perf_counter() - t0,
+    }
 
 
 def report(r: dict) -> None:
@@ -104,6 +136,15 @@ def report(r: dict) -> None:
     )
     t.add_row("∫s alone", f"{xs['surrogate_part']:.5g}", "", "", "surrogate only")
     t.add_row("plain MC", f"{xs['plain']:.5g}", f"{xs['plain_error']:.2g}", "", "NaN as 0")
+    flat = r.get("flat_reference")
+    if flat:
+        t.add_row(
+            "truth, flat RAMBO",
+            f"{flat['value']:.5g}",
+            f"{flat['error']:.2g}",
+            "",
+            f"{flat['points']} points; max w / mean {flat['max_weight_over_mean']:.3g}",
+        )
     console.print(t)
     console.print(
         f"variance reduction {xs['variance_reduction']:.3g}; truth {r['truth_s_per_point']:.3g}"
