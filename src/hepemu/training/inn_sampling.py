@@ -45,7 +45,3 @@ class ValidationSet:
         return cls(s, reference_integrals(integral, s, integral.dim, gl_nodes, 30011)[0])
 
 
-def mean_digits(pred: np.ndarray, ref: np.ndarray) -> float:
-    """Mean number of correct digits, −⟨log10|e/t − 1|⟩ (thesis eq. 5.1)."""
-    rel = np.abs(pred / ref - 1.0)
-    return float(-np.mean(np.log10(np.maximum(rel, 1e-17))))

@@ -18,11 +18,12 @@ import numpy as np
 import torch
 
 from hepemu.data.executors import map_unordered
+from hepemu.digits import mean_digits  # the one formula (also hepemu.evaluation.metrics)
 from hepemu.models.inn import INN
 from hepemu.models.inn_surrogate import INNSurrogate, normalisation, training_target
 from hepemu.physics.integrals.registry import get_integral
 from hepemu.training.inn_config import INNTrainConfig
-from hepemu.training.inn_sampling import PointSampler, ValidationSet, mean_digits
+from hepemu.training.inn_sampling import PointSampler, ValidationSet
 from hepemu.training.runtime import (
     RUNTIME_SETTINGS,
     Clock,
