@@ -26,6 +26,7 @@ from results_chain import (
     events_part,
     loop_bnn_part,
     loop_cross_section_part,
+    loop_million_part,
 )
 from results_dbox import dbox_part, dbox_sectors_part
 from results_format import RESULTS, ROOT, hw, load, pct, pct2, sci, wrap
@@ -104,7 +105,9 @@ PAGES: dict[str, tuple[str, str, Callable[[], list[str]]]] = {
         "Bayesian networks, boosted training and deep ensembles at three training-set sizes "
         "(`ggyyg-1l-bnn`), an unbiased cross section with the network as control variate, and "
         "the closed-form truth against the numerical reduction",
-        lambda: loop_bnn_part() + loop_cross_section_part() + closed_form_part(),
+        lambda: (
+            loop_bnn_part() + loop_million_part() + loop_cross_section_part() + closed_form_part()
+        ),
     ),
     "two-loop.md": (
         "Two loops: the gg→HH double box, and INNs as control variates",
@@ -211,7 +214,9 @@ def summary_rows() -> list[str]:
         f"the truth {closed['timings']['closed_4096']['us_per_point_cpu']:.0f} µs (closed form; "
         f"the numerical reduction {bnn['truth_us_per_point'] / 1e3:.0f} ms)"
         if closed and bnn
-        else f"the truth {bnn['truth_us_per_point'] / 1e3:.0f} ms" if bnn else ""
+        else f"the truth {bnn['truth_us_per_point'] / 1e3:.0f} ms"
+        if bnn
+        else ""
     )
     if bnn and xs:
         n = max(bnn["results"], key=int)
