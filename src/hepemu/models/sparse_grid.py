@@ -5,7 +5,8 @@ It is built by :class:`hepemu.models.smolyak.SmolyakSet` from labels on nested
 Clenshaw–Curtis nodes (:mod:`hepemu.data.sparse_nodes`; axes mapped linearly or in log|x| to
 t ∈ [−1, 1] as for ``chebyshev``) and stored as the sparse Chebyshev expansion it equals:
 p(t) = Σ_m c_m Π_a T_{D_ma}(t_a) over the degree multi-indices D (M, d), evaluated by the
-three-term recurrence per axis and one gather-product per term, vectorised over points. The
+three-term recurrence per axis, one matmul over the last axis's degrees and one
+gather-product per other axis (:func:`evaluate_split`), vectorised over points. The
 target is interpolated as is (``none``) or as log(sign·y) (``log``). The error estimate is the
 sum of the hierarchical surpluses of the active (last) indices (relative for ``log``); σ is
 calibrated on held-out points like every kind's. It interpolates and never extrapolates:
@@ -30,7 +31,7 @@ from hepemu.models.surrogate import Region, Surrogate
 
 KIND = "sparse-grid"
 MAX_DIM = 12
-BATCH_ENTRIES = 2**22  # rows × terms per evaluation batch
+BATCH_ENTRIES = 2**22  # rows × degree prefixes per evaluation batch
 
 
 def check_box(bounds, maps) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -38,9 +39,9 @@ def check_box(bounds, maps) -> tuple[np.ndarray, tuple[str, ...]]:
     bounds = np.asarray(bounds, dtype=float).reshape(-1, 2)
     maps = (maps,) if isinstance(maps, str) else tuple(maps)
     maps = maps or ("linear",) * len(bounds)
-    if not 1 <= len(bounds) <= MAX_DIM or len(maps) != len(bounds):
+    if not 2 <= len(bounds) <= MAX_DIM or len(maps) != len(bounds):
         raise ValueError(
-            f"a sparse grid needs 1 to {MAX_DIM} axes and one map per axis, got "
+            f"a sparse grid needs 2 to {MAX_DIM} axes and one map per axis, got "
             f"{len(bounds)} axes and {len(maps)} maps"
         )
     for a, (m, (lo, hi)) in enumerate(zip(maps, bounds, strict=True)):
@@ -53,14 +54,23 @@ def check_box(bounds, maps) -> tuple[np.ndarray, tuple[str, ...]]:
     return bounds, maps
 
 
-def evaluate_expansion(degrees, coefficients, t):
-    """Σ_m c_m Π_a T_{D_ma}(t_a) at reference rows ``t`` (N, d) (NumPy or torch)."""
-    top = degrees.max(0)
-    term = None
-    for a in range(t.shape[1]):
-        v = vandermonde(t[:, a], int(top[a]) + 1)[:, degrees[:, a]]
-        term = v if term is None else term * v
-    return term @ coefficients
+def split_last_axis(degrees: np.ndarray, coefficients: np.ndarray):
+    """The expansion regrouped for evaluation: the distinct degree rows of the first d − 1
+    axes, P (n_p, d − 1), and the table C (n_p, D) of coefficients over the last axis's
+    degree, so that p(t) = Σ_p Π_{a<d−1} T_{P_pa}(t_a) · Σ_j C_pj T_j(t_{d−1})."""
+    prefixes, inverse = np.unique(degrees[:, :-1], axis=0, return_inverse=True)
+    table = np.zeros((len(prefixes), int(degrees[:, -1].max()) + 1))
+    table[inverse.ravel(), degrees[:, -1]] = coefficients
+    return prefixes, table
+
+
+def evaluate_split(prefixes, table, top: list[int], t):
+    """p at reference rows ``t`` (N, d) from :func:`split_last_axis`'s form (NumPy or torch):
+    one matmul on the last axis, then one gather-product per other axis."""
+    out = vandermonde(t[:, -1], table.shape[1]) @ table.T
+    for a, n in enumerate(top):
+        out = out * vandermonde(t[:, a], n)[:, prefixes[:, a]]
+    return out.sum(1)
 
 
 class SparseGridInterpolant(Surrogate):
@@ -114,6 +124,8 @@ class SparseGridInterpolant(Surrogate):
             raise ValueError(f"sign must be 1 or -1, got {sign}")
         if len(input_columns) != len(self.bounds):
             raise ValueError(f"{len(input_columns)} input columns for a {len(self.bounds)}-D box")
+        self.prefixes, self.table = split_last_axis(self.degrees, self.coefficients)
+        self.top = [int(v) + 1 for v in self.degrees[:, :-1].max(0)]
         self.input_columns, self.target = list(input_columns), target
         self.transform, self.sign, self.tail = transform, float(sign), float(tail)
         self.provider = provider
@@ -138,11 +150,11 @@ class SparseGridInterpolant(Surrogate):
     def transformed(self, x: np.ndarray) -> np.ndarray:
         """p(t(x)), the expansion on the transformed scale, at rows ``x`` inside the box."""
         t = np.clip(to_reference(np.asarray(x, dtype=float), self.bounds, self.maps), -1.0, 1.0)
-        batch = max(1, BATCH_ENTRIES // len(self.coefficients))
+        batch = max(1, BATCH_ENTRIES // len(self.prefixes))
         out = np.empty(len(t))
         for s in range(0, len(t), batch):
-            out[s : s + batch] = evaluate_expansion(
-                self.degrees, self.coefficients, t[s : s + batch]
+            out[s : s + batch] = evaluate_split(
+                self.prefixes, self.table, self.top, t[s : s + batch]
             )
         return out
 
@@ -262,9 +274,9 @@ class SparseGridGraph(nn.Module):
         super().__init__()
         self.maps, self.log_target, self.sign = model.maps, model.transform == "log", model.sign
         self.tail, self.scale, self.floor = model.tail, model.sigma_scale, model.sigma_floor
-        self.top = [int(v) + 1 for v in model.degrees.max(0)]
-        self.register_buffer("degrees", torch.from_numpy(model.degrees.copy()))
-        self.register_buffer("coef", torch.tensor(model.coefficients, dtype=dtype))
+        self.top = model.top
+        self.register_buffer("prefixes", torch.from_numpy(model.prefixes.astype(np.int64)))
+        self.register_buffer("table", torch.tensor(model.table, dtype=dtype))
         lo, hi = model.bounds[:, 0].copy(), model.bounds[:, 1].copy()
         for a, m in enumerate(self.maps):
             if m == "log":
@@ -280,11 +292,7 @@ class SparseGridGraph(nn.Module):
         t = 2.0 * (torch.stack(cols, dim=1) - self.lo) / (self.hi - self.lo) - 1.0
         outside = ((t < -1.0 - BOX_TOLERANCE) | (t > 1.0 + BOX_TOLERANCE)).any(dim=1)
         t = torch.clamp(t, -1.0, 1.0)
-        term = None
-        for a, n in enumerate(self.top):
-            v = vandermonde(t[:, a], n)[:, self.degrees[:, a]]
-            term = v if term is None else term * v
-        p = term @ self.coef
+        p = evaluate_split(self.prefixes, self.table, self.top, t)
         if self.log_target:
             mean = self.sign * torch.exp(p)
             spread = self.tail * torch.abs(mean)
@@ -311,22 +319,23 @@ def sparse_interpolate(
     ``bounds``: the isotropic grid of ``level``, then (with ``tolerance``) refined adaptively
     until the surplus estimate is below it or ``max_nodes`` labels are reached."""
     bounds, maps = check_box(bounds, maps)
-    sign = 1.0
+    sign = [1.0]
 
-    def labels(fine: np.ndarray) -> np.ndarray:
-        return truth(fine_to_reference(fine))
+    def scaled(y: np.ndarray) -> np.ndarray:
+        return np.log(sign[0] * y) if transform == "log" else y
 
     def truth(t: np.ndarray) -> np.ndarray:
-        y = np.asarray(fn(from_reference(t, bounds, maps)), dtype=float)
-        return np.log(sign * y) if transform == "log" else y
+        return scaled(np.asarray(fn(from_reference(t, bounds, maps)), dtype=float))
 
-    if transform == "log":
-        probe = np.asarray(fn(from_reference(np.zeros((1, len(bounds))), bounds, maps)))
-        sign = 1.0 if probe[0] > 0 else -1.0
+    def labels(fine: np.ndarray) -> np.ndarray:  # the first call: the sign for log
+        y = np.asarray(fn(from_reference(fine_to_reference(fine), bounds, maps)), dtype=float)
+        sign[0] = 1.0 if y[0] > 0 else -1.0
+        return scaled(y)
+
     grid = SmolyakSet.isotropic(len(bounds), level, labels)
     steps = grid.refine(truth, tolerance, max_nodes) if tolerance is not None else []
     columns = input_columns or [f"x{a + 1}" for a in range(len(bounds))]
     return SparseGridInterpolant.from_set(
-        grid, bounds, maps, transform, sign, input_columns=columns, target=target,
+        grid, bounds, maps, transform, sign[0], input_columns=columns, target=target,
         info={"refinement": steps}, **kwargs,
     )  # fmt: skip
