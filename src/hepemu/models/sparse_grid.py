@@ -31,7 +31,7 @@ from hepemu.models.surrogate import Region, Surrogate
 
 KIND = "sparse-grid"
 MAX_DIM = 12
-BATCH_ENTRIES = 2**22  # rows × degree prefixes per evaluation batch
+BATCH_ENTRIES = 2**20  # rows × degree prefixes per evaluation batch
 
 
 def check_box(bounds, maps) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -56,21 +56,34 @@ def check_box(bounds, maps) -> tuple[np.ndarray, tuple[str, ...]]:
 
 def split_last_axis(degrees: np.ndarray, coefficients: np.ndarray):
     """The expansion regrouped for evaluation: the distinct degree rows of the first d − 1
-    axes, P (n_p, d − 1), and the table C (n_p, D) of coefficients over the last axis's
-    degree, so that p(t) = Σ_p Π_{a<d−1} T_{P_pa}(t_a) · Σ_j C_pj T_j(t_{d−1})."""
+    axes, P (n_p, d − 1), and the coefficients over the last axis's degree per row of P, in
+    blocks of rows that need as many last-axis degrees (a sparse grid's set is a hyperbolic
+    cross: long rows are few), so that p(t) = Σ_p Π_{a<d−1} T_{P_pa}(t_a) · Σ_j C_pj
+    T_j(t_{d−1}). Returns P (sorted by block) and the blocks (n_b, width_b)."""
     prefixes, inverse = np.unique(degrees[:, :-1], axis=0, return_inverse=True)
+    inverse = inverse.ravel()
     table = np.zeros((len(prefixes), int(degrees[:, -1].max()) + 1))
-    table[inverse.ravel(), degrees[:, -1]] = coefficients
-    return prefixes, table
+    table[inverse, degrees[:, -1]] = coefficients
+    width = np.zeros(len(prefixes), dtype=np.int64)
+    np.maximum.at(width, inverse, degrees[:, -1] + 1)
+    order = np.argsort(width, kind="stable")
+    blocks = [table[order[width[order] == w], :w] for w in np.unique(width)]
+    return prefixes[order], blocks
 
 
-def evaluate_split(prefixes, table, top: list[int], t):
+def evaluate_split(prefixes, blocks: list, top: list[int], t):
     """p at reference rows ``t`` (N, d) from :func:`split_last_axis`'s form (NumPy or torch):
-    one matmul on the last axis, then one gather-product per other axis."""
-    out = vandermonde(t[:, -1], table.shape[1]) @ table.T
+    one matmul per block on the last axis, then one gather-product per other axis."""
+    torch_in = isinstance(t, torch.Tensor)
+    vt = vandermonde(t[:, -1], blocks[-1].shape[1]).T  # (degree, point): rows gather fast
+    if not torch_in:
+        vt = np.ascontiguousarray(vt)
+    parts = [b @ vt[: b.shape[1]] for b in blocks]
+    out = torch.cat(parts, dim=0) if torch_in else np.concatenate(parts, 0)
     for a, n in enumerate(top):
-        out = out * vandermonde(t[:, a], n)[:, prefixes[:, a]]
-    return out.sum(1)
+        va = vandermonde(t[:, a], n).T
+        out = out * (va if torch_in else np.ascontiguousarray(va))[prefixes[:, a]]
+    return out.sum(0)
 
 
 class SparseGridInterpolant(Surrogate):
@@ -124,7 +137,7 @@ class SparseGridInterpolant(Surrogate):
             raise ValueError(f"sign must be 1 or -1, got {sign}")
         if len(input_columns) != len(self.bounds):
             raise ValueError(f"{len(input_columns)} input columns for a {len(self.bounds)}-D box")
-        self.prefixes, self.table = split_last_axis(self.degrees, self.coefficients)
+        self.prefixes, self.blocks = split_last_axis(self.degrees, self.coefficients)
         self.top = [int(v) + 1 for v in self.degrees[:, :-1].max(0)]
         self.input_columns, self.target = list(input_columns), target
         self.transform, self.sign, self.tail = transform, float(sign), float(tail)
@@ -154,7 +167,7 @@ class SparseGridInterpolant(Surrogate):
         out = np.empty(len(t))
         for s in range(0, len(t), batch):
             out[s : s + batch] = evaluate_split(
-                self.prefixes, self.table, self.top, t[s : s + batch]
+                self.prefixes, self.blocks, self.top, t[s : s + batch]
             )
         return out
 
@@ -276,7 +289,9 @@ class SparseGridGraph(nn.Module):
         self.tail, self.scale, self.floor = model.tail, model.sigma_scale, model.sigma_floor
         self.top = model.top
         self.register_buffer("prefixes", torch.from_numpy(model.prefixes.astype(np.int64)))
-        self.register_buffer("table", torch.tensor(model.table, dtype=dtype))
+        self.n_blocks = len(model.blocks)
+        for i, block in enumerate(model.blocks):
+            self.register_buffer(f"block{i}", torch.tensor(block, dtype=dtype))
         lo, hi = model.bounds[:, 0].copy(), model.bounds[:, 1].copy()
         for a, m in enumerate(self.maps):
             if m == "log":
@@ -292,7 +307,8 @@ class SparseGridGraph(nn.Module):
         t = 2.0 * (torch.stack(cols, dim=1) - self.lo) / (self.hi - self.lo) - 1.0
         outside = ((t < -1.0 - BOX_TOLERANCE) | (t > 1.0 + BOX_TOLERANCE)).any(dim=1)
         t = torch.clamp(t, -1.0, 1.0)
-        p = evaluate_split(self.prefixes, self.table, self.top, t)
+        blocks = [getattr(self, f"block{i}") for i in range(self.n_blocks)]
+        p = evaluate_split(self.prefixes, blocks, self.top, t)
         if self.log_target:
             mean = self.sign * torch.exp(p)
             spread = self.tail * torch.abs(mean)
