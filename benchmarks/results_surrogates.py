@@ -39,9 +39,7 @@ def table(rows: dict[str, dict]) -> list[str]:
 
 def best(rows: dict[str, dict], keep) -> tuple[str, dict]:
     """The row of most mean digits among those ``keep(name, row)`` accepts."""
-    return max(
-        ((n, r) for n, r in rows.items() if keep(n, r)), key=lambda nr: nr[1]["mean_digits"]
-    )
+    return max(((n, r) for n, r in rows.items() if keep(n, r)), key=lambda nr: nr[1]["mean_digits"])
 
 
 def is_network(name: str) -> bool:
@@ -68,11 +66,19 @@ def verdict(rows: dict[str, dict], calls: int, what: str) -> list[str]:
         name, net = best(net_rows, lambda n, r: True)
         cpu = net["cpu_min"]
         cost = f"{cpu:.0f} CPU-min" if cpu >= 10 else f"{cpu * 60:.0f} CPU-s"
+        secs = fast["cpu_min"] * 60
+        took = f"{secs:.1f} CPU-s" if secs >= 0.1 else "< 0.1 CPU-s"
         out.append(
-            f"*Equal CPU time*: {fast_name} took {fast['cpu_min'] * 60:.1f} CPU-s to build "
+            f"*Equal CPU time*: {fast_name} took {took} to build "
             f"(labels included) for {fast['mean_digits']:.2f} mean digits at "
             f"{fast['us_per_point']:.1f} µs per point; the best network, {name}, {cost} for "
             f"{net['mean_digits']:.2f} at {net['us_per_point']:.1f} µs."
+        )
+    sparse = [r["coverage_2sigma"] for n, r in rows.items() if n.startswith("sparse")]
+    if sparse:
+        out.append(
+            f"σ is calibrated to cover 68 %; at 2σ the sparse grids cover {pct(min(sparse))} to "
+            f"{pct(max(sparse))} (their errors have heavier tails than a Gaussian's)."
         )
     return out + [""]
 
@@ -87,7 +93,7 @@ def surrogates_part() -> list[str]:
         f"{d.get('wall_s', 0) / 60:.0f} min, {hw(d)}, {d['threads']} thread for every build "
         f"and timing; the DNNs fitted {d.get('dnn_minutes', 0.5):g} min per member). Each "
         f"model is scored on the same {d['points']} fresh uniform points; the box's truth is "
-        f"{d['reference']} Gauss–Legendre, its interpolants' labels {d['labels']}. Digits = "
+        f"{d['reference']} (Gauss–Legendre), its interpolants' labels {d['labels']}. Digits = "
         "−⟨log₁₀|δ|⟩, δ = prediction/truth − 1; R_1 = fraction with |δ| < 1 %; boundary = the "
         "points within 5 % of a face of the box; σ of the interpolants is their error estimate "
         "(coefficient tail, or the surpluses of the last Smolyak level) calibrated to 68 % on "
@@ -116,12 +122,14 @@ def surrogates_part() -> list[str]:
         "### In short",
         "",
         "Networks lose wherever the truth is smooth on a box of a few parameters: a Chebyshev "
-        "tensor grid (3D) or a Smolyak sparse grid (3D–5D here; adaptive, it follows the "
-        "function's effective dimension) gives several more digits from fewer labels, builds "
-        "in seconds and answers faster. Networks win where there is no box or no smoothness "
-        "up to its edge — phase spaces with cuts and soft/collinear limits (gg → γγg, "
-        "e⁺e⁻ → 4 and 5 jets) — and where a grid's label count grows out of reach "
-        "(tensor grids beyond ~5 parameters, sparse grids for non-smooth truths).",
+        "tensor grid or a Smolyak sparse grid (adaptive, it follows the function's effective "
+        "dimension) gives several more digits from the same labels and builds in seconds "
+        "where a network trains for minutes to hours; per point it answers in about a "
+        "network's time, a large sparse grid several times slower. Networks win where there "
+        "is no box or no smoothness up to its edge — phase spaces with cuts and soft/collinear "
+        "limits (gg → γγg, e⁺e⁻ → 4 and 5 jets) — and where a grid's label count grows out of "
+        "reach (tensor grids beyond ~5 parameters; sparse grids for truths that are not "
+        "smooth).",
         "",
     ]
     return out

@@ -54,18 +54,21 @@ WEIGHTS5 = np.array([0.3, 0.5, 0.2, 0.4, 0.6])
 # where a tensor or sparse grid does not apply, and why (printed on the results page)
 NOT_APPLICABLE = {
     "one-loop g g → γ γ g \\|M\\|² (5D)": (
-        "a phase space with cuts (p_T, rapidity, separation), sampled by RAMBO: no box of "
-        "parameters, so no tensor or sparse grid (`data generate --sampler chebyshev|sparse-grid` "
-        "refuses the provider); networks (`ggyyg-1l-bnn`) are the tool"
+        "a phase space with photon and jet cuts, sampled by RAMBO: no box of "
+        "parameters, so no tensor or sparse grid (`data generate` refuses a chebyshev or "
+        "sparse-grid design for it); "
+        "networks (`ggyyg-1l-bnn`) are the tool"
     ),
     "e⁺e⁻ → dd̄gg \\|M\\|² (8D), e⁺e⁻ → dd̄ggg (11D)": (
-        "RAMBO phase space with a Durham cut and soft/collinear poles at its edge: not a box and "
+        "RAMBO phase space with a jet cut (Durham or y_min) and soft/collinear poles at its edge: "
+        "not a box and "
         "not smooth up to it; a tensor grid of 4 nodes per axis would already need 4⁸ = 65 536 "
         "and 4¹¹ ≈ 4.2 × 10⁶ labels; the dipole emulators `ee4j`, `ee5j` are the tool"
     ),
     "gg→HH two-loop double box (3D)": (
-        "a box, so both grids apply; not run here: each label at ≤ 1e-7 costs ~1 CPU-s "
-        "(the 30-sector rule), ~9 CPU-min for 8³ nodes"
+        "a box, so both grids apply, but not run here: their labels must be good to ≤ 1e-7, "
+        "and the double box's value provider (lattice QMC, ~1e-5) is not; a sector-wise "
+        "tensor Gauss–Legendre rule in t = u² is still to be written (issue 28)"
     ),
 }
 
