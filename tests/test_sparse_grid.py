@@ -214,3 +214,15 @@ def test_incomplete_or_foreign_node_datasets_are_refused(tmp_path):
         design_labels(x[2:], y[2:], 3, ("linear",) * 5, UNIT5)
     with pytest.raises(ValueError, match="no node"):
         design_labels(np.vstack([x, [[0.3] * 5]]), np.append(y, 0.0), 3, ("linear",) * 5, UNIT5)
+
+
+def test_card_takes_only_the_interpolant_settings(tmp_path):
+    card = tmp_path / "c.toml"
+    card.write_text(
+        '[data]\npath = "n.h5"\n[model]\nkind = "sparse-grid"\n'
+        '[preprocessing]\ntarget_transform = "arcsinh"\n'
+    )
+    with pytest.raises(ValueError, match="'sparse-grid' takes .*target_transform = 'none' or"):
+        FitCard.from_toml(card)
+    card.write_text('[data]\npath = "n.h5"\n[model]\nkind = "sparse-grid"\nmax_labels = 500\n')
+    assert FitCard.from_toml(card).model.max_labels == 500
