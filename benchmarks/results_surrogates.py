@@ -97,8 +97,9 @@ def surrogates_part() -> list[str]:
         "−⟨log₁₀|δ|⟩, δ = prediction/truth − 1; R_1 = fraction with |δ| < 1 %; boundary = the "
         "points within 5 % of a face of the box; σ of the interpolants is their error estimate "
         "(coefficient tail, or the surpluses of the last Smolyak level) calibrated to 68 % on "
-        "500 other points; build CPU-min: labels and build on one thread (the shipped "
-        "networks': their recorded training time, not re-run).",
+        "500 other points (the shipped models: as their cards say); build CPU-min: labels "
+        "and build on one thread (the shipped networks': their recorded training time, not "
+        "re-run).",
         "",
     ]
     for key, title in TITLES.items():
