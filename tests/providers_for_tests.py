@@ -56,3 +56,11 @@ def _counted(x: np.ndarray) -> np.ndarray:
 
 
 counting = FunctionProvider("counting", _counted, ((0.0, 1.0),) * 2)  # counts truth points
+
+
+def _smooth5(x: np.ndarray) -> np.ndarray:
+    """Analytic and not separable on [0, 1]^5 (its pole lies outside the box)."""
+    return 1.0 / (1.5 + x @ np.array([0.3, 0.5, 0.2, 0.4, 0.6]) + 0.5 * np.prod(x, axis=1))
+
+
+smooth5 = FunctionProvider("smooth5", _smooth5, ((0.0, 1.0),) * 5)

@@ -30,6 +30,7 @@ def generate(
     sampler: str = "uniform",
     chebyshev_nodes: tuple[int, ...] = (),
     axis_maps: tuple[str, ...] = (),
+    sparse_level: int | None = None,
     executor: str = "serial",
     workers: int = 2,
     force: bool = False,
@@ -39,12 +40,18 @@ def generate(
     dataset ``out`` (resumable; an existing file of other data is replaced only with
     ``force``); returns the dataset's content hash. Sampler ``chebyshev``: the tensor grid of
     ``chebyshev_nodes`` Chebyshev–Lobatto points per axis (``axis_maps``: linear or log per
-    axis; ``n`` 0 or their product; ``nodes`` stays the integral providers' option)."""
+    axis; ``n`` 0 or their product; ``nodes`` stays the integral providers' option). Sampler
+    ``sparse-grid``: the Smolyak grid of ``sparse_level`` (``axis_maps`` as for chebyshev;
+    ``n`` 0 or its node count)."""
     from hepemu.data.generate import GenerationPlan
     from hepemu.data.generate import generate as run
 
     if sampler == "chebyshev" and not n:
         n = math.prod(chebyshev_nodes)
+    if sampler == "sparse-grid" and not n:
+        from hepemu.data.generation_plan import sparse_design_size
+
+        n = sparse_design_size({"provider": provider, "options": options, "level": sparse_level})
     plan = GenerationPlan(
         provider,
         int(n),
@@ -54,14 +61,15 @@ def generate(
         sampler=sampler,
         nodes=tuple(chebyshev_nodes),
         axis_maps=tuple(axis_maps),
+        level=sparse_level,
     )
     return run(plan, out, executor=executor, workers=workers, force=force)
 
 
 def fit(card: str | Path, out: str | Path | None = None) -> Surrogate:
     """Train the surrogate a fit card describes (any kind: networks, ensembles, Bayesian
-    networks, boosting, trees, Chebyshev interpolants) into the run directory ``out``
-    (default ``runs/<card name>``; resumable); saves and returns the model
+    networks, boosting, trees, Chebyshev and sparse-grid interpolants) into the run directory
+    ``out`` (default ``runs/<card name>``; resumable); saves and returns the model
     (``out/model.safetensors``)."""
     from hepemu.training.fit_config import FitCard
 
@@ -71,6 +79,10 @@ def fit(card: str | Path, out: str | Path | None = None) -> Surrogate:
         from hepemu.training.fit_chebyshev import fit_chebyshev
 
         model = fit_chebyshev(cfg, out)
+    elif cfg.model.kind == "sparse-grid":
+        from hepemu.training.fit_sparse_grid import fit_sparse_grid
+
+        model = fit_sparse_grid(cfg, out)
     elif cfg.model.kind == "bdt":
         from hepemu.training.fit_trees import fit_trees
 

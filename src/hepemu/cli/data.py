@@ -191,15 +191,20 @@ def generate_cmd(
     sampler: Annotated[
         str | None,
         typer.Option(
-            help="uniform, sobol, lattice (n must be prime) or chebyshev (the tensor grid of "
-            "Chebyshev-Lobatto nodes given by --nodes, for kind = chebyshev fits)"
+            help="uniform, sobol, lattice (n must be prime), chebyshev (the tensor grid of "
+            "Chebyshev-Lobatto nodes given by --nodes, for kind = chebyshev fits) or "
+            "sparse-grid (the Smolyak grid of --level, for kind = sparse-grid fits)"
         ),
     ] = None,
     nodes: Annotated[
         str | None, typer.Option(help="chebyshev: nodes per axis, e.g. 14,14,14 (n: optional)")
     ] = None,
+    level: Annotated[
+        int | None, typer.Option(min=0, help="sparse-grid: the Smolyak level (n: optional)")
+    ] = None,
     axis_maps: Annotated[
-        str | None, typer.Option(help="chebyshev: linear or log per axis (default all linear)")
+        str | None,
+        typer.Option(help="chebyshev, sparse-grid: linear or log per axis (default all linear)"),
     ] = None,
     executor: Annotated[str | None, typer.Option(help="serial, processes or dask")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="worker processes")] = None,
@@ -244,6 +249,7 @@ def generate_cmd(
         "scheduler": scheduler,
         "retries": retries,
         "on_error": on_error,
+        "level": level,
     }
     settings.update({k: v for k, v in given.items() if v is not None})
     if nodes is not None:

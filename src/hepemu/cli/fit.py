@@ -36,13 +36,14 @@ def fit_cmd(
     tolerance: Annotated[
         float | None,
         typer.Option(
-            help="kind = chebyshev: refine the nodes until the σ estimate is below this "
+            help="kind = chebyshev or sparse-grid: refine the nodes until the σ estimate is "
+            "below this "
             "(overrides [model] tolerance)"
         ),
     ] = None,
 ) -> None:
-    """Fit a regressor (DNN, sk-DNN, BDT; ensembles; a Chebyshev interpolant of a node dataset)
-    to a dataset; rerunning resumes.
+    """Fit a regressor (DNN, sk-DNN, BDT; ensembles; a Chebyshev or sparse-grid interpolant of
+    a node dataset) to a dataset; rerunning resumes.
 
     Writes OUT/model.safetensors (load it with `hepemu predict --model`) and OUT/card.json.
     A finished run is not repeated; a run directory made from another card is refused.
@@ -57,8 +58,11 @@ def fit_cmd(
     try:
         cfg = FitCard.from_toml(card)
         if tolerance is not None:
-            if cfg.model.kind != "chebyshev" or not tolerance > 0:
-                raise ValueError("--tolerance needs model.kind = 'chebyshev' and a positive value")
+            if cfg.model.kind not in ("chebyshev", "sparse-grid") or not tolerance > 0:
+                raise ValueError(
+                    "--tolerance needs model.kind = 'chebyshev' or 'sparse-grid' and a positive "
+                    "value"
+                )
             cfg.model.tolerance = tolerance
         if executor == "serial":
             cfg.training.threads = choose_threads(threads or cfg.training.threads)
@@ -123,6 +127,10 @@ def _fit(cfg, out: Path, executor: str, workers: int, scheduler: str | None):
         from hepemu.training.fit_chebyshev import fit_chebyshev
 
         return fit_chebyshev(cfg, out, progress=err.print)
+    if cfg.model.kind == "sparse-grid":
+        from hepemu.training.fit_sparse_grid import fit_sparse_grid
+
+        return fit_sparse_grid(cfg, out, progress=err.print)
     if cfg.model.kind == "bdt":
         from types import SimpleNamespace
 

@@ -11,7 +11,13 @@ from pathlib import Path
 import numpy as np
 
 from hepemu.data.generation_plan import GenerationPlan
-from hepemu.data.nodes import DESIGNS, affine_box, check_design, unit_design
+from hepemu.data.nodes import (
+    DESIGNS,
+    affine_box,
+    check_design,
+    check_sparse_design,
+    unit_design,
+)
 from hepemu.data.samplers import chunk_of_points
 from hepemu.fileio import atomic_path
 from hepemu.physics.providers import TruthProvider
@@ -48,9 +54,12 @@ def chunk_inputs(plan: GenerationPlan, provider: TruthProvider, i: int):
     """Sampled inputs of chunk ``i`` and the mask of those passing the provider's cuts."""
     if plan.sampler in DESIGNS:
         box = affine_box(provider)
-        maps = check_design(plan.nodes, plan.axis_maps, box)[1]
-        u = unit_design(plan.nodes, maps, box, i * plan.chunk, plan.chunk_size(i))
-        return provider.from_unit(u)
+        if plan.level is not None:
+            maps = check_sparse_design(plan.level, plan.axis_maps, box)
+        else:
+            maps = check_design(plan.nodes, plan.axis_maps, box)[1]
+        start, count = i * plan.chunk, plan.chunk_size(i)
+        return provider.from_unit(unit_design(plan.nodes, maps, box, start, count, plan.level))
     u = chunk_of_points(
         plan.sampler, provider.unit_dim, plan.seed, i, i * plan.chunk, plan.chunk_size(i), plan.n
     )

@@ -11,7 +11,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from hepemu.data.nodes import DESIGNS, affine_box, check_design
+from hepemu.data.nodes import DESIGNS, affine_box, check_design, check_sparse_design
 from hepemu.data.samplers import SAMPLERS, check_lattice_size
 from hepemu.physics.providers import TruthProvider, get_provider
 
@@ -20,6 +20,7 @@ SAMPLER_NOTES = {
     "sobol": "scrambled Sobol (scipy.stats.qmc, seeded with seed), one sequence",
     "lattice": "randomly shifted rank-1 lattice of n points (fast-CBC vector, shift from seed)",
     "chebyshev": "tensor grid of Chebyshev-Lobatto nodes (plan: nodes, axis_maps), in C order",
+    "sparse-grid": "Smolyak grid of Clenshaw-Curtis nodes (plan: level, axis_maps), nested",
 }
 
 
@@ -36,6 +37,7 @@ class GenerationPlan:
     sampler: str = "uniform"
     nodes: tuple[int, ...] = ()  # sampler "chebyshev": Lobatto nodes per axis
     axis_maps: tuple[str, ...] = ()  # sampler "chebyshev": linear or log per axis
+    level: int | None = None  # sampler "sparse-grid": the Smolyak level (with axis_maps)
 
     def __post_init__(self) -> None:
         if self.n < 1 or self.chunk < 1:
@@ -48,7 +50,11 @@ class GenerationPlan:
             raise ValueError(f"unknown sampler {self.sampler!r}; choose from {SAMPLERS + DESIGNS}")
         if (self.nodes or self.axis_maps) and self.sampler not in DESIGNS:
             raise ValueError(f"nodes and axis maps need the sampler chebyshev, not {self.sampler}")
-        if self.sampler in DESIGNS and self.n != int(np.prod(self.nodes or [0])):
+        if (self.level is not None) != (self.sampler == "sparse-grid") or (
+            self.nodes and self.sampler == "sparse-grid"
+        ):
+            raise ValueError("the sampler sparse-grid takes a level (and no nodes); no other does")
+        if self.sampler == "chebyshev" and self.n != int(np.prod(self.nodes or [0])):
             raise ValueError(
                 f"a chebyshev design of nodes {list(self.nodes)} has "
                 f"{int(np.prod(self.nodes or [0]))} points, not n={self.n}"
@@ -69,21 +75,28 @@ class GenerationPlan:
 
     def make_provider(self) -> TruthProvider:
         provider = get_provider(self.provider, dict(self.options))
-        if self.sampler in DESIGNS:
+        if self.sampler == "chebyshev":
             check_design(self.nodes, self.axis_maps, affine_box(provider))
+        elif self.sampler == "sparse-grid":
+            check_sparse_design(self.level, self.axis_maps, affine_box(provider), self.n)
         return provider
 
     def identity(self) -> dict:
         """What fixes the points and values of every chunk (checked when resuming; on_error
         may change between runs, e.g. a stopped run resumed with ``skip``)."""
-        return {
+        out = {
             "provider": self.provider,
             "options": dict(self.options),
             "n": self.n,
             "chunk": self.chunk,
             "seed": self.seed,
             "sampler": self.sampler,
-        } | ({"nodes": list(self.nodes), "axis_maps": list(self.axis_maps)} if self.nodes else {})
+        }
+        if self.nodes:
+            out |= {"nodes": list(self.nodes), "axis_maps": list(self.axis_maps)}
+        if self.level is not None:
+            out |= {"level": self.level, "axis_maps": list(self.axis_maps)}
+        return out
 
 
 class GenerateCard(BaseModel):
@@ -102,8 +115,9 @@ class GenerateCard(BaseModel):
     scheduler: str | None = None
     retries: int = Field(2, ge=0)
     on_error: Literal["stop", "skip"] = "stop"
-    sampler: Literal["uniform", "sobol", "lattice", "chebyshev"] = "uniform"
+    sampler: Literal["uniform", "sobol", "lattice", "chebyshev", "sparse-grid"] = "uniform"
     nodes: list[int] = []  # sampler chebyshev: Lobatto nodes per axis (n: their product)
+    level: int | None = Field(None, ge=0)  # sampler sparse-grid (n: its node count)
     axis_maps: list[Literal["linear", "log"]] = []
 
     @model_validator(mode="before")
@@ -112,6 +126,8 @@ class GenerateCard(BaseModel):
         """A chebyshev design without ``n``: n is the number of its nodes."""
         if isinstance(data, dict) and data.get("sampler") == "chebyshev" and "n" not in data:
             data = {**data, "n": int(np.prod(data.get("nodes") or [0]))}
+        if isinstance(data, dict) and data.get("sampler") == "sparse-grid" and "n" not in data:
+            data = {**data, "n": sparse_design_size(data)}
         return data
 
     def plan(self) -> GenerationPlan:
@@ -125,4 +141,17 @@ class GenerateCard(BaseModel):
             self.sampler,
             tuple(self.nodes),
             tuple(self.axis_maps),
+            self.level,
         )
+
+
+def sparse_design_size(settings: dict) -> int:
+    """The node count of the sparse-grid design ``settings`` describe (provider, options,
+    level); 0 where they do not say (validation then names what is wrong)."""
+    from hepemu.data.sparse_nodes import design_size
+
+    try:
+        d = get_provider(settings["provider"], dict(settings.get("options") or {})).unit_dim
+        return design_size(d, int(settings["level"]))
+    except (KeyError, TypeError, ValueError):
+        return 0

@@ -19,8 +19,10 @@ from __future__ import annotations
 import numpy as np
 from array_api_compat import array_namespace
 
+from hepemu.data.sparse_nodes import check_level, sparse_rows
+
 AXIS_MAPS = ("linear", "log")
-DESIGNS = ("chebyshev",)
+DESIGNS = ("chebyshev", "sparse-grid")  # sparse-grid: hepemu.data.sparse_nodes
 MAX_NODES_PER_AXIS = 1025
 
 
@@ -47,6 +49,12 @@ def check_design(nodes, maps, bounds: np.ndarray) -> tuple[tuple[int, ...], tupl
         )
     for n in nodes:
         lobatto_nodes(n)
+    check_maps(maps, bounds)
+    return nodes, maps
+
+
+def check_maps(maps: tuple[str, ...], bounds: np.ndarray) -> None:
+    """``ValueError`` unless each axis map is known and fits its axis of the box."""
     for a, (m, (lo, hi)) in enumerate(zip(maps, bounds, strict=True)):
         if m not in AXIS_MAPS:
             raise ValueError(f"unknown axis map {m!r}; choose from {', '.join(AXIS_MAPS)}")
@@ -54,7 +62,25 @@ def check_design(nodes, maps, bounds: np.ndarray) -> tuple[tuple[int, ...], tupl
             raise ValueError(f"axis {a} of the box is empty: [{lo:g}, {hi:g}]")
         if m == "log" and lo * hi <= 0:
             raise ValueError(f"axis {a}: a log map needs a box of one sign, got [{lo:g}, {hi:g}]")
-    return nodes, maps
+
+
+def check_sparse_design(
+    level: int | None, maps, bounds: np.ndarray, n: int | None = None
+) -> tuple[str, ...]:
+    """Validated axis maps of a sparse-grid design of ``level`` on the box ``bounds``
+    (``ValueError`` if the level is missing or too large, or ``n`` is not its node count)."""
+    if level is None:
+        raise ValueError("a sparse-grid design needs a level (--level)")
+    maps = tuple(maps) or ("linear",) * len(bounds)
+    if len(maps) != len(bounds):
+        raise ValueError(f"the box has {len(bounds)} axes but {len(maps)} axis maps were given")
+    check_maps(maps, bounds)
+    count = check_level(len(bounds), level)
+    if n is not None and n != count:
+        raise ValueError(
+            f"a level-{level} sparse grid in {len(bounds)} dimensions has {count} nodes, not n={n}"
+        )
+    return maps
 
 
 def to_reference(x, bounds: np.ndarray, maps: tuple[str, ...]):
@@ -143,11 +169,17 @@ def unit_design(
     box: np.ndarray,
     start: int = 0,
     count: int | None = None,
+    level: int | None = None,
 ) -> np.ndarray:
     """Rows ``start … start+count`` of the node design in the unit cube of a provider that
     maps it affinely onto ``box``: u = (x − lo)/(hi − lo) with x the nodes in the box
-    (through the axis ``maps``)."""
-    x = from_reference(grid_rows(nodes, start, count), box, maps)
+    (through the axis ``maps``): the tensor grid of ``nodes``, or with ``level`` the
+    sparse grid of that level (:func:`hepemu.data.sparse_nodes.sparse_rows`)."""
+    if level is not None:
+        t = sparse_rows(len(box), level, start, count)
+    else:
+        t = grid_rows(nodes, start, count)
+    x = from_reference(t, box, maps)
     u = (x - box[:, 0]) / (box[:, 1] - box[:, 0])
     return np.clip(u, 0.0, 1.0)
 

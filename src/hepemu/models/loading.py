@@ -34,6 +34,7 @@ KINDS = {
     "network": "hepemu.models.regressor:NetworkRegressor",
     "bdt": "hepemu.models.trees:TreeRegressor",
     "chebyshev": "hepemu.models.chebyshev:ChebyshevInterpolant",
+    "sparse-grid": "hepemu.models.sparse_grid:SparseGridInterpolant",
 }
 
 INN_V1 = "hepemu-inn/1"

@@ -33,7 +33,13 @@ from hepemu.data.nodes import (
     refined,
 )
 from hepemu.models.calibration import coverages, error_ratios
-from hepemu.models.chebyshev import ChebyshevInterpolant, axis_tails, chebyshev_coefficients
+from hepemu.models.chebyshev import (
+    BOX_TOLERANCE,
+    ChebyshevInterpolant,
+    axis_tails,
+    chebyshev_coefficients,
+)
+from hepemu.models.surrogate import Surrogate
 from hepemu.physics.providers import get_provider
 from hepemu.training.fit import dataset_columns, run_info
 from hepemu.training.fit_config import FitCard
@@ -50,8 +56,9 @@ def node_design(ds: Dataset) -> dict:
     return plan
 
 
-def calibration_rows(card: FitCard, model: ChebyshevInterpolant) -> tuple[np.ndarray, np.ndarray]:
-    """Held-out (x, y) for σ: every finite row of ``calibration_data`` inside the box, or
+def calibration_rows(card: FitCard, model: Surrogate) -> tuple[np.ndarray, np.ndarray]:
+    """Held-out (x, y) for σ of an interpolant (``chebyshev``, ``sparse-grid``): every
+    finite row of ``calibration_data`` inside its box, or
     fresh points of the box labelled by the node provider with ``reference_options`` (σ is
     the error against the truth, so it must see the labels' own error too)."""
     m = card.model
@@ -65,7 +72,7 @@ def calibration_rows(card: FitCard, model: ChebyshevInterpolant) -> tuple[np.nda
             )
         x = ds.read("inputs").reshape(ds.n, -1).astype(float)
         y = ds.read("targets").reshape(ds.n, -1)[:, 0].astype(float)
-        keep = np.isfinite(y) & ~model.outside_region(x)[0]
+        keep = np.isfinite(y) & ~model.region().outside(x, BOX_TOLERANCE)
         return x[keep], y[keep]
     x, y = model.reference(m.calibration_points, m.calibration_seed)
     return x[np.isfinite(y)], y[np.isfinite(y)]

@@ -4,6 +4,7 @@
 [model]           kind = "skdnn"  width = 64  blocks = 4   (or kind = "dnn", hidden = [...];
                   kind = "chebyshev", calibration_points | calibration_data,
                   reference_options: the interpolant of a node dataset;
+                  kind = "sparse-grid", the same and max_labels: a Smolyak interpolant;
                   kind = "bdt", max_depth, learning_rate, …;
                   kind = "dipole", hidden, activation, penalty: the dipole emulator;
                   kind = "bnn" | "hetero", hidden, activation, last_activation, prior_sigma:
@@ -27,6 +28,8 @@ from hepemu.physics.features import DIPOLE_FEATURES
 from hepemu.training.runtime import RUNTIME_SETTINGS, changed_fixed_settings
 from hepemu.training.validators import check_device, check_widths
 
+INTERPOLANTS = ("chebyshev", "sparse-grid")  # built from node datasets, not trained
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -38,7 +41,9 @@ class DataSection(_Strict):
 
 
 class ModelSection(_Strict):
-    kind: Literal["dnn", "skdnn", "bdt", "dipole", "bnn", "hetero", "chebyshev"] = "skdnn"
+    kind: Literal["dnn", "skdnn", "bdt", "dipole", "bnn", "hetero", "chebyshev", "sparse-grid"] = (
+        "skdnn"
+    )
     hidden: list[int] = Field(default_factory=lambda: [128, 128, 128])
     width: int = Field(64, ge=1)
     blocks: int = Field(4, ge=1)
@@ -65,6 +70,10 @@ class ModelSection(_Strict):
     # coefficient tail, relative for log) is below tolerance, up to max_nodes per axis
     tolerance: float | None = Field(None, gt=0)
     max_nodes: int = Field(129, ge=3, le=1025)
+    # sparse-grid (training/fit_sparse_grid.py): the same calibration and reference options;
+    # tolerance: dimension-adaptive refinement (labels only at new nodes) until the summed
+    # surpluses of the active indices are below it, at most max_labels labels in all
+    max_labels: int = Field(100_000, ge=1)
 
     @field_validator("activation", "last_activation")
     @classmethod
@@ -174,7 +183,7 @@ class FitCard(_Strict):
         if self.boosting.schedule and self.model.kind not in ("bnn", "hetero"):
             raise ValueError("[boosting] needs model.kind = 'bnn' or 'hetero' (their σ drives it)")
         p = self.preprocessing
-        if self.model.kind == "chebyshev" and (
+        if self.model.kind in INTERPOLANTS and (
             p.target_transform not in ("none", "log")
             or p.reference
             or p.canonicalise
@@ -182,8 +191,8 @@ class FitCard(_Strict):
             or self.training.members != 1
         ):
             raise ValueError(
-                "model.kind = 'chebyshev' takes [preprocessing] target_transform = 'none' or "
-                "'log' only (no reference, canonicalise, features) and one member"
+                f"model.kind = '{self.model.kind}' takes [preprocessing] target_transform = "
+                "'none' or 'log' only (no reference, canonicalise, features) and one member"
             )
         if self.model.kind == "dipole" and (
             p.features not in DIPOLE_FEATURES or p.target_transform != "arcsinh" or p.reference
