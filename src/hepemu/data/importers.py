@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from hepemu.data.dataset import Dataset
-from hepemu.data.points import InputError
+from hepemu.data.points import CHUNK_ROWS, InputError
 from hepemu.fileio import atomic_path
 
 
@@ -157,22 +157,22 @@ def column_names(meta: dict, n_inputs: int, n_targets: int) -> tuple[list[str], 
     return cols, targets
 
 
-def export_csv(dataset: str | Path, out: str | Path) -> int:
+def export_csv(dataset: str | Path, out: str | Path, chunk_rows: int = CHUNK_ROWS) -> int:
     """Write inputs and targets of a dataset as CSV under the dataset's own column names
-    (full double precision, LF line ends, written atomically); returns the row count."""
+    (full double precision, LF line ends, written atomically); returns the row count.
+
+    Rows are read and written ``chunk_rows`` at a time (memory bounded by the chunk)."""
     ds = Dataset.open(dataset)
-    x, y = ds.read("inputs"), ds.read("targets")
-    y2 = y.reshape(len(y), -1)
-    names, targets = column_names(ds.meta, x.shape[1], y2.shape[1])
+    first_x, first_y = ds.read("inputs", slice(0, 1)), ds.read("targets", slice(0, 1))
+    n_in = int(np.prod(first_x.shape[1:]))
+    n_out = int(np.prod(first_y.shape[1:]))
+    names, targets = column_names(ds.meta, n_in, n_out)
     out = Path(out)
-    with atomic_path(out) as tmp:
-        np.savetxt(
-            tmp,
-            np.column_stack([x, y2]),
-            delimiter=",",
-            header=",".join(names + targets),
-            comments="",
-            fmt="%.17g",
-            newline="\n",
-        )
-    return len(x)
+    with atomic_path(out) as tmp, open(tmp, "wb") as fh:
+        fh.write((",".join(names + targets) + "\n").encode())
+        for a in range(0, ds.n, chunk_rows):
+            rows = slice(a, min(a + chunk_rows, ds.n))
+            x, y = ds.read("inputs", rows), ds.read("targets", rows)
+            table = np.column_stack([x.reshape(len(x), -1), y.reshape(len(y), -1)])
+            np.savetxt(fh, table, delimiter=",", fmt="%.17g", newline="\n")
+    return ds.n

@@ -1,0 +1,166 @@
+"""Streaming: predict, me eval and data export read and write in chunks with the same bytes
+as one whole-file pass, name rows of the whole file, and leave no file after a late refusal."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+import pytest
+
+from hepemu.cli.common import shift_rows
+from hepemu.cli.main import run_cli
+from hepemu.data.dataset import write_dataset
+from hepemu.data.importers import export_csv
+from hepemu.data.points import chunk_bounds, iter_points, read_points
+from hepemu.registry import load_model
+
+REGRESSOR = "gghh-box-1l-regressor"
+N = 30  # rows: chunks of 7 give five chunks, the last one short
+
+
+def box_points(n: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).uniform(-29.0, -4.0, (n, 3))
+
+
+def write_csv(path, x: np.ndarray, extra: str = "") -> None:
+    """A CSV s12,s14,mH2 (and a text column ``tag`` to pass through unchanged)."""
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["tag", "s12", "s14", "mH2"])
+        for i, row in enumerate(x):
+            w.writerow([f"p{i}{extra}", *(repr(float(v)) for v in row)])
+
+
+def whole_file_output(inp, model) -> bytes:
+    """The CSV `hepemu predict` wrote before streaming: every row, then I and I_err."""
+    table = read_points(inp, tuple(model.input_columns))
+    mean, sigma = model.predict(table.params)
+    buf = io.StringIO(newline="")
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(table.header + model.output_columns)
+    for i, row in enumerate(table.rows):
+        w.writerow(row + [repr(float(mean[i])), repr(float(sigma[i]))])
+    return buf.getvalue().encode()
+
+
+def no_temporaries(folder) -> bool:
+    return not [p for p in folder.iterdir() if p.name.startswith(".")]
+
+
+def test_iter_points_chunks_cover_the_file_once(tmp_path):
+    inp = tmp_path / "p.csv"
+    x = box_points(N)
+    write_csv(inp, x)
+    chunks = list(iter_points(inp, ("s12", "s14", "mH2"), chunk_rows=7))
+    assert [len(c.rows) for c in chunks] == [7, 7, 7, 9]  # the short tail joins the chunk before
+    assert [c.start for c in chunks] == [0, 7, 14, 21]
+    np.testing.assert_array_equal(np.concatenate([c.params for c in chunks]), x)
+    assert chunk_bounds(N, 7) == [(0, 7), (7, 14), (14, 21), (21, 30)]
+    assert chunk_bounds(200, 64) == [(0, 64), (64, 128), (128, 200)]
+    assert chunk_bounds(0, 7) == [(0, 0)]
+
+
+@pytest.mark.parametrize("model", [REGRESSOR, "gghh-box-1l-chebyshev"])
+def test_predict_streamed_equals_the_whole_file_output(tmp_path, capsys, model):
+    """Chunks of 8, 8 and 14 rows: the networks and the interpolant give row for row the same
+    numbers in any batch of ≥ 8 rows (not in smaller ones: BLAS takes another path)."""
+    inp, out = tmp_path / "p.csv", tmp_path / "o.csv"
+    write_csv(inp, box_points(N))
+    args = ["predict", "--model", model, "-i", str(inp), "-o", str(out)]
+    chunk = "8"
+    assert run_cli([*args, "--chunk-rows", chunk]) == 0
+    assert out.read_bytes() == whole_file_output(inp, load_model(model))
+    assert f"wrote {N} predictions" in capsys.readouterr().err
+
+
+def test_predict_names_rows_of_the_whole_file_outside_the_region(tmp_path, capsys):
+    x = box_points(N)
+    x[[2, 19, 27], 0] = -60.0  # rows 3, 20 and 28 of the file, in chunks 1, 3 and 3
+    inp, out = tmp_path / "p.csv", tmp_path / "o.csv"
+    write_csv(inp, x)
+    args = ["predict", "--model", REGRESSOR, "-i", str(inp), "-o", str(out), "--chunk-rows", "8"]
+    assert run_cli(args) == 0
+    warning = capsys.readouterr().err
+    assert "3 point(s) outside the trained region" in warning and "rows 3, 20, 28" in warning
+    assert run_cli([*args, "--strict", "--force"]) == 2
+    assert "rows 3" in capsys.readouterr().err
+
+
+def test_a_refusal_in_a_later_chunk_leaves_no_output(tmp_path, capsys):
+    inp, out = tmp_path / "p.csv", tmp_path / "o.csv"
+    write_csv(inp, box_points(N))
+    text = inp.read_text().splitlines()
+    text[25] = text[25].rsplit(",", 1)[0] + ",nan"  # data row 25, in the fourth chunk
+    inp.write_text("\n".join(text) + "\n")
+    args = ["predict", "--model", REGRESSOR, "-i", str(inp), "-o", str(out), "--chunk-rows", "8"]
+    assert run_cli([*args, "--strict"]) == 2
+    assert "row 25 has non-finite mH2" in capsys.readouterr().err
+    assert not out.exists() and no_temporaries(tmp_path)
+
+
+def test_refusals_of_a_chunk_are_renumbered_as_rows_of_the_file():
+    msg = "2 point(s) outside the box: rows 1, 5 (a Chebyshev interpolant does not extrapolate)"
+    assert shift_rows(msg, 14) == msg.replace("rows 1, 5", "rows 15, 19")
+    assert shift_rows("3 point(s) x: rows 1, 2, 3 …", 7) == "3 point(s) x: rows 8, 9, 10 …"
+
+
+def test_chebyshev_refusal_in_a_later_chunk_names_the_file_row(tmp_path, capsys):
+    x = box_points(N)
+    x[16, 1] = -31.0  # row 17: outside the interpolant's box, in the third chunk (16..30)
+    inp, out = tmp_path / "p.csv", tmp_path / "o.csv"
+    write_csv(inp, x)
+    args = ["predict", "--model", "gghh-box-1l-chebyshev", "-i", str(inp), "-o", str(out)]
+    assert run_cli([*args, "--chunk-rows", "8"]) == 2
+    assert "rows 17 " in capsys.readouterr().err
+    assert not out.exists() and no_temporaries(tmp_path)
+
+
+def test_predict_from_a_dataset_streams_the_same_bytes(tmp_path):
+    x = box_points(N, seed=3)
+    data = tmp_path / "d.h5"
+    meta = {"columns": ["s12", "s14", "mH2"], "target_columns": ["I"]}
+    write_dataset(data, x, np.ones(N), meta)
+    outs = []
+    for chunk in ("8", "100000"):
+        out = tmp_path / f"o{chunk}.csv"
+        args = ["predict", "--model", REGRESSOR, "-i", str(data), "-o", str(out)]
+        assert run_cli([*args, "--chunk-rows", chunk]) == 0
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+    assert outs[0].count(b"\n") == N + 1
+
+
+def test_export_streamed_equals_one_savetxt(tmp_path):
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=(N, 3)), rng.normal(size=N)
+    data = tmp_path / "d.h5"
+    write_dataset(data, x, y, {"columns": ["a", "b", "c"], "target_columns": ["t"]})
+    assert export_csv(data, tmp_path / "e.csv", chunk_rows=7) == N
+    whole = tmp_path / "w.csv"
+    np.savetxt(whole, np.column_stack([x, y]), delimiter=",", header="a,b,c,t", comments="",
+               fmt="%.17g", newline="\n")
+    assert (tmp_path / "e.csv").read_bytes() == whole.read_bytes()
+
+
+def test_export_of_an_empty_dataset_writes_the_header(tmp_path):
+    data = tmp_path / "d.h5"
+    write_dataset(data, np.empty((0, 2)), np.empty(0), {"columns": ["a", "b"]})
+    assert export_csv(data, tmp_path / "e.csv", chunk_rows=7) == 0
+    assert (tmp_path / "e.csv").read_text() == "a,b,y\n"
+
+
+@pytest.mark.parametrize("chunk", ["8", "1000"])
+def test_me_eval_streams_the_same_bytes(tmp_path, chunk):
+    from tests.test_cli_me import ee3j_points, write_momenta
+
+    inp = tmp_path / "m.csv"
+    write_momenta(inp, ee3j_points(N, 4))
+    out = tmp_path / f"o{chunk}.csv"
+    args = ["me", "eval", "--process", "ee3j", "-i", str(inp), "-o", str(out)]
+    assert run_cli([*args, "--chunk-rows", chunk]) == 0
+    whole = tmp_path / "whole.csv"
+    if not whole.exists():
+        assert run_cli([*args[:-1], str(whole), "--chunk-rows", "100000"]) == 0
+    assert out.read_bytes() == whole.read_bytes()
