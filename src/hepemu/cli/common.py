@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import NoReturn
 
@@ -115,6 +115,27 @@ def resumable(what: str) -> Iterator[None]:
     except KeyboardInterrupt:
         err.print(f"[yellow]interrupted:[/] {escape(what)}")
         raise typer.Exit(130) from None
+
+
+WAIT = typer.Option(help="wait for another run writing the same output, instead of refusing")
+BUSY = 75  # exit code of a refusal because another run holds the output's lock (EX_TEMPFAIL)
+
+
+@contextmanager
+def holding_lock(path: Path, wait: bool = False) -> Iterator[Path]:
+    """Hold the lock of an output file or run directory (:func:`hepemu.locks.output_lock`):
+    another live writer → one error line naming the lock and its owner, exit code 75
+    (or wait for it with ``wait``)."""
+    from hepemu.locks import LockHeld, output_lock
+
+    with ExitStack() as stack:
+        try:
+            held = stack.enter_context(output_lock(path, wait, notify=warn))
+        except LockHeld as exc:
+            fail(str(exc), BUSY)
+        except OSError as exc:
+            fail(f"cannot take the lock of {path}: {exc}")
+        yield held
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -10,10 +10,12 @@ import typer
 
 from hepemu.cli.common import (
     PLOT_SUFFIXES,
+    WAIT,
     check_output,
     check_scheduler,
     check_writable_folder,
     fail,
+    holding_lock,
     resumable,
     validation_message,
     warn,
@@ -217,11 +219,13 @@ def generate_cmd(
     keep_parts: Annotated[
         bool, typer.Option(help="keep the finished chunks in OUT.parts/ after assembly")
     ] = False,
+    wait: Annotated[bool, WAIT] = False,
 ) -> None:
     """Evaluate a truth provider over sampled points in chunks; rerunning resumes.
 
     Rerunning a finished generation is a no-op; an existing file holding anything else is
-    replaced only with --force.
+    replaced only with --force. One run at a time writes OUT (lock OUT.lock): a second is
+    refused (exit code 75) or, with --wait, waits.
     """
     import warnings
 
@@ -268,39 +272,40 @@ def generate_cmd(
         fail(str(exc))
     for w in caught:
         warn(str(w.message))
-    status = output_status(plan, cfg.out)
-    if status == "directory":
+    if output_status(plan, cfg.out) == "directory":
         fail(f"--out {cfg.out} is a directory; give a file name for the dataset")
-    if status == "other" and not force:
-        fail(f"{cfg.out} exists and holds other data; pass --force to replace it")
     check_writable_folder(cfg.out.parent)
     if cfg.executor == "dask" and cfg.scheduler:
         check_scheduler(cfg.scheduler)
-    try:
-        with (
-            resumable("finished chunks are kept; rerun the same command to resume"),
-            generation_progress(plan.n) as cb,
-        ):
-            digest = generate(
-                plan,
-                cfg.out,
-                cfg.executor,
-                cfg.workers,
-                cb,
-                cfg.scheduler,
-                cfg.retries,
-                force=force,
-                keep_parts=keep_parts,
-            )
-    except GenerationError as exc:
-        fail(str(exc))
-    except (OSError, TimeoutError) as exc:
-        fail(f"generation stopped: {exc} (finished chunks are kept; rerun to resume)")
-    if status == "finished" and not force:
-        typer.echo(f"{cfg.out} already holds this finished generation: nothing to do")
-    else:
-        typer.echo(f"wrote {cfg.out}")
-    typer.echo(f"hash: {digest}")
+    with holding_lock(cfg.out, wait):
+        status = output_status(plan, cfg.out)  # once the lock is held: no one else writes
+        if status == "other" and not force:
+            fail(f"{cfg.out} exists and holds other data; pass --force to replace it")
+        try:
+            with (
+                resumable("finished chunks are kept; rerun the same command to resume"),
+                generation_progress(plan.n) as cb,
+            ):
+                digest = generate(
+                    plan,
+                    cfg.out,
+                    cfg.executor,
+                    cfg.workers,
+                    cb,
+                    cfg.scheduler,
+                    cfg.retries,
+                    force=force,
+                    keep_parts=keep_parts,
+                )
+        except GenerationError as exc:
+            fail(str(exc))
+        except (OSError, TimeoutError) as exc:
+            fail(f"generation stopped: {exc} (finished chunks are kept; rerun to resume)")
+        if status == "finished" and not force:
+            typer.echo(f"{cfg.out} already holds this finished generation: nothing to do")
+        else:
+            typer.echo(f"wrote {cfg.out}")
+        typer.echo(f"hash: {digest}")
 
 
 def _int_list(text: str, flag: str) -> list[int]:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hepemu.cli.common import check_output, err, fail
+from hepemu.cli.common import WAIT, check_output, err, fail, holding_lock
 from hepemu.cli.data import _parse_option
 
 OUTPUTS = (".lhe", ".h5")
@@ -36,13 +36,15 @@ def events_cmd(
     force: Annotated[
         bool, typer.Option(help="replace an existing output file (the run resumes)")
     ] = False,
+    wait: Annotated[bool, WAIT] = False,
 ) -> None:
     """Generate unweighted events: a vegas map adapted to the surrogate, two-stage
     unweighting (the true |M|² only where the surrogate's weight was accepted; unbiased),
     written as a Les Houches file (.lhe, readable by pylhe) or an HDF5 dataset (.h5).
 
     Chunks of trials are kept in OUT.run/: rerunning the same command resumes, and the
-    chunks spread over --executor processes or dask like `data generate`.
+    chunks spread over --executor processes or dask like `data generate`. One run at a time
+    writes OUT (lock OUT.lock): a second is refused (exit code 75) or, with --wait, waits.
     """
     from hepemu.applications.event_run import (
         EventRunSetup,
@@ -76,36 +78,37 @@ def events_cmd(
             trained.get("provider_options", {}) if provider == trained.get("provider") else {}
         )
     )
-    setup = EventRunSetup(provider, options, surrogate, mode, seed, chunk_trials)
-    run_dir = out.with_name(out.name + ".run")
-    try:
-        with err.status("adapting the vegas map and finding the maxima (pilot run)"):
-            setup = prepare(run_dir, setup)
-    except ValueError as exc:
-        fail(str(exc))
-    t0 = time.monotonic()
-    start = {"events": None}
+    with holding_lock(out, wait):
+        setup = EventRunSetup(provider, options, surrogate, mode, seed, chunk_trials)
+        run_dir = out.with_name(out.name + ".run")
+        try:
+            with err.status("adapting the vegas map and finding the maxima (pilot run)"):
+                setup = prepare(run_dir, setup)
+        except ValueError as exc:
+            fail(str(exc))
+        t0 = time.monotonic()
+        start = {"events": None}
 
-    def progress(stats) -> None:
-        if start["events"] is None:
-            start["events"] = stats.events
-        d = stats.as_dict()
-        rate = (stats.events - start["events"]) / max(time.monotonic() - t0, 1e-9)
+        def progress(stats) -> None:
+            if start["events"] is None:
+                start["events"] = stats.events
+            d = stats.as_dict()
+            rate = (stats.events - start["events"]) / max(time.monotonic() - t0, 1e-9)
+            err.print(
+                f"events {stats.events}/{n} ({rate:.3g}/s), trials {stats.trials}, "
+                f"efficiency {d['efficiency']:.3g} (stages {d['first_stage_efficiency']:.3g} × "
+                f"{d['second_stage_efficiency']:.3g}), overweights {d['overweight_fraction']:.2%}",
+                highlight=False,
+            )
+
+        generate_events(run_dir, n, executor, workers, scheduler, progress)
+        batch, total = collect(run_dir, n)
+        sigma, sigma_err = total.cross_section
+        _write(out, batch, setup, total)
         err.print(
-            f"events {stats.events}/{n} ({rate:.3g}/s), trials {stats.trials}, "
-            f"efficiency {d['efficiency']:.3g} (stages {d['first_stage_efficiency']:.3g} × "
-            f"{d['second_stage_efficiency']:.3g}), overweights {d['overweight_fraction']:.2%}",
-            highlight=False,
+            f"wrote {len(batch.weights)} events to {out}: σ = {sigma:.6g} ± {sigma_err:.2g} pb "
+            f"from {total.trials} trials"
         )
-
-    generate_events(run_dir, n, executor, workers, scheduler, progress)
-    batch, total = collect(run_dir, n)
-    sigma, sigma_err = total.cross_section
-    _write(out, batch, setup, total)
-    err.print(
-        f"wrote {len(batch.weights)} events to {out}: σ = {sigma:.6g} ± {sigma_err:.2g} pb "
-        f"from {total.trials} trials"
-    )
 
 
 def _write(out: Path, batch, setup, total) -> None:
