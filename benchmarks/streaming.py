@@ -6,8 +6,8 @@ Writes a CSV of ROWS uniform points of the gg→HH box region (s12, s14, mH2; no
 another checkout's (e.g. main before streaming), checks that both wrote the same bytes, prints
 a table and writes benchmarks/results/streaming.json.
 
-    python benchmarks/streaming.py                                  # 10⁶ rows, ~2 min on 1 core
-    python benchmarks/streaming.py --before /path/to/main/src       # with the whole-file run
+    python benchmarks/streaming.py                          # 10³ and 10⁶ rows, ~1 min on 1 core
+    python benchmarks/streaming.py --before /path/to/main/src       # with the whole-file runs
     python benchmarks/streaming.py --rows 10000000 --no-save        # the 10⁷-row check
 """
 
@@ -60,34 +60,39 @@ def run_predict(src: Path, inp: Path, out: Path, extra: list[str]) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--rows", type=int, nargs="+", default=[1_000, 1_000_000])
     ap.add_argument("--before", type=Path, help="src/ of a checkout without streaming")
     ap.add_argument("--chunk-rows", type=int, default=None, help="streamed chunk (default 100k)")
     ap.add_argument("--no-save", action="store_true", help="print only")
     args = ap.parse_args()
-    runs = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        inp = Path(tmp) / "points.csv"
-        write_input(inp, args.rows)
-        size_mb = inp.stat().st_size / 2**20
-        chunk = ["--chunk-rows", str(args.chunk_rows)] if args.chunk_rows else []
-        runs["after (streamed)"] = run_predict(SRC, inp, Path(tmp) / "after.csv", chunk)
-        if args.before is not None:
-            runs["before (whole file)"] = run_predict(args.before, inp, Path(tmp) / "b.csv", [])
-    table = Table(title=f"hepemu predict --model {MODEL}: {args.rows} rows ({size_mb:.0f} MB CSV)")
-    for c in ("run", "peak RSS [MB]", "seconds", "output sha256"):
+    runs = []
+    for rows in args.rows:
+        with tempfile.TemporaryDirectory() as tmp:
+            inp = Path(tmp) / "points.csv"
+            write_input(inp, rows)
+            size_mb = inp.stat().st_size / 2**20
+            chunk = ["--chunk-rows", str(args.chunk_rows)] if args.chunk_rows else []
+            after = run_predict(SRC, inp, Path(tmp) / "after.csv", chunk)
+            runs.append({"rows": rows, "csv_mb": size_mb, "run": "after (streamed)", **after})
+            if args.before is not None:
+                before = run_predict(args.before, inp, Path(tmp) / "before.csv", [])
+                runs.append({"rows": rows, "csv_mb": size_mb, "run": "before (whole file)",
+                             **before, "same_output_as_after": before["sha256"] == after["sha256"]})
+    table = Table(title=f"hepemu predict --model {MODEL} --threads 1: peak resident memory")
+    for c in ("rows", "CSV [MB]", "run", "peak RSS [MB]", "seconds", "output sha256"):
         table.add_column(c)
-    for name, r in runs.items():
-        table.add_row(name, f"{r['peak_rss_mb']:.0f}", f"{r['seconds']:.1f}", r["sha256"][:16])
+    for r in runs:
+        table.add_row(str(r["rows"]), f"{r['csv_mb']:.0f}", r["run"], f"{r['peak_rss_mb']:.0f}",
+                      f"{r['seconds']:.1f}", r["sha256"][:16])
     Console().print(table)
-    same = len({r["sha256"] for r in runs.values()}) == 1
-    if len(runs) > 1:
-        print(f"same output bytes: {same}")
+    same = all(r.get("same_output_as_after", True) for r in runs)
+    if args.before is not None:
+        print(f"same output bytes before and after: {same}")
     if not args.no_save:
         write_json(
             HERE / "results" / "streaming.json",
-            {"model": MODEL, "rows": args.rows, "csv_mb": size_mb, "threads": 1,
-             "chunk_rows": args.chunk_rows or 100_000, "runs": runs, "same_output": same},
+            {"model": MODEL, "threads": 1, "chunk_rows": args.chunk_rows or 100_000,
+             "runs": runs, "same_output": same},
         )
 
 

@@ -52,7 +52,7 @@ def events_cmd(
         generate_events,
         prepare,
     )
-    from hepemu.data.executors import check_executor
+    from hepemu.data.executors import WorkerLost, check_executor
     from hepemu.models.envelope import ModelFileError
     from hepemu.registry import load_model
 
@@ -101,7 +101,10 @@ def events_cmd(
                 highlight=False,
             )
 
-        generate_events(run_dir, n, executor, workers, scheduler, progress)
+        try:
+            generate_events(run_dir, n, executor, workers, scheduler, progress)
+        except WorkerLost as exc:
+            fail(f"{exc} (finished chunks are kept in {run_dir}; rerun to resume)")
         batch, total = collect(run_dir, n)
         sigma, sigma_err = total.cross_section
         _write(out, batch, setup, total)
