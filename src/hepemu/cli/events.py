@@ -107,7 +107,10 @@ def events_cmd(
             fail(f"{exc} (finished chunks are kept in {run_dir}; rerun to resume)")
         batch, total = collect(run_dir, n)
         sigma, sigma_err = total.cross_section
-        _write(out, batch, setup, total)
+        try:
+            _write(out, batch, setup, total)
+        except OSError as exc:
+            fail(f"cannot write {out}: {exc} (the chunks are kept in {run_dir}; rerun to resume)")
         err.print(
             f"wrote {len(batch.weights)} events to {out}: σ = {sigma:.6g} ± {sigma_err:.2g} pb "
             f"from {total.trials} trials"
