@@ -164,3 +164,39 @@ def test_me_eval_streams_the_same_bytes(tmp_path, chunk):
     if not whole.exists():
         assert run_cli([*args[:-1], str(whole), "--chunk-rows", "100000"]) == 0
     assert out.read_bytes() == whole.read_bytes()
+
+
+class Overflowing:
+    """A surrogate that overflows (inf) at rows with s12 < -29.5: a model far from home."""
+
+    input_columns = ["s12", "s14", "mH2"]
+    output_columns = ["I", "I_err"]
+    has_error = True
+
+    def check_valid(self, x):
+        return None
+
+    def region_problems(self, x):
+        return []
+
+    def predict(self, x):
+        mean = np.where(x[:, 0] < -29.5, np.inf, 1.0)
+        return mean, np.full(len(x), 0.1)
+
+
+def test_non_finite_predictions_in_a_later_chunk_are_refused_naming_the_file_rows(
+    tmp_path, capsys
+):
+    import typer
+
+    from hepemu.cli.predict import predict_file
+
+    x = box_points(N)
+    x[[19, 26], 0] = -29.7  # rows 20 and 27, in the third chunk (rows 17..30)
+    inp, out = tmp_path / "p.csv", tmp_path / "o.csv"
+    write_csv(inp, x)
+    with pytest.raises(typer.Exit):
+        predict_file(Overflowing(), inp, out, strict=False, chunk_rows=8)
+    said = capsys.readouterr().err
+    assert "non-finite predictions at rows 20, 27" in said and "nothing was written" in said
+    assert not out.exists() and no_temporaries(tmp_path)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hepemu.cli.common import WAIT, check_output, err, fail, holding_lock
+from hepemu.cli.common import WAIT, check_output, err, fail, holding_lock, warn
 from hepemu.cli.data import _parse_option
 
 OUTPUTS = (".lhe", ".h5")
@@ -106,6 +106,7 @@ def events_cmd(
         except WorkerLost as exc:
             fail(f"{exc} (finished chunks are kept in {run_dir}; rerun to resume)")
         batch, total = collect(run_dir, n)
+        _say_nonfinite(total)
         sigma, sigma_err = total.cross_section
         try:
             _write(out, batch, setup, total)
@@ -114,6 +115,21 @@ def events_cmd(
         err.print(
             f"wrote {len(batch.weights)} events to {out}: σ = {sigma:.6g} ± {sigma_err:.2g} pb "
             f"from {total.trials} trials"
+        )
+
+
+def _say_nonfinite(total) -> None:
+    """Warn about trials where the surrogate or the truth gave nan/inf (counted, never an
+    event's weight)."""
+    if total.nonfinite_surrogate:
+        warn(
+            f"{total.nonfinite_surrogate} of {total.trials} trials had a non-finite surrogate "
+            "weight (a model overflowing?): the truth decided there, so σ stays unbiased"
+        )
+    if total.nonfinite_truth:
+        warn(
+            f"{total.nonfinite_truth} of {total.trials} trials had a non-finite true weight: "
+            "they are no events, so σ misses their share"
         )
 
 
