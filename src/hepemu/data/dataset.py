@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,7 +117,10 @@ class Dataset:
                 if fmt != FORMAT:
                     raise DatasetError(f"{path} is not a hepemu dataset (format={fmt!r})")
                 meta = json.loads(fh.attrs["meta"])
-                return cls(path, meta, str(fh.attrs["hash"]), int(fh["inputs"].shape[0]))
+                n = int(fh["inputs"].shape[0])
+                for name in ("inputs", "targets"):
+                    _check_stored(path, fh[name], n)
+                return cls(path, meta, str(fh.attrs["hash"]), n)
         except (OSError, KeyError, ValueError) as exc:
             raise DatasetError(f"{path} is not a readable hepemu dataset: {exc}") from None
 
@@ -166,6 +170,27 @@ class Dataset:
         except (OSError, KeyError) as exc:
             raise DatasetError(f"{self.path}: cannot list its arrays: {exc}") from None
         return names
+
+
+def _check_stored(path: Path, ds, n: int) -> None:
+    """Refuse an array that does not have ``n`` rows, or that claims a shape its file does
+    not store (a damaged or forged header: e.g. 10¹² rows in a few kB), before any read."""
+    if not ds.shape or ds.shape[0] != n:
+        raise DatasetError(f"{path}: {ds.name} has shape {ds.shape} but the inputs {n} rows")
+    if not ds.size:
+        return
+    if ds.chunks is not None:
+        pairs = zip(ds.shape, ds.chunks, strict=True)
+        expected = math.prod(-(-size // chunk) for size, chunk in pairs)
+        stored = ds.id.get_num_chunks()
+    else:
+        expected, stored = ds.size * ds.dtype.itemsize, ds.id.get_storage_size()
+    if stored < expected:
+        raise DatasetError(
+            f"{path}: {ds.name} claims shape {ds.shape} but the file stores only part of it "
+            f"({stored} of {expected} {'chunks' if ds.chunks else 'bytes'}): a damaged or "
+            "forged file; refusing it"
+        )
 
 
 def _read_rows(ds, rows: slice | np.ndarray | None) -> np.ndarray:

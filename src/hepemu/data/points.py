@@ -21,6 +21,7 @@ CHUNK_ROWS = 100_000  # rows per streamed chunk (tens of MB of strings and float
 # a last chunk shorter than this joins the one before: float32 networks give row-for-row the
 # same numbers in any batch of >= 8 rows (measured, CPU), not in smaller ones
 TAIL_ROWS = 64
+MAX_LINE = 1 << 20  # characters in one CSV line: a longer one is refused before it is read
 
 
 class InputError(ValueError):
@@ -93,7 +94,7 @@ def _iter_points(
         if "\0" in fh.read(4096):
             raise InputError(f"{path} is not a CSV text file (it contains NUL bytes)")
         fh.seek(0)
-        reader = csv.reader(fh, strict=True)
+        reader = csv.reader(_bounded_lines(fh, path), strict=True)
         try:
             header = [h.strip() for h in next(reader)]
         except StopIteration:
@@ -118,6 +119,20 @@ def _iter_points(
             yield _table(header, *held, columns, start)
             start += len(held[0])
         yield _table(header, rows, values, columns, start)
+
+
+def _bounded_lines(fh, path: Path) -> Iterator[str]:
+    """The lines of ``fh``, each read at most ``MAX_LINE`` characters at a time: a longer one
+    (a hostile or broken file, e.g. a gigabyte without a line end) is refused, not read."""
+    i = 0
+    while line := fh.readline(MAX_LINE + 1):
+        if len(line) > MAX_LINE:
+            raise InputError(
+                f"{path}: line {i + 1} is longer than {MAX_LINE} characters; not a table of "
+                "numbers"
+            )
+        i += 1
+        yield line
 
 
 def chunk_bounds(n: int, chunk_rows: int) -> list[tuple[int, int]]:
