@@ -100,7 +100,8 @@ def prepare(run_dir: str | Path, setup: EventRunSetup) -> EventRunSetup:
     vmap = adapt_vegas(
         provider, surrogate, setup.vegas_points, setup.vegas_iterations, seed=setup.seed
     )
-    np.save(run_dir / "vegas_grid.npy", vmap.extract_grid())
+    with atomic_path(run_dir / "vegas_grid.npy") as tmp, open(tmp, "wb") as fh:
+        np.save(fh, vmap.extract_grid())
     space, _ = _space(setup, run_dir)  # the map as chunks will rebuild it
     rng = np.random.default_rng([setup.seed, 1 << 30])
     maxima = pilot_maxima(space, surrogate, setup.pilot_points, rng)

@@ -18,6 +18,7 @@ from hepemu.cli.common import (
     holding_lock,
     resumable,
 )
+from hepemu.fileio import write_atomic
 
 
 def fit_cmd(
@@ -108,7 +109,7 @@ def fit_cmd(
                 "rerun the same command to continue"
             )
             raise typer.Exit(3)
-        (out / "card.json").write_text(cfg.model_dump_json(indent=2))
+        write_atomic(out / "card.json", cfg.model_dump_json(indent=2))
         digest = model.save(model_path)
         err.print(f"saved {model_path} (sha256 {digest[:16]}…)")
         for m in model.info.get("members", []):

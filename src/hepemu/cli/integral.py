@@ -24,6 +24,7 @@ from hepemu.cli.common import (
     validation_message,
 )
 from hepemu.data.points import InputError, read_points, write_points
+from hepemu.fileio import write_atomic
 from hepemu.models.envelope import ModelFileError
 from hepemu.physics.integrals.registry import INTEGRALS, get_integral
 
@@ -261,7 +262,7 @@ def train_cmd(
             raise
         except (RuntimeError, FileNotFoundError, ValueError, OSError) as exc:
             fail(str(exc))
-        (out_dir / "config.json").write_text(cfg.model_dump_json(indent=2))
+        write_atomic(out_dir / "config.json", cfg.model_dump_json(indent=2))
         digest = surrogate.save(out_dir / "model.safetensors")
         err.print(f"saved {out_dir / 'model.safetensors'} (sha256 {digest[:16]}…)")
         err.print(json.dumps(surrogate.info["replicas"], indent=1))

@@ -23,6 +23,7 @@ import numpy as np  # noqa: E402
 from matplotlib.colors import LogNorm, Normalize  # noqa: E402
 
 from hepemu.evaluation.metrics import FLOOR, boundary_mask, digits_from_delta  # noqa: E402
+from hepemu.fileio import atomic_path  # noqa: E402
 
 TAUS = (1e-2, 1e-3)
 
@@ -277,6 +278,8 @@ def error_map(
 
 def _save(fig, out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
+    fmt = Path(out).suffix.lstrip(".").lower() or matplotlib.rcParams["savefig.format"]
+    with atomic_path(out) as tmp:  # written whole or not at all
+        fig.savefig(tmp, dpi=110, format=fmt)
     plt.close(fig)
     return out
