@@ -138,6 +138,20 @@ def _chunk_stats(run_dir: Path, index: int) -> UnweightingStats:
         return UnweightingStats(**json.loads(str(z["stats"])))
 
 
+def run_prefix(run_dir: str | Path, n_events: int | None) -> tuple[list[int], UnweightingStats]:
+    """The chunks a run of ``n_events`` events uses: the shortest run of finished chunks
+    0, 1, 2, … holding ``n_events`` events (all consecutive finished chunks if there are not
+    enough, or with ``n_events`` None), and their summed counts. Chunks beyond it (a parallel
+    batch's overshoot) are kept but not used, so the events and σ of a run do not depend on
+    how it was batched, spread over workers, interrupted or resumed."""
+    run_dir = Path(run_dir)
+    done, used, total = set(finished_chunks(run_dir)), [], UnweightingStats()
+    while len(used) in done and (n_events is None or total.events < n_events):
+        total = total + _chunk_stats(run_dir, len(used))
+        used.append(len(used))
+    return used, total
+
+
 def generate_events(
     run_dir: str | Path,
     n_events: int,
@@ -146,44 +160,46 @@ def generate_events(
     scheduler: str | None = None,
     progress=None,
 ) -> UnweightingStats:
-    """Run chunks until at least ``n_events`` events exist; returns the summed counts.
+    """Run chunks until chunks 0, 1, 2, … hold at least ``n_events`` events; returns the
+    counts of those chunks (:func:`run_prefix`). Chunks missing below the last finished one
+    (a parallel run interrupted) are run first.
 
     ``progress(stats)`` is called with the running totals after every chunk.
     """
     run_dir = Path(run_dir)
-    done = finished_chunks(run_dir)
-    total = UnweightingStats()
-    for i in done:
-        total = total + _chunk_stats(run_dir, i)
+    used, total = run_prefix(run_dir, n_events)
     if progress is not None:
         progress(total)
-    next_index = max(done, default=-1) + 1
     while total.events < n_events:
-        per_chunk = max(total.events / max(len(done), 1), 1.0) if done else None
+        done = finished_chunks(run_dir)
+        per_chunk = max(total.events / len(used), 1.0) if used else None
         wanted = 1 if per_chunk is None else int(np.ceil((n_events - total.events) / per_chunk))
         batch = max(1, min(wanted, 4 * workers if executor != "serial" else wanted, 64))
-        tasks = [(str(run_dir), i) for i in range(next_index, next_index + batch)]
+        gaps = sorted(set(range(len(used), max(done, default=-1) + 1)) - set(done))
+        start = max(done, default=-1) + 1
+        todo = (gaps + list(range(start, start + batch)))[: max(batch, len(gaps))]
+        tasks = [(str(run_dir), i) for i in todo]
+        running = total
         for stats in map_unordered(run_chunk, tasks, executor, workers, scheduler):
-            total = total + UnweightingStats(**stats)
+            running = running + UnweightingStats(**stats)
             if progress is not None:
-                progress(total)
-        done += list(range(next_index, next_index + batch))
-        next_index += batch
+                progress(running)
+        used, total = run_prefix(run_dir, n_events)
     return total
 
 
 def collect(
     run_dir: str | Path, n_events: int | None = None
 ) -> tuple[EventBatch, UnweightingStats]:
-    """The first ``n_events`` events of the finished chunks (in chunk order), and the counts
-    of all of them (the cross section uses every trial)."""
+    """The first ``n_events`` events of the run's chunks (:func:`run_prefix`, in chunk
+    order), and the counts of those chunks (the cross section uses every trial of them)."""
     run_dir = Path(run_dir)
-    inputs, weights, total = [], [], UnweightingStats()
-    for i in finished_chunks(run_dir):
+    inputs, weights = [], []
+    used, total = run_prefix(run_dir, n_events)
+    for i in used:
         with np.load(run_dir / f"chunk{i:05d}.npz") as z:
             inputs.append(z["inputs"])
             weights.append(z["weights"])
-            total = total + UnweightingStats(**json.loads(str(z["stats"])))
     if not inputs:
         raise ValueError(f"{run_dir} holds no finished chunks")
     x, w = np.concatenate(inputs), np.concatenate(weights)
