@@ -8,13 +8,14 @@ a table and writes benchmarks/results/streaming.json.
 
     python benchmarks/streaming.py                          # 10³ and 10⁶ rows, ~1 min on 1 core
     python benchmarks/streaming.py --before /path/to/main/src       # with the whole-file runs
-    python benchmarks/streaming.py --rows 10000000 --no-save        # the 10⁷-row check
+    python benchmarks/streaming.py --rows 10000000 --append         # add the 10⁷-row check
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import re
 import subprocess
@@ -64,6 +65,8 @@ def main() -> None:
     ap.add_argument("--before", type=Path, help="src/ of a checkout without streaming")
     ap.add_argument("--chunk-rows", type=int, default=None, help="streamed chunk (default 100k)")
     ap.add_argument("--no-save", action="store_true", help="print only")
+    ap.add_argument("--append", action="store_true",
+                    help="keep the saved runs of other row counts in the JSON file")
     args = ap.parse_args()
     runs = []
     for rows in args.rows:
@@ -88,9 +91,16 @@ def main() -> None:
     same = all(r.get("same_output_as_after", True) for r in runs)
     if args.before is not None:
         print(f"same output bytes before and after: {same}")
+    out = HERE / "results" / "streaming.json"
+    if args.append and out.exists():
+        measured = {(r["rows"], r["run"]) for r in runs}
+        kept = [r for r in json.loads(out.read_text())["runs"]
+                if (r["rows"], r["run"]) not in measured]
+        runs = sorted(kept + runs, key=lambda r: (r["rows"], r["run"]))
+        same = all(r.get("same_output_as_after", True) for r in runs)
     if not args.no_save:
         write_json(
-            HERE / "results" / "streaming.json",
+            out,
             {"model": MODEL, "threads": 1, "chunk_rows": args.chunk_rows or 100_000,
              "runs": runs, "same_output": same},
         )

@@ -200,3 +200,18 @@ def test_non_finite_predictions_in_a_later_chunk_are_refused_naming_the_file_row
     said = capsys.readouterr().err
     assert "non-finite predictions at rows 20, 27" in said and "nothing was written" in said
     assert not out.exists() and no_temporaries(tmp_path)
+
+
+def test_evaluate_in_chunks_gives_the_metrics_of_one_pass(tmp_path):
+    from hepemu.evaluation.assess import evaluate
+
+    model = load_model(REGRESSOR)
+    x = box_points(300, seed=7)
+    y = model.predict(x)[0] * (1 + 1e-4 * np.random.default_rng(8).normal(size=300))
+    data = tmp_path / "d.h5"
+    write_dataset(data, x, y, {"columns": ["s12", "s14", "mH2"], "target_columns": ["I"]})
+    chunked = evaluate(model, data, None, timing_points=0, chunk_rows=8)
+    whole = evaluate(model, data, None, timing_points=0, chunk_rows=10**6)
+    assert chunked == whole and chunked["metrics"]["n_points"] == 300
+    test_split = evaluate(model, data, "test", timing_points=0, chunk_rows=8)
+    assert test_split == evaluate(model, data, "test", timing_points=0, chunk_rows=10**6)
