@@ -11,7 +11,7 @@ import pytest
 
 from hepemu.cli.common import shift_rows
 from hepemu.cli.main import run_cli
-from hepemu.data.dataset import write_dataset
+from hepemu.data.dataset import Dataset, write_dataset
 from hepemu.data.importers import export_csv
 from hepemu.data.points import chunk_bounds, iter_points, read_points
 from hepemu.registry import load_model
@@ -215,3 +215,53 @@ def test_evaluate_in_chunks_gives_the_metrics_of_one_pass(tmp_path):
     assert chunked == whole and chunked["metrics"]["n_points"] == 300
     test_split = evaluate(model, data, "test", timing_points=0, chunk_rows=8)
     assert test_split == evaluate(model, data, "test", timing_points=0, chunk_rows=10**6)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz", ".npy", "parts", ".parquet"])
+def test_import_in_chunks_gives_the_hash_of_one_pass(tmp_path, suffix):
+    import gzip
+
+    from hepemu.data.importers import import_table, read_table, split_columns
+
+    table = np.random.default_rng(9).normal(size=(N, 4))
+    src = tmp_path / f"t{suffix}"
+    text = "a,b,c,y\n" + "".join(",".join(repr(float(v)) for v in r) + "\n" for r in table)
+    if suffix == ".csv":
+        src.write_text(text)
+    elif suffix == ".csv.gz":
+        with gzip.open(src, "wt") as fh:
+            fh.write(text)
+    elif suffix == ".npy":
+        np.save(src, table)
+    elif suffix == ".parquet":
+        pa = pytest.importorskip("pyarrow")
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.table(dict(zip("abcy", table.T, strict=True))), src)
+    else:
+        src.mkdir()
+        for i, part in enumerate(np.array_split(table, 3)):
+            body = "".join(",".join(repr(float(v)) for v in r) + "\n" for r in part)
+            (src / f"part-{i:05d}.csv").write_text(body)
+    n, digest = import_table(src, tmp_path / "d.h5", 3, {"source": "x"}, chunk_rows=7)
+    whole, names = read_table(src)
+    x, y = split_columns(whole, 3)
+    one_pass = write_dataset(tmp_path / "w.h5", x, y, {"source": "x"})
+    assert n == N and digest == one_pass
+    ds = Dataset.open(tmp_path / "d.h5")
+    assert ds.verify() and ds.n == N
+    if names:
+        assert ds.meta["columns"] == ["a", "b", "c"] and ds.meta["target_columns"] == ["y"]
+
+
+def test_import_refusal_in_a_later_chunk_names_the_row_and_leaves_no_file(tmp_path):
+    from hepemu.data.importers import import_table
+    from hepemu.data.points import InputError
+
+    table = np.random.default_rng(9).normal(size=(N, 4))
+    table[22, 1] = np.inf
+    src = tmp_path / "t.csv"
+    src.write_text("".join(",".join(repr(float(v)) for v in r) + "\n" for r in table))
+    with pytest.raises(InputError, match="non-finite values in rows 23"):
+        import_table(src, tmp_path / "d.h5", 3, {}, chunk_rows=7)
+    assert not (tmp_path / "d.h5").exists() and no_temporaries(tmp_path)

@@ -122,23 +122,23 @@ def import_cmd(
     ] = None,
     force: Annotated[bool, typer.Option(help="replace an existing dataset")] = False,
 ) -> None:
-    """Import a table made elsewhere into a hepemu dataset (inputs first, then targets)."""
-    from hepemu.data.dataset import write_dataset
-    from hepemu.data.importers import read_table, split_columns
+    """Import a table made elsewhere into a hepemu dataset (inputs first, then targets).
+
+    The table is read and written in chunks (memory does not grow with it, except for .npz,
+    which is read whole); the dataset appears only once every row was read."""
+    from hepemu.data.importers import import_table
     from hepemu.data.points import InputError
 
     entries = dict(_key_value(item, "--meta") for item in meta or [])
     check_output(out, force, inputs=[source])
+    info = {"source": str(source), "generator": "imported", **entries}
     try:
-        table, names = read_table(source)
-        x, y = split_columns(table, inputs)
+        n, digest = import_table(source, out, inputs, info)
     except InputError as exc:
         fail(str(exc))
-    info = {"source": str(source), "generator": "imported", **entries}
-    if names:
-        info["columns"], info["target_columns"] = names[:inputs], names[inputs:]
-    digest = write_dataset(out, x, y, info)
-    typer.echo(f"wrote {len(x)} rows to {out}")
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc}")
+    typer.echo(f"wrote {n} rows to {out}")
     typer.echo(f"hash: {digest}")
 
 
