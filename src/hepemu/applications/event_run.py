@@ -10,6 +10,7 @@ finds the set-up and the finished chunks and goes on; chunks spread over the exe
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
@@ -186,6 +187,29 @@ def generate_events(
                 progress(running)
         used, total = run_prefix(run_dir, n_events)
     return total
+
+
+def iter_events(
+    run_dir: str | Path, n_events: int | None = None
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(inputs, weights) of the first ``n_events`` events of the run's chunks
+    (:func:`run_prefix`), one chunk at a time: what :func:`collect` concatenates."""
+    run_dir = Path(run_dir)
+    used, _ = run_prefix(run_dir, n_events)
+    left = n_events
+    for i in used:
+        with np.load(run_dir / f"chunk{i:05d}.npz") as z:
+            x, w = z["inputs"], z["weights"]
+        if left is not None:
+            x, w = x[:left], w[:left]
+            left -= len(w)
+        yield x, w
+
+
+def event_weights(run_dir: str | Path, n_events: int | None = None) -> np.ndarray:
+    """The weights of the events :func:`iter_events` yields (8 bytes per event)."""
+    parts = [w for _, w in iter_events(run_dir, n_events)]
+    return np.concatenate(parts) if parts else np.empty(0)
 
 
 def collect(

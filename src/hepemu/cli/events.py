@@ -48,9 +48,9 @@ def events_cmd(
     """
     from hepemu.applications.event_run import (
         EventRunSetup,
-        collect,
         generate_events,
         prepare,
+        run_prefix,
     )
     from hepemu.data.executors import WorkerLost, check_executor
     from hepemu.models.envelope import ModelFileError
@@ -105,15 +105,15 @@ def events_cmd(
             generate_events(run_dir, n, executor, workers, scheduler, progress)
         except WorkerLost as exc:
             fail(f"{exc} (finished chunks are kept in {run_dir}; rerun to resume)")
-        batch, total = collect(run_dir, n)
+        _, total = run_prefix(run_dir, n)
         _say_nonfinite(total)
         sigma, sigma_err = total.cross_section
         try:
-            _write(out, batch, setup, total)
+            n_written = _write(out, run_dir, n, setup, total)
         except OSError as exc:
             fail(f"cannot write {out}: {exc} (the chunks are kept in {run_dir}; rerun to resume)")
         err.print(
-            f"wrote {len(batch.weights)} events to {out}: σ = {sigma:.6g} ± {sigma_err:.2g} pb "
+            f"wrote {n_written} events to {out}: σ = {sigma:.6g} ± {sigma_err:.2g} pb "
             f"from {total.trials} trials"
         )
 
@@ -133,32 +133,34 @@ def _say_nonfinite(total) -> None:
         )
 
 
-def _write(out: Path, batch, setup, total) -> None:
-    from hepemu.applications.event_run import provider_and_surrogate
+def _write(out: Path, run_dir: Path, n: int, setup, total) -> int:
+    """Write the run's first ``n`` events to ``out`` (LHE or HDF5) chunk by chunk: memory
+    holds one chunk of events and the weights; returns the events written."""
+    from hepemu.applications.event_run import event_weights, iter_events, provider_and_surrogate
 
     provider, _ = provider_and_surrogate(setup)
     meta = provider.metadata()
     ids = [leg["pdg"] for leg in meta["legs"]]
-    momenta = batch.inputs.reshape(len(batch.inputs), len(ids), 4)
     if out.suffix == ".lhe":
         from hepemu.applications.lhe import write_lhe
         from hepemu.fileio import atomic_path
 
+        weights = event_weights(run_dir, n)
+        momenta = (x.reshape(len(x), len(ids), 4) for x, _ in iter_events(run_dir, n))
         with atomic_path(out) as tmp:
-            write_lhe(tmp, momenta, batch.weights, ids, provider.sqrt_s, total.cross_section)
-    else:
-        from hepemu.data.dataset import write_dataset
+            write_lhe(tmp, momenta, weights, ids, provider.sqrt_s, total.cross_section)
+        return len(weights)
+    from hepemu.data.dataset import dataset_writer
 
-        write_dataset(  # atomic itself
-            out,
-            batch.inputs,
-            batch.weights[:, None],
-            {
-                "columns": provider.columns(),
-                "target_columns": ["weight"],
-                "provider": setup.provider,
-                "provider_options": setup.options,
-                "events": {**total.as_dict(), "setup": setup.__dict__},
-                "physics": meta,
-            },
-        )
+    info = {
+        "columns": provider.columns(),
+        "target_columns": ["weight"],
+        "provider": setup.provider,
+        "provider_options": setup.options,
+        "events": {**total.as_dict(), "setup": setup.__dict__},
+        "physics": meta,
+    }
+    with dataset_writer(out, info) as writer:  # atomic itself
+        for x, w in iter_events(run_dir, n):
+            writer.append(x, w[:, None])
+    return writer.n
