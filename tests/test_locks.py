@@ -112,3 +112,23 @@ def test_commands_refuse_a_second_writer_at_once(tmp_path, capsys, command):
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(out.name)) == [
         lock_path(out).name
     ]  # nothing written besides the lock file the killed holder left
+
+
+def test_data_generate_with_wait_waits_for_the_holder(tmp_path, capsys):
+    out = tmp_path / "g.h5"
+    entered, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with output_lock(out):
+            entered.set()
+            release.wait(30)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    entered.wait()
+    threading.Timer(0.5, release.set).start()
+    args = ["data", "generate", "--provider", "gghh-box-1l", "--n", "20", "--chunk", "10"]
+    assert run_cli([*args, "--out", str(out), "--wait"]) == 0
+    t.join()
+    assert "waiting for the run holding" in capsys.readouterr().err
+    assert out.exists() and not lock_path(out).exists()
