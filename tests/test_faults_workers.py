@@ -60,3 +60,15 @@ def test_map_unordered_gives_up_a_task_that_kills_its_worker(monkeypatch):
     stand_in = list(map_unordered(_exit_on, [(0, 0), (1, 0)], "processes", 2,
                                   lost=lambda args, n: ("lost", args, n)))
     assert sorted(stand_in, key=str) == [("lost", (0, 0), 1), 1]
+
+
+def test_dask_gives_up_a_task_whose_workers_die(monkeypatch):
+    """Dask restarts a dead worker and reschedules its task; after its allowed failures the
+    task is given up (KilledWorker) and reported like the processes executor's."""
+    pytest.importorskip("distributed")
+    import dask
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        stand_in = list(map_unordered(_exit_on, [(0, 1), (1, 1), (2, 1)], "dask", 2,
+                                      lost=lambda args, n: ("lost", args)))
+    assert sorted(stand_in, key=str) == [("lost", (1, 1)), 0, 2]

@@ -53,7 +53,7 @@ def map_unordered(
     LocalCluster of ``workers`` processes, or connects to the scheduler at ``scheduler``.
     A task whose worker process dies (SIGKILL, ``os._exit``, a segfault, the OOM killer) is
     run again alone in a fresh worker, so that a death there is its own, up to ``retries`` + 1
-    times (dask: ``retries`` resubmissions, then its ``KilledWorker``). A task that kills its
+    times (dask: until its ``allowed-failures``, then its ``KilledWorker``). A task that kills its
     worker every time is given up: ``lost(args, attempts)`` is yielded for it (its result's
     stand-in), or, without ``lost``, :class:`WorkerLost` is raised once every other task is
     done. ``fn`` must be importable (a module-level function) for
