@@ -64,3 +64,22 @@ def _smooth5(x: np.ndarray) -> np.ndarray:
 
 
 smooth5 = FunctionProvider("smooth5", _smooth5, ((0.0, 1.0),) * 5)
+
+
+def _killing(x: np.ndarray) -> np.ndarray:
+    """Kill this (worker) process on points with x0 >= $HEPEMU_TEST_KILL_AT, every time; on
+    any chunk, once, if the marker file $HEPEMU_TEST_KILL_ONCE does not exist yet."""
+    import os
+    import signal
+
+    once = os.environ.get("HEPEMU_TEST_KILL_ONCE")
+    if once and not os.path.exists(once):
+        open(once, "w").close()
+        os.kill(os.getpid(), signal.SIGKILL)
+    at = os.environ.get("HEPEMU_TEST_KILL_AT")
+    if at and np.any(x[:, 0] >= float(at)):
+        os._exit(1)
+    return _smooth(x)
+
+
+killing = FunctionProvider("killing", _killing, ((0.0, 1.0),) * 2)  # processes executor only

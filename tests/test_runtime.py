@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 import torch
 
-import hepemu.training.runtime as runtime
 from hepemu.cards import CardError, load_card
 from hepemu.data.dataset import Dataset, write_dataset
 from hepemu.data.generate import GenerateCard
@@ -145,15 +144,14 @@ def test_checkpoint_round_trips_tensors_and_json(tmp_path):
 
 def test_failed_checkpoint_write_leaves_the_previous_checkpoint(tmp_path, monkeypatch):
     save_checkpoint(tmp_path, {"w": torch.ones(3)}, {"step": 1})
-    real = runtime.save_file
+    import hepemu.fileio
 
-    def half_then_fail(tensors, filename, metadata=None):
-        real(tensors, filename, metadata=metadata)
-        with open(filename, "r+b") as fh:  # a half-written file, then the disk is full
+    def half_then_fail(filename):  # flushing the temporary file: half of it, then disk full
+        with open(filename, "r+b") as fh:
             fh.truncate(fh.seek(0, 2) // 2)
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(runtime, "save_file", half_then_fail)
+    monkeypatch.setattr(hepemu.fileio, "_fsync", half_then_fail)
     with pytest.raises(OSError, match="No space"):
         save_checkpoint(tmp_path, {"w": torch.zeros(3)}, {"step": 2})
     with pytest.raises(OSError):

@@ -11,6 +11,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from hepemu.fileio import write_atomic
 from hepemu.models.surrogate import Surrogate
 
 
@@ -95,7 +96,7 @@ def fit(card: str | Path, out: str | Path | None = None) -> Surrogate:
         from hepemu.training.fit import fit_networks
 
         model = fit_networks(cfg, out)
-    (out / "card.json").write_text(cfg.model_dump_json(indent=2))
+    write_atomic(out / "card.json", cfg.model_dump_json(indent=2))
     model.save(out / "model.safetensors")
     return model
 

@@ -7,6 +7,7 @@ import json
 from importlib import resources
 from pathlib import Path
 
+from hepemu.fileio import write_atomic
 from hepemu.models.envelope import ModelFileError
 
 MANIFEST = "manifest.json"
@@ -62,5 +63,5 @@ def register(name: str, path: str | Path, description: str) -> dict:
     path = Path(path)
     entries = manifest()
     entries[name] = {"file": path.name, "sha256": sha256(path), "description": description}
-    (_pretrained_dir() / MANIFEST).write_text(json.dumps(entries, indent=2) + "\n")
+    write_atomic(_pretrained_dir() / MANIFEST, json.dumps(entries, indent=2) + "\n")
     return entries[name]

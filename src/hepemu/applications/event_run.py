@@ -10,6 +10,7 @@ finds the set-up and the finished chunks and goes on; chunks spread over the exe
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
@@ -100,7 +101,8 @@ def prepare(run_dir: str | Path, setup: EventRunSetup) -> EventRunSetup:
     vmap = adapt_vegas(
         provider, surrogate, setup.vegas_points, setup.vegas_iterations, seed=setup.seed
     )
-    np.save(run_dir / "vegas_grid.npy", vmap.extract_grid())
+    with atomic_path(run_dir / "vegas_grid.npy") as tmp, open(tmp, "wb") as fh:
+        np.save(fh, vmap.extract_grid())
     space, _ = _space(setup, run_dir)  # the map as chunks will rebuild it
     rng = np.random.default_rng([setup.seed, 1 << 30])
     maxima = pilot_maxima(space, surrogate, setup.pilot_points, rng)
@@ -137,6 +139,20 @@ def _chunk_stats(run_dir: Path, index: int) -> UnweightingStats:
         return UnweightingStats(**json.loads(str(z["stats"])))
 
 
+def run_prefix(run_dir: str | Path, n_events: int | None) -> tuple[list[int], UnweightingStats]:
+    """The chunks a run of ``n_events`` events uses: the shortest run of finished chunks
+    0, 1, 2, … holding ``n_events`` events (all consecutive finished chunks if there are not
+    enough, or with ``n_events`` None), and their summed counts. Chunks beyond it (a parallel
+    batch's overshoot) are kept but not used, so the events and σ of a run do not depend on
+    how it was batched, spread over workers, interrupted or resumed."""
+    run_dir = Path(run_dir)
+    done, used, total = set(finished_chunks(run_dir)), [], UnweightingStats()
+    while len(used) in done and (n_events is None or total.events < n_events):
+        total = total + _chunk_stats(run_dir, len(used))
+        used.append(len(used))
+    return used, total
+
+
 def generate_events(
     run_dir: str | Path,
     n_events: int,
@@ -145,44 +161,69 @@ def generate_events(
     scheduler: str | None = None,
     progress=None,
 ) -> UnweightingStats:
-    """Run chunks until at least ``n_events`` events exist; returns the summed counts.
+    """Run chunks until chunks 0, 1, 2, … hold at least ``n_events`` events; returns the
+    counts of those chunks (:func:`run_prefix`). Chunks missing below the last finished one
+    (a parallel run interrupted) are run first.
 
     ``progress(stats)`` is called with the running totals after every chunk.
     """
     run_dir = Path(run_dir)
-    done = finished_chunks(run_dir)
-    total = UnweightingStats()
-    for i in done:
-        total = total + _chunk_stats(run_dir, i)
+    used, total = run_prefix(run_dir, n_events)
     if progress is not None:
         progress(total)
-    next_index = max(done, default=-1) + 1
     while total.events < n_events:
-        per_chunk = max(total.events / max(len(done), 1), 1.0) if done else None
+        done = finished_chunks(run_dir)
+        per_chunk = max(total.events / len(used), 1.0) if used else None
         wanted = 1 if per_chunk is None else int(np.ceil((n_events - total.events) / per_chunk))
         batch = max(1, min(wanted, 4 * workers if executor != "serial" else wanted, 64))
-        tasks = [(str(run_dir), i) for i in range(next_index, next_index + batch)]
+        gaps = sorted(set(range(len(used), max(done, default=-1) + 1)) - set(done))
+        start = max(done, default=-1) + 1
+        todo = (gaps + list(range(start, start + batch)))[: max(batch, len(gaps))]
+        tasks = [(str(run_dir), i) for i in todo]
+        running = total
         for stats in map_unordered(run_chunk, tasks, executor, workers, scheduler):
-            total = total + UnweightingStats(**stats)
+            running = running + UnweightingStats(**stats)
             if progress is not None:
-                progress(total)
-        done += list(range(next_index, next_index + batch))
-        next_index += batch
+                progress(running)
+        used, total = run_prefix(run_dir, n_events)
     return total
+
+
+def iter_events(
+    run_dir: str | Path, n_events: int | None = None
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(inputs, weights) of the first ``n_events`` events of the run's chunks
+    (:func:`run_prefix`), one chunk at a time: what :func:`collect` concatenates."""
+    run_dir = Path(run_dir)
+    used, _ = run_prefix(run_dir, n_events)
+    left = n_events
+    for i in used:
+        with np.load(run_dir / f"chunk{i:05d}.npz") as z:
+            x, w = z["inputs"], z["weights"]
+        if left is not None:
+            x, w = x[:left], w[:left]
+            left -= len(w)
+        yield x, w
+
+
+def event_weights(run_dir: str | Path, n_events: int | None = None) -> np.ndarray:
+    """The weights of the events :func:`iter_events` yields (8 bytes per event)."""
+    parts = [w for _, w in iter_events(run_dir, n_events)]
+    return np.concatenate(parts) if parts else np.empty(0)
 
 
 def collect(
     run_dir: str | Path, n_events: int | None = None
 ) -> tuple[EventBatch, UnweightingStats]:
-    """The first ``n_events`` events of the finished chunks (in chunk order), and the counts
-    of all of them (the cross section uses every trial)."""
+    """The first ``n_events`` events of the run's chunks (:func:`run_prefix`, in chunk
+    order), and the counts of those chunks (the cross section uses every trial of them)."""
     run_dir = Path(run_dir)
-    inputs, weights, total = [], [], UnweightingStats()
-    for i in finished_chunks(run_dir):
+    inputs, weights = [], []
+    used, total = run_prefix(run_dir, n_events)
+    for i in used:
         with np.load(run_dir / f"chunk{i:05d}.npz") as z:
             inputs.append(z["inputs"])
             weights.append(z["weights"])
-            total = total + UnweightingStats(**json.loads(str(z["stats"])))
     if not inputs:
         raise ValueError(f"{run_dir} holds no finished chunks")
     x, w = np.concatenate(inputs), np.concatenate(weights)

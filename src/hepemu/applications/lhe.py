@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,7 @@ def colour_flow(ids: list[int]) -> list[tuple[int, int]]:
 
 def write_lhe(
     path: str | Path,
-    momenta: np.ndarray,
+    momenta: np.ndarray | Iterable[np.ndarray],
     weights: np.ndarray,
     ids: list[int],
     sqrt_s: float,
@@ -39,7 +40,8 @@ def write_lhe(
     alpha: float = 1 / 137.036,
 ) -> int:
     """Write events (momenta (N, legs, 4) as E, px, py, pz; first two incoming; PDG codes
-    ``ids``) to an LHE file.
+    ``ids``) to an LHE file. ``momenta`` may also be an iterable of such arrays (chunks,
+    read one at a time: only the weights are held whole).
 
     Weights are the events' weights (1 for unweighted events, > 1 for overweights), in
     units of σ/N so that Σ weights / N reproduces ``cross_section`` (pb) on average.
@@ -62,8 +64,11 @@ def write_lhe(
     )
     mean_weight = float(np.mean(weights)) if len(weights) else 1.0
 
+    chunks = [momenta] if isinstance(momenta, np.ndarray) else momenta
+
     def events():
-        for p, w in zip(momenta, weights, strict=True):
+        rows = (p for chunk in chunks for p in chunk)
+        for p, w in zip(rows, weights, strict=True):
             particles = [
                 pylhe.LHEParticle(
                     pid,

@@ -29,7 +29,7 @@ def reduced_max(values: np.ndarray, weights: np.ndarray | None = None, tol: floa
     carry at most a fraction ``tol`` of the total (tol = 0: the plain maximum)."""
     v = np.asarray(values, dtype=float)
     w = np.ones_like(v) if weights is None else np.asarray(weights, dtype=float)
-    keep = v > 0
+    keep = np.isfinite(v) & (v > 0)  # a non-finite value is no maximum (counted elsewhere)
     v, w = v[keep], w[keep]
     if len(v) == 0:
         raise ValueError("no positive weights to take a maximum of")
@@ -122,6 +122,8 @@ class UnweightingStats:
     time_surrogate: float = 0.0
     time_truth: float = 0.0
     scale: float = 1.0  # s_max · x_max (two-stage) or w_max: σ = scale · Σ weights / trials
+    nonfinite_surrogate: int = 0  # trials whose surrogate weight was nan/inf (truth used)
+    nonfinite_truth: int = 0  # trials whose true weight was nan/inf (never an event)
 
     def __add__(self, other: UnweightingStats) -> UnweightingStats:
         if self.trials and other.trials and self.scale != other.scale:
@@ -187,13 +189,16 @@ def _accept(ratio: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np
 
 
 def unweight_one_stage(space: PhaseSpace, w_max: float, n: int, rng) -> EventBatch:
-    """``n`` trials of standard unweighting: the truth at every point inside the cuts."""
+    """``n`` trials of standard unweighting: the truth at every point inside the cuts (a
+    non-finite true weight is never an event; such trials are counted)."""
     t0 = time.perf_counter()
     inputs, factor, kept = space.sample(n, rng)
     t_ps = time.perf_counter() - t0
     w, t_truth = weights_of(space.provider, inputs, factor, kept)
-    acc, over = _accept(w / w_max, rng)
+    bad_truth = ~np.isfinite(w)
+    acc, over = _accept(np.where(bad_truth, 0.0, w / w_max), rng)
     stats = _stats(kept, kept, over[acc], w_max, time_phase_space=t_ps, time_truth=t_truth)
+    stats.nonfinite_truth = int(bad_truth.sum())
     return EventBatch(inputs[acc], over[acc], stats)
 
 
@@ -217,19 +222,28 @@ def unweight_two_stage(
     space: PhaseSpace, surrogate, s_max: float, x_max: float, n: int, rng
 ) -> EventBatch:
     """``n`` trials of two-stage unweighting (module docstring): the truth only where the
-    surrogate's weight was accepted."""
+    surrogate's weight was accepted.
+
+    Where the surrogate's weight is not finite (a model overflowing) it is taken as s_max:
+    the point passes the first stage and the truth decides (still unbiased); where the true
+    weight is not finite the trial is never an event. Both are counted in the stats.
+    """
     t0 = time.perf_counter()
     inputs, factor, kept = space.sample(n, rng)
     t_ps = time.perf_counter() - t0
     s, t_sur = _surrogate_weights(surrogate, inputs, factor, kept)
+    bad_sur = ~np.isfinite(s)
+    s = np.where(bad_sur, s_max, s)
     acc1, over1 = _accept(s / s_max, rng)
     w, t_truth = weights_of(space.provider, inputs, factor, acc1)
-    x = np.where(acc1, w / np.where(acc1, s, 1.0), 0.0)
+    bad_truth = ~np.isfinite(w)
+    x = np.where(acc1 & ~bad_truth, w / np.where(acc1, s, 1.0), 0.0)
     acc2, over2 = _accept(x / x_max, rng)
     acc = acc1 & acc2
     weights = (over1 * over2)[acc]
     times = {"time_phase_space": t_ps, "time_surrogate": t_sur, "time_truth": t_truth}
     stats = _stats(kept, acc1, weights, s_max * x_max, **times)
+    stats.nonfinite_surrogate, stats.nonfinite_truth = int(bad_sur.sum()), int(bad_truth.sum())
     return EventBatch(inputs[acc], weights, stats)
 
 
@@ -239,11 +253,12 @@ def pilot_maxima(space: PhaseSpace, surrogate, n: int, rng, tol: float = 1e-3) -
     inputs, factor, kept = space.sample(n, rng)
     s, _ = _surrogate_weights(surrogate, inputs, factor, kept)
     w, _ = weights_of(space.provider, inputs, factor, kept)
-    x = w[kept] / s[kept]
+    ok = kept & np.isfinite(s) & np.isfinite(w)  # non-finite values set no maximum
+    x = w[ok] / s[ok]
     return {
         "w_max": reduced_max(w, tol=tol),
         "s_max": reduced_max(s, tol=tol),
-        "x_max": reduced_max(x, weights=s[kept], tol=tol),
+        "x_max": reduced_max(x, weights=s[ok], tol=tol),
     }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import NoReturn
 
@@ -36,6 +36,12 @@ def warn(msg: str) -> None:
     err.print(f"[yellow]warning:[/] {escape(str(msg))}")
 
 
+def _rows_message(rows, what: str) -> str:
+    """"N point(s) WHAT: rows r1, …, r10 …" for 1-based ``rows``."""
+    shown = ", ".join(map(str, rows[:10])) + (" …" if len(rows) > 10 else "")
+    return f"{len(rows)} point(s) {what}: rows {shown}"
+
+
 def flag_rows(bad, what: str, strict: bool, consequence: str) -> None:
     """Name the rows (1-based, first ten) where ``bad`` holds: "N point(s) WHAT: rows …" as an
     error with ``strict``, else as a warning ending in ``consequence``."""
@@ -44,11 +50,53 @@ def flag_rows(bad, what: str, strict: bool, consequence: str) -> None:
     rows = np.flatnonzero(bad) + 1
     if not len(rows):
         return
-    shown = ", ".join(map(str, rows[:10])) + (" …" if len(rows) > 10 else "")
-    msg = f"{len(rows)} point(s) {what}: rows {shown}"
+    msg = _rows_message(rows, what)
     if strict:
         fail(msg)
     warn(f"{msg}; {consequence}")
+
+
+class RowFlags:
+    """:func:`flag_rows` over streamed chunks: rows are counted in the whole file (1-based,
+    from each chunk's ``start``) and said once by :meth:`report`, as one whole-file call
+    would; with ``strict`` the first chunk holding such rows fails at once (naming its rows).
+    """
+
+    def __init__(self, strict: bool, consequence: str) -> None:
+        self.strict, self.consequence = strict, consequence
+        self.found: dict[str, tuple[int, list[int]]] = {}
+
+    def add(self, bad, what: str, start: int) -> None:
+        """Flag the rows of a chunk where ``bad`` holds (the chunk follows ``start`` rows)."""
+        import numpy as np
+
+        rows = np.flatnonzero(bad) + 1 + start
+        if not len(rows):
+            return
+        if self.strict:
+            fail(_rows_message(rows, what))
+        n, first = self.found.get(what, (0, []))
+        self.found[what] = (n + len(rows), (first + rows[:11].tolist())[:11])
+
+    def report(self) -> None:
+        """Warn once per kind of problem, naming the first ten rows and the count."""
+        for what, (n, first) in self.found.items():
+            shown = ", ".join(map(str, first[:10])) + (" …" if n > 10 else "")
+            warn(f"{n} point(s) {what}: rows {shown}; {self.consequence}")
+
+
+def shift_rows(msg: str, start: int) -> str:
+    """A message naming "rows 1, 2, …" of a chunk, renumbered as rows of the whole file (the
+    chunk follows ``start`` rows)."""
+    import re
+
+    if not start:
+        return msg
+    return re.sub(
+        r"rows (\d+(?:, \d+)*)",
+        lambda m: "rows " + ", ".join(str(int(r) + start) for r in m.group(1).split(", ")),
+        msg,
+    )
 
 
 def validation_message(exc) -> str:
@@ -67,6 +115,27 @@ def resumable(what: str) -> Iterator[None]:
     except KeyboardInterrupt:
         err.print(f"[yellow]interrupted:[/] {escape(what)}")
         raise typer.Exit(130) from None
+
+
+WAIT = typer.Option(help="wait for another run writing the same output, instead of refusing")
+BUSY = 75  # exit code of a refusal because another run holds the output's lock (EX_TEMPFAIL)
+
+
+@contextmanager
+def holding_lock(path: Path, wait: bool = False) -> Iterator[Path]:
+    """Hold the lock of an output file or run directory (:func:`hepemu.locks.output_lock`):
+    another live writer → one error line naming the lock and its owner, exit code 75
+    (or wait for it with ``wait``)."""
+    from hepemu.locks import LockHeld, output_lock
+
+    with ExitStack() as stack:
+        try:
+            held = stack.enter_context(output_lock(path, wait, notify=warn))
+        except LockHeld as exc:
+            fail(str(exc), BUSY)
+        except OSError as exc:
+            fail(f"cannot take the lock of {path}: {exc}")
+        yield held
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -10,10 +10,12 @@ import typer
 
 from hepemu.cli.common import (
     PLOT_SUFFIXES,
+    WAIT,
     check_output,
     check_scheduler,
     check_writable_folder,
     fail,
+    holding_lock,
     resumable,
     validation_message,
     warn,
@@ -120,23 +122,23 @@ def import_cmd(
     ] = None,
     force: Annotated[bool, typer.Option(help="replace an existing dataset")] = False,
 ) -> None:
-    """Import a table made elsewhere into a hepemu dataset (inputs first, then targets)."""
-    from hepemu.data.dataset import write_dataset
-    from hepemu.data.importers import read_table, split_columns
+    """Import a table made elsewhere into a hepemu dataset (inputs first, then targets).
+
+    The table is read and written in chunks (memory does not grow with it, except for .npz,
+    which is read whole); the dataset appears only once every row was read."""
+    from hepemu.data.importers import import_table
     from hepemu.data.points import InputError
 
     entries = dict(_key_value(item, "--meta") for item in meta or [])
     check_output(out, force, inputs=[source])
+    info = {"source": str(source), "generator": "imported", **entries}
     try:
-        table, names = read_table(source)
-        x, y = split_columns(table, inputs)
+        n, digest = import_table(source, out, inputs, info)
     except InputError as exc:
         fail(str(exc))
-    info = {"source": str(source), "generator": "imported", **entries}
-    if names:
-        info["columns"], info["target_columns"] = names[:inputs], names[inputs:]
-    digest = write_dataset(out, x, y, info)
-    typer.echo(f"wrote {len(x)} rows to {out}")
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc}")
+    typer.echo(f"wrote {n} rows to {out}")
     typer.echo(f"hash: {digest}")
 
 
@@ -222,11 +224,13 @@ def generate_cmd(
     keep_parts: Annotated[
         bool, typer.Option(help="keep the finished chunks in OUT.parts/ after assembly")
     ] = False,
+    wait: Annotated[bool, WAIT] = False,
 ) -> None:
     """Evaluate a truth provider over sampled points in chunks; rerunning resumes.
 
     Rerunning a finished generation is a no-op; an existing file holding anything else is
-    replaced only with --force.
+    replaced only with --force. One run at a time writes OUT (lock OUT.lock): a second is
+    refused (exit code 75) or, with --wait, waits.
     """
     import warnings
 
@@ -274,39 +278,40 @@ def generate_cmd(
         fail(str(exc))
     for w in caught:
         warn(str(w.message))
-    status = output_status(plan, cfg.out)
-    if status == "directory":
+    if output_status(plan, cfg.out) == "directory":
         fail(f"--out {cfg.out} is a directory; give a file name for the dataset")
-    if status == "other" and not force:
-        fail(f"{cfg.out} exists and holds other data; pass --force to replace it")
     check_writable_folder(cfg.out.parent)
     if cfg.executor == "dask" and cfg.scheduler:
         check_scheduler(cfg.scheduler)
-    try:
-        with (
-            resumable("finished chunks are kept; rerun the same command to resume"),
-            generation_progress(plan.n) as cb,
-        ):
-            digest = generate(
-                plan,
-                cfg.out,
-                cfg.executor,
-                cfg.workers,
-                cb,
-                cfg.scheduler,
-                cfg.retries,
-                force=force,
-                keep_parts=keep_parts,
-            )
-    except GenerationError as exc:
-        fail(str(exc))
-    except (OSError, TimeoutError) as exc:
-        fail(f"generation stopped: {exc} (finished chunks are kept; rerun to resume)")
-    if status == "finished" and not force:
-        typer.echo(f"{cfg.out} already holds this finished generation: nothing to do")
-    else:
-        typer.echo(f"wrote {cfg.out}")
-    typer.echo(f"hash: {digest}")
+    with holding_lock(cfg.out, wait):
+        status = output_status(plan, cfg.out)  # once the lock is held: no one else writes
+        if status == "other" and not force:
+            fail(f"{cfg.out} exists and holds other data; pass --force to replace it")
+        try:
+            with (
+                resumable("finished chunks are kept; rerun the same command to resume"),
+                generation_progress(plan.n) as cb,
+            ):
+                digest = generate(
+                    plan,
+                    cfg.out,
+                    cfg.executor,
+                    cfg.workers,
+                    cb,
+                    cfg.scheduler,
+                    cfg.retries,
+                    force=force,
+                    keep_parts=keep_parts,
+                )
+        except GenerationError as exc:
+            fail(str(exc))
+        except (OSError, TimeoutError) as exc:
+            fail(f"generation stopped: {exc} (finished chunks are kept; rerun to resume)")
+        if status == "finished" and not force:
+            typer.echo(f"{cfg.out} already holds this finished generation: nothing to do")
+        else:
+            typer.echo(f"wrote {cfg.out}")
+        typer.echo(f"hash: {digest}")
 
 
 def _int_list(text: str, flag: str) -> list[int]:

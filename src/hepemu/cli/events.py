@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hepemu.cli.common import check_output, err, fail
+from hepemu.cli.common import WAIT, check_output, err, fail, holding_lock, warn
 from hepemu.cli.data import _parse_option
 
 OUTPUTS = (".lhe", ".h5")
@@ -36,21 +36,23 @@ def events_cmd(
     force: Annotated[
         bool, typer.Option(help="replace an existing output file (the run resumes)")
     ] = False,
+    wait: Annotated[bool, WAIT] = False,
 ) -> None:
     """Generate unweighted events: a vegas map adapted to the surrogate, two-stage
     unweighting (the true |M|² only where the surrogate's weight was accepted; unbiased),
     written as a Les Houches file (.lhe, readable by pylhe) or an HDF5 dataset (.h5).
 
     Chunks of trials are kept in OUT.run/: rerunning the same command resumes, and the
-    chunks spread over --executor processes or dask like `data generate`.
+    chunks spread over --executor processes or dask like `data generate`. One run at a time
+    writes OUT (lock OUT.lock): a second is refused (exit code 75) or, with --wait, waits.
     """
     from hepemu.applications.event_run import (
         EventRunSetup,
-        collect,
         generate_events,
         prepare,
+        run_prefix,
     )
-    from hepemu.data.executors import check_executor
+    from hepemu.data.executors import WorkerLost, check_executor
     from hepemu.models.envelope import ModelFileError
     from hepemu.registry import load_model
 
@@ -76,64 +78,89 @@ def events_cmd(
             trained.get("provider_options", {}) if provider == trained.get("provider") else {}
         )
     )
-    setup = EventRunSetup(provider, options, surrogate, mode, seed, chunk_trials)
-    run_dir = out.with_name(out.name + ".run")
-    try:
-        with err.status("adapting the vegas map and finding the maxima (pilot run)"):
-            setup = prepare(run_dir, setup)
-    except ValueError as exc:
-        fail(str(exc))
-    t0 = time.monotonic()
-    start = {"events": None}
+    with holding_lock(out, wait):
+        setup = EventRunSetup(provider, options, surrogate, mode, seed, chunk_trials)
+        run_dir = out.with_name(out.name + ".run")
+        try:
+            with err.status("adapting the vegas map and finding the maxima (pilot run)"):
+                setup = prepare(run_dir, setup)
+        except ValueError as exc:
+            fail(str(exc))
+        t0 = time.monotonic()
+        start = {"events": None}
 
-    def progress(stats) -> None:
-        if start["events"] is None:
-            start["events"] = stats.events
-        d = stats.as_dict()
-        rate = (stats.events - start["events"]) / max(time.monotonic() - t0, 1e-9)
+        def progress(stats) -> None:
+            if start["events"] is None:
+                start["events"] = stats.events
+            d = stats.as_dict()
+            rate = (stats.events - start["events"]) / max(time.monotonic() - t0, 1e-9)
+            err.print(
+                f"events {stats.events}/{n} ({rate:.3g}/s), trials {stats.trials}, "
+                f"efficiency {d['efficiency']:.3g} (stages {d['first_stage_efficiency']:.3g} × "
+                f"{d['second_stage_efficiency']:.3g}), overweights {d['overweight_fraction']:.2%}",
+                highlight=False,
+            )
+
+        try:
+            generate_events(run_dir, n, executor, workers, scheduler, progress)
+        except WorkerLost as exc:
+            fail(f"{exc} (finished chunks are kept in {run_dir}; rerun to resume)")
+        _, total = run_prefix(run_dir, n)
+        _say_nonfinite(total)
+        sigma, sigma_err = total.cross_section
+        try:
+            n_written = _write(out, run_dir, n, setup, total)
+        except OSError as exc:
+            fail(f"cannot write {out}: {exc} (the chunks are kept in {run_dir}; rerun to resume)")
         err.print(
-            f"events {stats.events}/{n} ({rate:.3g}/s), trials {stats.trials}, "
-            f"efficiency {d['efficiency']:.3g} (stages {d['first_stage_efficiency']:.3g} × "
-            f"{d['second_stage_efficiency']:.3g}), overweights {d['overweight_fraction']:.2%}",
-            highlight=False,
+            f"wrote {n_written} events to {out}: σ = {sigma:.6g} ± {sigma_err:.2g} pb "
+            f"from {total.trials} trials"
         )
 
-    generate_events(run_dir, n, executor, workers, scheduler, progress)
-    batch, total = collect(run_dir, n)
-    sigma, sigma_err = total.cross_section
-    _write(out, batch, setup, total)
-    err.print(
-        f"wrote {len(batch.weights)} events to {out}: σ = {sigma:.6g} ± {sigma_err:.2g} pb "
-        f"from {total.trials} trials"
-    )
+
+def _say_nonfinite(total) -> None:
+    """Warn about trials where the surrogate or the truth gave nan/inf (counted, never an
+    event's weight)."""
+    if total.nonfinite_surrogate:
+        warn(
+            f"{total.nonfinite_surrogate} of {total.trials} trials had a non-finite surrogate "
+            "weight (a model overflowing?): the truth decided there, so σ stays unbiased"
+        )
+    if total.nonfinite_truth:
+        warn(
+            f"{total.nonfinite_truth} of {total.trials} trials had a non-finite true weight: "
+            "they are no events, so σ misses their share"
+        )
 
 
-def _write(out: Path, batch, setup, total) -> None:
-    from hepemu.applications.event_run import provider_and_surrogate
+def _write(out: Path, run_dir: Path, n: int, setup, total) -> int:
+    """Write the run's first ``n`` events to ``out`` (LHE or HDF5) chunk by chunk: memory
+    holds one chunk of events and the weights; returns the events written."""
+    from hepemu.applications.event_run import event_weights, iter_events, provider_and_surrogate
 
     provider, _ = provider_and_surrogate(setup)
     meta = provider.metadata()
     ids = [leg["pdg"] for leg in meta["legs"]]
-    momenta = batch.inputs.reshape(len(batch.inputs), len(ids), 4)
     if out.suffix == ".lhe":
         from hepemu.applications.lhe import write_lhe
         from hepemu.fileio import atomic_path
 
+        weights = event_weights(run_dir, n)
+        momenta = (x.reshape(len(x), len(ids), 4) for x, _ in iter_events(run_dir, n))
         with atomic_path(out) as tmp:
-            write_lhe(tmp, momenta, batch.weights, ids, provider.sqrt_s, total.cross_section)
-    else:
-        from hepemu.data.dataset import write_dataset
+            write_lhe(tmp, momenta, weights, ids, provider.sqrt_s, total.cross_section)
+        return len(weights)
+    from hepemu.data.dataset import dataset_writer
 
-        write_dataset(  # atomic itself
-            out,
-            batch.inputs,
-            batch.weights[:, None],
-            {
-                "columns": provider.columns(),
-                "target_columns": ["weight"],
-                "provider": setup.provider,
-                "provider_options": setup.options,
-                "events": {**total.as_dict(), "setup": setup.__dict__},
-                "physics": meta,
-            },
-        )
+    info = {
+        "columns": provider.columns(),
+        "target_columns": ["weight"],
+        "provider": setup.provider,
+        "provider_options": setup.options,
+        "events": {**total.as_dict(), "setup": setup.__dict__},
+        "physics": meta,
+    }
+    with dataset_writer(out, info) as writer:  # atomic itself
+        for x, w in iter_events(run_dir, n):
+            writer.append(x, w[:, None])
+    return writer.n

@@ -10,12 +10,15 @@ import typer
 
 from hepemu.cli.common import (
     THREADS,
+    WAIT,
     check_run_dir,
     check_scheduler,
     err,
     fail,
+    holding_lock,
     resumable,
 )
+from hepemu.fileio import write_atomic
 
 
 def fit_cmd(
@@ -41,12 +44,15 @@ def fit_cmd(
             "(overrides [model] tolerance)"
         ),
     ] = None,
+    wait: Annotated[bool, WAIT] = False,
 ) -> None:
     """Fit a regressor (DNN, sk-DNN, BDT; ensembles; a Chebyshev or sparse-grid interpolant of
     a node dataset) to a dataset; rerunning resumes.
 
     Writes OUT/model.safetensors (load it with `hepemu predict --model`) and OUT/card.json.
     A finished run is not repeated; a run directory made from another card is refused.
+    One run at a time writes OUT (lock OUT.lock): a second is refused (exit code 75) or, with
+    --wait, waits.
     """
     from hepemu.cards import CardError
     from hepemu.data.dataset import Dataset, DatasetError
@@ -79,38 +85,39 @@ def fit_cmd(
     check_run_dir(out, ("preprocessing.json", "member0", "checkpoint.ckpt.safetensors"), "fit")
     if executor == "dask" and scheduler:
         check_scheduler(scheduler)
-    model_path = out / "model.safetensors"
-    if model_path.exists() and _same_card(out, cfg):
-        from hepemu.registry import sha256
+    with holding_lock(out, wait):
+        model_path = out / "model.safetensors"
+        if model_path.exists() and _same_card(out, cfg):
+            from hepemu.registry import sha256
 
-        err.print(
-            f"{out} holds this fit, finished: nothing to do; model {model_path} "
-            f"(sha256 {sha256(model_path)[:16]}…)"
-        )
-        return
-    try:  # an older hepemu's checkpoints cannot be read: say so before any work
-        refuse_old_run(out)
-    except ResumeError as exc:
-        fail(str(exc))
-    try:
-        with resumable("checkpoints are kept; rerun the same command to resume"):
-            model = _fit(cfg, out, executor, workers, scheduler)
-    except typer.Exit:
-        raise
-    except (RuntimeError, ValueError, OSError, DatasetError) as exc:
-        fail(str(exc))
-    unfinished = [m for m in model.info.get("members", []) if not m.get("finished", True)]
-    if unfinished:
-        err.print(
-            f"stopped before the end ({unfinished[0]['stop']}): checkpoints kept in {out}; "
-            "rerun the same command to continue"
-        )
-        raise typer.Exit(3)
-    (out / "card.json").write_text(cfg.model_dump_json(indent=2))
-    digest = model.save(model_path)
-    err.print(f"saved {model_path} (sha256 {digest[:16]}…)")
-    for m in model.info.get("members", []):
-        err.print(json.dumps(m))
+            err.print(
+                f"{out} holds this fit, finished: nothing to do; model {model_path} "
+                f"(sha256 {sha256(model_path)[:16]}…)"
+            )
+            return
+        try:  # an older hepemu's checkpoints cannot be read: say so before any work
+            refuse_old_run(out)
+        except ResumeError as exc:
+            fail(str(exc))
+        try:
+            with resumable("checkpoints are kept; rerun the same command to resume"):
+                model = _fit(cfg, out, executor, workers, scheduler)
+        except typer.Exit:
+            raise
+        except (RuntimeError, ValueError, OSError, DatasetError) as exc:
+            fail(str(exc))
+        unfinished = [m for m in model.info.get("members", []) if not m.get("finished", True)]
+        if unfinished:
+            err.print(
+                f"stopped before the end ({unfinished[0]['stop']}): checkpoints kept in {out}; "
+                "rerun the same command to continue"
+            )
+            raise typer.Exit(3)
+        write_atomic(out / "card.json", cfg.model_dump_json(indent=2))
+        digest = model.save(model_path)
+        err.print(f"saved {model_path} (sha256 {digest[:16]}…)")
+        for m in model.info.get("members", []):
+            err.print(json.dumps(m))
 
 
 def _same_card(out: Path, cfg) -> bool:

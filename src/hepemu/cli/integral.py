@@ -13,15 +13,18 @@ from rich.table import Table
 
 from hepemu.cli.common import (
     THREADS,
+    WAIT,
     check_output,
     check_run_dir,
     check_scheduler,
     err,
     fail,
+    holding_lock,
     resumable,
     validation_message,
 )
 from hepemu.data.points import InputError, read_points, write_points
+from hepemu.fileio import write_atomic
 from hepemu.models.envelope import ModelFileError
 from hepemu.physics.integrals.registry import INTEGRALS, get_integral
 
@@ -203,10 +206,13 @@ def train_cmd(
         str | None, typer.Option(help="address of a running Dask scheduler (with dask)")
     ] = None,
     threads: Annotated[int | None, THREADS] = None,
+    wait: Annotated[bool, WAIT] = False,
 ) -> None:
     """Train INN replicas; rerunning the same command resumes an interrupted run.
 
     Rerunning a finished run changes nothing; a larger --steps extends it (and says so).
+    One run at a time writes OUT (lock OUT.lock): a second is refused (exit code 75) or, with
+    --wait, waits.
     """
     from pydantic import ValidationError
 
@@ -239,24 +245,27 @@ def train_cmd(
     check_run_dir(out_dir, ("config.json", "replica0"), "run")
     if executor == "dask" and scheduler:
         check_scheduler(scheduler)
-    if _finished(cfg, out_dir, replicas):
-        return
-    try:  # an older hepemu's checkpoints cannot be read: say so before any work
-        refuse_old_run(out_dir)
-    except ResumeError as exc:
-        fail(str(exc))
-    max_seconds = None if max_minutes is None else 60 * max_minutes
-    try:
-        with resumable("checkpoints are kept; rerun the same command to resume"):
-            surrogate = _train(cfg, out_dir, replicas, max_seconds, executor, workers, scheduler)
-    except typer.Exit:
-        raise
-    except (RuntimeError, FileNotFoundError, ValueError, OSError) as exc:
-        fail(str(exc))
-    (out_dir / "config.json").write_text(cfg.model_dump_json(indent=2))
-    digest = surrogate.save(out_dir / "model.safetensors")
-    err.print(f"saved {out_dir / 'model.safetensors'} (sha256 {digest[:16]}…)")
-    err.print(json.dumps(surrogate.info["replicas"], indent=1))
+    with holding_lock(out_dir, wait):
+        if _finished(cfg, out_dir, replicas):
+            return
+        try:  # an older hepemu's checkpoints cannot be read: say so before any work
+            refuse_old_run(out_dir)
+        except ResumeError as exc:
+            fail(str(exc))
+        max_seconds = None if max_minutes is None else 60 * max_minutes
+        try:
+            with resumable("checkpoints are kept; rerun the same command to resume"):
+                surrogate = _train(
+                    cfg, out_dir, replicas, max_seconds, executor, workers, scheduler
+                )
+        except typer.Exit:
+            raise
+        except (RuntimeError, FileNotFoundError, ValueError, OSError) as exc:
+            fail(str(exc))
+        write_atomic(out_dir / "config.json", cfg.model_dump_json(indent=2))
+        digest = surrogate.save(out_dir / "model.safetensors")
+        err.print(f"saved {out_dir / 'model.safetensors'} (sha256 {digest[:16]}…)")
+        err.print(json.dumps(surrogate.info["replicas"], indent=1))
 
 
 def _finished(cfg, out_dir: Path, replicas: int) -> bool:

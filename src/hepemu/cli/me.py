@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Annotated
 
 import numpy as np
 import typer
 
-from hepemu.cli.common import THREADS, check_output, err, fail, flag_rows
+from hepemu.cli.common import THREADS, RowFlags, check_output, err, fail
+from hepemu.cli.predict import CHUNK
+from hepemu.data.points import CHUNK_ROWS
 
 app = typer.Typer(no_args_is_help=True, help="Matrix elements at given momenta.")
 
@@ -70,6 +73,7 @@ def eval_cmd(
     ] = False,
     threads: Annotated[int | None, THREADS] = None,
     force: Annotated[bool, typer.Option(help="replace an existing output file")] = False,
+    chunk_rows: Annotated[int, CHUNK] = CHUNK_ROWS,
 ) -> None:
     """|M|² at the momenta of INPUT: the input columns plus msq and msq_err.
 
@@ -83,26 +87,55 @@ def eval_cmd(
     with --strict). msq_err is the emulator's 1σ (ensemble spread; nan for one network) and 0
     for the truth.
     """
-    from hepemu.data.points import InputError, read_points, write_points
-    from hepemu.physics.kinematics import mass_shell_violation, momentum_imbalance
+    from hepemu.data.points import InputError, iter_points, point_writer
 
     if (model is None) == (process is None):
         fail("give exactly one of --model (an emulator) and --process (the truth)")
     if not tolerance > 0:
         fail(f"--tolerance must be positive, got {tolerance}")
     check_output(output, force, inputs=[input], suffixes=(".csv",), flag="--output")
-    evaluate, legs, region = _model(model, threads, strict) if model else _truth(process)
+    evaluate, legs, region, warn_once = _model(model, threads, strict) if model else _truth(process)
     cols = momentum_columns(legs)
+    flags = RowFlags(strict, "their values are not to be trusted")
+    unstable = RowFlags(False, "msq is nan there")
+    n = 0
     try:
-        table = read_points(input, tuple(cols))
+        chunks = iter_points(input, tuple(cols), chunk_rows)
+        first = next(chunks)
+        _check_columns(input, first.header, legs)
+        with point_writer(output, first.header, ["msq", "msq_err"]) as write:
+            for table in itertools.chain([first], chunks):
+                msq, msq_err = _chunk(table, legs, tolerance, evaluate, region, flags)
+                if process is not None:  # a truth that refuses rather than guesses
+                    bad = ~np.isfinite(msq)
+                    unstable.add(bad, "where the truth is numerically unstable", table.start)
+                write(table, {"msq": msq, "msq_err": msq_err})
+                n += len(msq)
     except InputError as exc:
         fail(f"{exc} (a {legs}-leg process needs columns {cols[0]}, {cols[1]}, …, {cols[-1]})")
-    extra = sorted(set(table.header) & set(momentum_columns(legs + 4)) - set(cols))
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc}")
+    flags.report()
+    unstable.report()
+    if warn_once is not None:
+        warn_once()
+    err.print(f"wrote {n} matrix elements to {output}")
+
+
+def _check_columns(input: Path, header: list[str], legs: int) -> None:
+    """Refuse momenta of more legs than the process has, and the output's own columns."""
+    extra = sorted(set(header) & set(momentum_columns(legs + 4)) - set(momentum_columns(legs)))
     if extra:
         fail(f"{input} has momenta of more legs ({', '.join(extra[:4])}, …) than the {legs} legs")
-    clash = [c for c in ("msq", "msq_err") if c in table.header]
+    clash = [c for c in ("msq", "msq_err") if c in header]
     if clash:
         fail(f"{input} already has column(s) {', '.join(clash)}, which the output adds")
+
+
+def _chunk(table, legs: int, tolerance: float, evaluate, region, flags: RowFlags):
+    """(msq, msq_err) at a chunk's momenta, its unphysical rows flagged first."""
+    from hepemu.physics.kinematics import mass_shell_violation, momentum_imbalance
+
     p = table.params.reshape(len(table.params), legs, 4)
     problems = {
         "off the mass shell": mass_shell_violation(p) > tolerance,
@@ -110,22 +143,14 @@ def eval_cmd(
     }
     problems.update({what: bad(p) for what, bad in region})
     for what, bad in problems.items():
-        flag_rows(bad, what, strict, "their values are not to be trusted")
-    msq, msq_err = evaluate(table.params)
-    unstable = ~np.isfinite(msq)
-    if process is not None and unstable.any():  # a truth that refuses rather than guesses
-        flag_rows(unstable, "where the truth is numerically unstable", False, "msq is nan there")
-    try:
-        write_points(output, table, {"msq": msq, "msq_err": msq_err})
-    except (OSError, InputError) as exc:
-        fail(f"cannot write {output}: {exc}")
-    err.print(f"wrote {len(msq)} matrix elements to {output}")
+        flags.add(bad, what, table.start)
+    return evaluate(table.params, flags, table.start)
 
 
 def _model(name: str, threads: int | None, strict: bool):
-    """The emulator ``name`` as (evaluate, legs, no extra checks): `hepemu predict`'s core,
-    which names rows outside the emulator's trained region itself."""
-    from hepemu.cli.predict import load_or_fail, predict_rows
+    """The emulator ``name`` as (evaluate, legs, no extra checks, its once-said warning):
+    `hepemu predict`'s core, which flags rows outside the emulator's trained region itself."""
+    from hepemu.cli.predict import load_or_fail, predict_chunk, region_flags, warn_no_error
 
     sur = load_or_fail(name, "cpu", threads)
     n_cols = len(sur.input_columns)
@@ -134,7 +159,16 @@ def _model(name: str, threads: int | None, strict: bool):
             f"{name} is not a matrix-element model (inputs {n_cols} columns, target "
             f"{sur.target}); use hepemu predict"
         )
-    return (lambda x: predict_rows(sur, x, strict)), n_cols // 4, []
+    outside = region_flags(strict)
+
+    def evaluate(x: np.ndarray, flags: RowFlags, start: int):
+        return predict_chunk(sur, x, outside, start)
+
+    def report() -> None:
+        outside.report()
+        warn_no_error(sur)
+
+    return evaluate, n_cols // 4, [], report
 
 
 def _truth(name: str):
@@ -148,8 +182,8 @@ def _truth(name: str):
     if len(prov.columns()) % 4 or not hasattr(prov, "momenta"):
         fail(f"{name} is not a matrix-element provider of momenta")
 
-    def evaluate(x: np.ndarray):
+    def evaluate(x: np.ndarray, flags=None, start: int = 0):
         y = np.asarray(prov(x), dtype=float)
         return y, np.zeros_like(y)
 
-    return evaluate, legs, []
+    return evaluate, legs, [], None

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,13 +69,7 @@ def write_dataset(
         if len(arr) != n:
             raise ValueError(f"{name} has {len(arr)} rows, expected {n}")
     digest = content_hash(inputs, targets)
-    full_meta = {
-        "split": {"seed": 0, "fractions": list(DEFAULT_FRACTIONS)},
-        **meta,
-        "hepemu_version": __version__,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "n_points": n,
-    }
+    full_meta = _full_meta(meta, n)
     path = Path(path)
     opts = {"compression": "gzip", "compression_opts": compression_level, "shuffle": True}
 
@@ -96,6 +93,79 @@ def write_dataset(
     return digest
 
 
+def _full_meta(meta: dict, n: int) -> dict:
+    """``meta`` with the default split, hepemu's version, the creation time and the rows."""
+    return {
+        "split": {"seed": 0, "fractions": list(DEFAULT_FRACTIONS)},
+        **meta,
+        "hepemu_version": __version__,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "n_points": n,
+    }
+
+
+class StreamedDataset:
+    """The inputs and targets of a dataset being written chunk by chunk (:func:`dataset_writer`)."""
+
+    def __init__(self, fh, compression_level: int) -> None:
+        self.fh, self.n, self.digest = fh, 0, ""
+        self.opts = {"compression": "gzip", "compression_opts": compression_level, "shuffle": True}
+
+    def append(self, inputs: np.ndarray, targets: np.ndarray) -> None:
+        """Append rows (inputs (k, d), targets (k,) or (k, t)) to the file."""
+        inputs, targets = np.asarray(inputs), np.asarray(targets)
+        if len(targets) != len(inputs):
+            raise ValueError(f"inputs have {len(inputs)} rows but targets {len(targets)}")
+        for name, arr in (("inputs", inputs), ("targets", targets)):
+            if name not in self.fh:
+                self.fh.create_dataset(
+                    name,
+                    shape=(0, *arr.shape[1:]),
+                    maxshape=(None, *arr.shape[1:]),
+                    chunks=(CHUNK_ROWS, *arr.shape[1:]),
+                    dtype=arr.dtype,
+                    **self.opts,
+                )
+            ds = self.fh[name]
+            if ds.shape[1:] != arr.shape[1:]:
+                raise ValueError(f"{name} rows of shape {arr.shape[1:]}, expected {ds.shape[1:]}")
+            ds.resize(self.n + len(arr), axis=0)
+            ds[self.n :] = arr
+        self.n += len(inputs)
+
+    def finish(self, meta: dict) -> str:
+        """Store ``meta`` and the content hash (that of :func:`content_hash` on the whole
+        arrays, computed chunk by chunk from the file); returns the hash."""
+        if "inputs" not in self.fh:
+            raise ValueError("no rows to write")
+        h = hashlib.sha256()
+        for name in ("inputs", "targets"):
+            ds = self.fh[name]
+            h.update(f"{ds.dtype.newbyteorder('<').str}{ds.shape}".encode())
+            for a in range(0, self.n, CHUNK_ROWS):
+                part = ds[a : a + CHUNK_ROWS]
+                h.update(np.ascontiguousarray(part, dtype=part.dtype.newbyteorder("<")).tobytes())
+        self.digest = h.hexdigest()
+        self.fh.attrs["format"] = FORMAT
+        self.fh.attrs["meta"] = json.dumps(_full_meta(meta, self.n))
+        self.fh.attrs["hash"] = self.digest
+        return self.digest
+
+
+@contextmanager
+def dataset_writer(
+    path: str | Path, meta: dict, compression_level: int = 4
+) -> Iterator[StreamedDataset]:
+    """Write a dataset in chunks: ``append(inputs, targets)`` on the yielded writer; when
+    the block ends the metadata and content hash are stored (``writer.digest``) and the file
+    moved into place atomically (an exception leaves no file). ``meta`` may be filled in
+    during the block. Memory is bounded by the chunks appended, not the dataset."""
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as fh:
+        writer = StreamedDataset(fh, compression_level)
+        yield writer
+        writer.finish(meta)
+
+
 @dataclass
 class Dataset:
     """An opened dataset: metadata in memory, arrays read on demand."""
@@ -116,7 +186,10 @@ class Dataset:
                 if fmt != FORMAT:
                     raise DatasetError(f"{path} is not a hepemu dataset (format={fmt!r})")
                 meta = json.loads(fh.attrs["meta"])
-                return cls(path, meta, str(fh.attrs["hash"]), int(fh["inputs"].shape[0]))
+                n = int(fh["inputs"].shape[0])
+                for name in ("inputs", "targets"):
+                    _check_stored(path, fh[name], n)
+                return cls(path, meta, str(fh.attrs["hash"]), n)
         except (OSError, KeyError, ValueError) as exc:
             raise DatasetError(f"{path} is not a readable hepemu dataset: {exc}") from None
 
@@ -166,6 +239,27 @@ class Dataset:
         except (OSError, KeyError) as exc:
             raise DatasetError(f"{self.path}: cannot list its arrays: {exc}") from None
         return names
+
+
+def _check_stored(path: Path, ds, n: int) -> None:
+    """Refuse an array that does not have ``n`` rows, or that claims a shape its file does
+    not store (a damaged or forged header: e.g. 10¹² rows in a few kB), before any read."""
+    if not ds.shape or ds.shape[0] != n:
+        raise DatasetError(f"{path}: {ds.name} has shape {ds.shape} but the inputs {n} rows")
+    if not ds.size:
+        return
+    if ds.chunks is not None:
+        pairs = zip(ds.shape, ds.chunks, strict=True)
+        expected = math.prod(-(-size // chunk) for size, chunk in pairs)
+        stored = ds.id.get_num_chunks()
+    else:
+        expected, stored = ds.size * ds.dtype.itemsize, ds.id.get_storage_size()
+    if stored < expected:
+        raise DatasetError(
+            f"{path}: {ds.name} claims shape {ds.shape} but the file stores only part of it "
+            f"({stored} of {expected} {'chunks' if ds.chunks else 'bytes'}): a damaged or "
+            "forged file; refusing it"
+        )
 
 
 def _read_rows(ds, rows: slice | np.ndarray | None) -> np.ndarray:

@@ -158,7 +158,10 @@ def generate(
     tasks = [(plan, out, i, retries) for i in todo]
     if progress is not None:
         progress(done, plan.n)
-    for res in map_unordered(run_chunk, tasks, executor, workers, scheduler, retries=2):
+    runs = map_unordered(
+        run_chunk, tasks, executor, workers, scheduler, retries=2, lost=_worker_died
+    )
+    for res in runs:
         done += plan.chunk_size(res.index)
         if not res.ok:
             failures.append(res)
@@ -174,6 +177,16 @@ def generate(
     return digest
 
 
+def _worker_died(task: tuple, attempts: int) -> ChunkResult:
+    """The failure of a chunk that killed its worker process on every attempt."""
+    i = task[2]
+    msg = (
+        f"its worker process died on each of {attempts} attempts alone (a crash in native "
+        "code, os._exit or the out-of-memory killer); not retried again"
+    )
+    return ChunkResult(i, False, attempts, 0, msg)
+
+
 def _failure_message(plan, out, failures: list[ChunkResult]) -> str:
     lines = [f"{len(failures)} of {plan.n_chunks} chunks failed after their retries:"]
     for f in sorted(failures, key=lambda r: r.index)[:10]:
@@ -182,6 +195,8 @@ def _failure_message(plan, out, failures: list[ChunkResult]) -> str:
                 f"{len(f.offenders)} offending point(s) saved with the chunk's points in "
                 f"{failed_path(out, f.index)}"
             )
+        elif f.error.startswith("its worker process died"):
+            where = "isolated from the other chunks, which are kept"
         else:
             where = "sampling or cuts failed: no points to save"
         lines.append(f"  chunk {f.index}: {f.error} ({where})")

@@ -22,6 +22,7 @@ from hepemu.evaluation.metrics import (  # noqa: E402
     p_values,
     r_values,
 )
+from hepemu.fileio import atomic_path  # noqa: E402
 
 _SUP = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -29,7 +30,9 @@ _SUP = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 def _save(fig, out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
-    fig.savefig(out, dpi=110)
+    fmt = Path(out).suffix.lstrip(".").lower() or matplotlib.rcParams["savefig.format"]
+    with atomic_path(out) as tmp:  # written whole or not at all
+        fig.savefig(tmp, dpi=110, format=fmt)
     plt.close(fig)
     return out
 

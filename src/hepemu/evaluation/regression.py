@@ -22,7 +22,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.colors import LogNorm, Normalize  # noqa: E402
 
+from hepemu.data.points import CHUNK_ROWS, chunk_bounds  # noqa: E402
 from hepemu.evaluation.metrics import FLOOR, boundary_mask, digits_from_delta  # noqa: E402
+from hepemu.fileio import atomic_path  # noqa: E402
 
 TAUS = (1e-2, 1e-3)
 
@@ -157,19 +159,31 @@ def evaluate_surrogate(
     boundary_width: float = 0.05,
     timing_points: int = 10_000,
     repeats: int = 5,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> tuple[RegressionMetrics, np.ndarray]:
     """Metrics of any surrogate (``predict(x) -> (mean, sigma)``) on (x, y_true), with its
     time per point (on the first ``timing_points`` rows; 0 to skip) and size.
 
-    Returns the metrics and δ per point (for :func:`error_map`).
+    Returns the metrics and δ per point (for :func:`error_map`). The model predicts
+    ``chunk_rows`` rows at a time (:func:`predict_chunked`).
     """
     x = np.asarray(x, dtype=float)
-    mean, sigma = model.predict(x)
+    mean, sigma = predict_chunked(model, x, chunk_rows)
     m = regression_metrics(mean, y_true, sigma, x, box, boundary_width)
     if timing_points:
         m.us_per_point = time_per_point_us(model.predict, x[:timing_points], repeats)
     m.size_bytes = model_size_bytes(model)
     return m, deltas(mean, y_true)
+
+
+def predict_chunked(
+    model, x: np.ndarray, chunk_rows: int = CHUNK_ROWS
+) -> tuple[np.ndarray, np.ndarray]:
+    """``model.predict(x)`` in chunks of ``chunk_rows`` rows (the chunks of
+    :func:`hepemu.data.points.chunk_bounds`: none under 64 rows unless ``x`` is, so each row
+    gets the numbers one whole call gives), bounding the memory of the model's forward pass."""
+    parts = [model.predict(x[a:b]) for a, b in chunk_bounds(len(x), chunk_rows)]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 # -- error maps ----------------------------------------------------------------------------
@@ -277,6 +291,8 @@ def error_map(
 
 def _save(fig, out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
+    fmt = Path(out).suffix.lstrip(".").lower() or matplotlib.rcParams["savefig.format"]
+    with atomic_path(out) as tmp:  # written whole or not at all
+        fig.savefig(tmp, dpi=110, format=fmt)
     plt.close(fig)
     return out

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 
 from hepemu.fileio import atomic_path
 
@@ -48,11 +48,30 @@ def digest(tensors: dict[str, torch.Tensor], header: dict[str, str]) -> str:
 def write_safetensors(
     path: str | Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str]
 ) -> str:
-    """Write a safetensors file atomically (umask-respecting); returns the file's SHA-256."""
+    """Write a safetensors file atomically (umask-respecting); returns the file's SHA-256.
+
+    The header's metadata entries are written in sorted order, so equal content gives equal
+    bytes (safetensors itself orders them at random, run to run)."""
     path = Path(path)
+    data = canonical_safetensors(save(tensors, metadata=metadata))
     with atomic_path(path) as tmp:
-        save_file(tensors, str(tmp), metadata=metadata)
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+        tmp.write_bytes(data)
+    return hashlib.sha256(data).hexdigest()
+
+
+def canonical_safetensors(data: bytes) -> bytes:
+    """The safetensors file ``data`` with its ``__metadata__`` entries sorted by key (the
+    header keeps its length, padding and everything else; unchanged if it would not)."""
+    n = int.from_bytes(data[:8], "little")
+    head = json.loads(data[8 : 8 + n])
+    meta = head.get("__metadata__")
+    if not isinstance(meta, dict):
+        return data
+    head["__metadata__"] = dict(sorted(meta.items()))
+    text = json.dumps(head, separators=(",", ":"), ensure_ascii=False).encode()
+    if len(text) > n or len(text.rstrip()) != len(data[8 : 8 + n].rstrip()):
+        return data
+    return data[:8] + text.ljust(n) + data[8 + n :]
 
 
 def bytes_tensor(blob: bytes) -> torch.Tensor:

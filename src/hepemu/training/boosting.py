@@ -110,7 +110,7 @@ def fit_boosted(card: FitCard, out_dir: str | Path, progress=None) -> NetworkReg
             write_atomic(cdir / "boost.json", json.dumps(change))
             with atomic_path(mpath) as tmp, open(tmp, "wb") as fh:
                 np.save(fh, mult)
-        (cdir / "preprocessing.json").write_text(pre_json)
+        write_atomic(cdir / "preprocessing.json", pre_json)
         prev = out_dir / f"cycle{k - 1}"
         init = [str(prev / f"member{r}") for r in range(card.training.members)]
         model = fit_networks(

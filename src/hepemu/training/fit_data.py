@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from hepemu.data.dataset import Dataset
+from hepemu.fileio import write_atomic
 from hepemu.models.calibration import ONE_SIGMA_TARGET
 from hepemu.models.preprocessing import Preprocessing
 from hepemu.models.regressor import NetworkRegressor
@@ -66,7 +67,7 @@ def run_preprocessing(card: FitCard, ds: Dataset, out_dir: Path) -> Preprocessin
         return Preprocessing.from_dict(json.loads(pre_path.read_text()))
     pre = fit_preprocessing(card, ds)
     out_dir.mkdir(parents=True, exist_ok=True)
-    pre_path.write_text(json.dumps(pre.to_dict(), indent=1))
+    write_atomic(pre_path, json.dumps(pre.to_dict(), indent=1))
     return pre
 
 

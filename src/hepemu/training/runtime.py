@@ -27,9 +27,8 @@ from typing import Any
 
 import torch
 from safetensors import safe_open
-from safetensors.torch import save_file
 
-from hepemu.fileio import atomic_path
+from hepemu.models.envelope import write_safetensors
 from hepemu.threads import set_threads
 
 CHECKPOINT_FILE = "checkpoint.ckpt.safetensors"
@@ -175,8 +174,7 @@ def save_checkpoint(out_dir: str | Path, tensors: dict[str, torch.Tensor], meta:
     path = checkpoint_path(out_dir)
     flat = {k: v.detach().to("cpu").contiguous().clone() for k, v in tensors.items()}
     header = {"format": CHECKPOINT_FORMAT, "meta": json.dumps(meta)}
-    with atomic_path(path) as tmp:
-        save_file(flat, str(tmp), metadata=header)
+    write_safetensors(path, flat, header)  # atomic, header entries in a fixed order
     return path
 
 
