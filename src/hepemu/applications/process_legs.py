@@ -14,6 +14,8 @@ _LEGS: dict[str, list[int]] = {
     "ggyy-1l": [21, 21, 22, 22],
     "ggyyg-1l": [21, 21, 22, 22, 21],
 }
+# α_s power of |M|² and the α_s it was computed with (hepemu.physics.loop: 0.118)
+_ALPHA_S = {"ggyy-1l": (2, 0.118), "ggyyg-1l": (3, 0.118)}
 # |M|² of massless legs with fixed couplings and no internal mass: |M|²(λp) = λ^(2(4−n))|M|²(p)
 _SCALE_FREE = {"ee-qq", "ee-qqg", "ggyy-1l", "ggyyg-1l"}
 
@@ -37,8 +39,19 @@ def process_legs(provider) -> list[tuple[int, int]]:
 
 def scale_free(provider) -> bool:
     """Whether the provider's |M|² has no mass scale (massless legs, no internal mass,
-    fixed couplings), so a surrogate trained at one √s serves every √ŝ by rescaling."""
-    return getattr(provider, "name", "") in _SCALE_FREE
+    fixed couplings), so a surrogate trained at one √s serves every √ŝ by rescaling; a
+    provider may say so in ``metadata()["scale_free"]``."""
+    declared = provider.metadata().get("scale_free")
+    return bool(declared) if declared is not None else getattr(provider, "name", "") in _SCALE_FREE
+
+
+def alpha_s_power(provider) -> tuple[int, float] | None:
+    """(k, α_s⁰): |M|² ∝ α_s^k computed at α_s⁰, for running α_s(μ_R); None where unknown
+    (the provider's fixed coupling is kept)."""
+    meta = provider.metadata()
+    if "alpha_s_power" in meta and "alpha_s" in meta:
+        return int(meta["alpha_s_power"]), float(meta["alpha_s"])
+    return _ALPHA_S.get(getattr(provider, "name", ""))
 
 
 def rescaled(momenta: np.ndarray, sqrt_s0: float) -> tuple[np.ndarray, np.ndarray]:

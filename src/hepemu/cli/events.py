@@ -36,6 +36,22 @@ def events_cmd(
     force: Annotated[
         bool, typer.Option(help="replace an existing output file (the run resumes)")
     ] = False,
+    collider: Annotated[
+        str | None, typer.Option(help="pp: hadron collisions with --pdf (default: partonic)")
+    ] = None,
+    sqrt_s: Annotated[
+        float | None, typer.Option("--sqrt-s", help="collider energy in GeV (with --collider)")
+    ] = None,
+    pdf: Annotated[
+        str | None, typer.Option(help="LHAPDF6 set: a folder, or a name in $LHAPDF_DATA_PATH")
+    ] = None,
+    pdf_member: Annotated[int, typer.Option(min=0, help="member of the PDF set")] = 0,
+    scale: Annotated[
+        str, typer.Option(help="μ_F = μ_R: fixed:GEV, mgg (diphoton mass) or mhat (√ŝ)")
+    ] = "mgg",
+    mhat_min: Annotated[
+        float, typer.Option(help="lowest partonic √ŝ in GeV (default: from the cuts)")
+    ] = 0.0,
 ) -> None:
     """Generate unweighted events: a vegas map adapted to the surrogate, two-stage
     unweighting (the true |M|² only where the surrogate's weight was accepted; unbiased),
@@ -77,6 +93,8 @@ def events_cmd(
         )
     )
     setup = EventRunSetup(provider, options, surrogate, mode, seed, chunk_trials)
+    if collider is not None or pdf is not None:
+        setup = _with_collider(setup, collider, sqrt_s, pdf, pdf_member, scale, mhat_min)
     run_dir = out.with_name(out.name + ".run")
     try:
         with err.status("adapting the vegas map and finding the maxima (pilot run)"):
@@ -108,19 +126,46 @@ def events_cmd(
     )
 
 
+def _with_collider(setup, collider, sqrt_s, pdf, member, scale, mhat_min):
+    """The run's set-up with hadron-collider settings checked (one error line if wrong)."""
+    from dataclasses import replace
+
+    from hepemu.applications.collider import Collider
+    from hepemu.physics.pdf import PartonDensity, find_set
+
+    if collider is None or pdf is None or sqrt_s is None:
+        fail("hadron collisions need --collider pp, --sqrt-s and --pdf together")
+    try:
+        settings = Collider(sqrt_s, str(find_set(pdf)), member, scale, mhat_min, collider)
+        PartonDensity(settings.pdf, member)  # readable (and parton installed)
+    except ValueError as exc:
+        fail(str(exc))
+    return replace(setup, collider=dict(settings.__dict__))
+
+
 def _write(out: Path, batch, setup, total) -> None:
     from hepemu.applications.event_run import provider_and_surrogate
+    from hepemu.applications.process_legs import process_legs
 
     provider, _ = provider_and_surrogate(setup)
     meta = provider.metadata()
-    ids = [leg["pdg"] for leg in meta["legs"]]
+    ids = [pdg for pdg, _ in process_legs(provider)]
     momenta = batch.inputs.reshape(len(batch.inputs), len(ids), 4)
     if out.suffix == ".lhe":
         from hepemu.applications.lhe import write_lhe
         from hepemu.fileio import atomic_path
 
+        hadronic = {}
+        if setup.collider:  # beams, LHAPDF id and each event's scale
+            lhaid = meta["collider"]["lhaid"]
+            hadronic = {
+                "beams": (2212, 2212, provider.sqrt_s / 2, lhaid),
+                "scales": provider.scale(momenta),
+            }
         with atomic_path(out) as tmp:
-            write_lhe(tmp, momenta, batch.weights, ids, provider.sqrt_s, total.cross_section)
+            write_lhe(
+                tmp, momenta, batch.weights, ids, provider.sqrt_s, total.cross_section, **hadronic
+            )
     else:
         from hepemu.data.dataset import write_dataset
 
