@@ -13,6 +13,7 @@ from hepemu.applications.collider import Collider, HadronicProcess, HadronicSurr
 from hepemu.applications.unweighting import PB_PER_GEV2, PhaseSpace, compare_unweighting
 from hepemu.cli.main import run_cli
 from hepemu.physics.pdf import PartonDensity, find_set
+from hepemu.registry import load_model
 
 pytest.importorskip("parton")
 
@@ -152,3 +153,27 @@ def test_events_cli_at_a_hadron_collider(tmp_path, capsys):
         assert min(np.hypot(a1.px, a1.py), np.hypot(a2.px, a2.py)) > 30.0  # the lab-frame cuts
     assert run_cli(args[:-8] + ["--pdf", str(folder), "--out", str(tmp_path / "x.lhe")]) == 2
     assert "--collider pp, --sqrt-s and --pdf together" in capsys.readouterr().err
+
+
+def test_reweight_reads_hadron_collider_events(tmp_path):
+    """`hepemu reweight` on lab-frame g g → γ γ g events (written by `hepemu events`): the
+    weight is the scale-free surrogate at the partonic momenta rescaled to its √s."""
+    folder = write_set(tmp_path)
+    src, out = tmp_path / "pp.lhe", tmp_path / "rw.lhe"
+    args = ["events", "--surrogate", "ggyyg-1l-bnn", "--n", "20", "--out", str(src)]
+    args += ["--process", "providers_for_tests:bnn_gluon_fusion", "--chunk-trials", "5000"]
+    args += ["--collider", "pp", "--sqrt-s", "13600", "--pdf", str(folder)]
+    assert run_cli(args) == 0
+    assert run_cli(["reweight", str(src), "--model", "ggyyg-1l-bnn", "-o", str(out)]) == 0
+
+    events = list(pylhe.LHEFile.fromfile(str(out)).events)
+    p = np.array([[[q.e, q.px, q.py, q.pz] for q in e.particles] for e in events])
+    x1, x2 = p[:, 0, 0] / 6800.0, p[:, 1, 0] / 6800.0
+    y = 0.5 * np.log(x1 / x2)  # boost back by -y along z
+    ch, sh = np.cosh(y)[:, None], np.sinh(y)[:, None]
+    cm = p.copy()
+    cm[..., 0], cm[..., 3] = ch * p[..., 0] - sh * p[..., 3], ch * p[..., 3] - sh * p[..., 0]
+    lam = 1000.0 / (13600.0 * np.sqrt(x1 * x2))
+    want = load_model("ggyyg-1l-bnn").predict((cm * lam[:, None, None]).reshape(len(p), -1))[0]
+    got = np.array([e.weights["ggyyg-1l-bnn"] for e in events])
+    np.testing.assert_allclose(got, want * lam**2, rtol=1e-5)
