@@ -11,13 +11,15 @@ import typer
 from hepemu.cli.common import check_output, err, fail
 from hepemu.cli.data import _parse_option
 
-OUTPUTS = (".lhe", ".h5")
+OUTPUTS = (".lhe", ".h5", ".hepmc3")
 
 
 def events_cmd(
     surrogate: Annotated[str, typer.Option(help="surrogate model (shipped name or file)")],
     n: Annotated[int, typer.Option("--n", min=1, help="unweighted events wanted")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="events.lhe or events.h5")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="events.lhe, events.hepmc3 or events.h5")
+    ],
     process: Annotated[
         str | None, typer.Option(help="truth provider (default: the surrogate's)")
     ] = None,
@@ -55,7 +57,8 @@ def events_cmd(
 ) -> None:
     """Generate unweighted events: a vegas map adapted to the surrogate, two-stage
     unweighting (the true |M|² only where the surrogate's weight was accepted; unbiased),
-    written as a Les Houches file (.lhe, readable by pylhe) or an HDF5 dataset (.h5).
+    written as a Les Houches file (.lhe, readable by pylhe), HepMC3 (.hepmc3, pyhepmc) or
+    an HDF5 dataset (.h5); with --collider pp --pdf SET folded with parton densities.
 
     Chunks of trials are kept in OUT.run/: rerunning the same command resumes, and the
     chunks spread over --executor processes or dask like `data generate`.
@@ -72,6 +75,11 @@ def events_cmd(
 
     if out.suffix not in OUTPUTS:
         fail(f"--out must end in {' or '.join(OUTPUTS)}, got {out.name!r}")
+    if out.suffix == ".hepmc3":
+        import importlib.util
+
+        if importlib.util.find_spec("pyhepmc") is None:
+            fail("HepMC3 output needs PyPI pyhepmc: pip install 'hepemu[hepmc]'")
     try:
         check_executor(executor)
     except ValueError as exc:
@@ -165,6 +173,21 @@ def _write(out: Path, batch, setup, total) -> None:
         with atomic_path(out) as tmp:
             write_lhe(
                 tmp, momenta, batch.weights, ids, provider.sqrt_s, total.cross_section, **hadronic
+            )
+    elif out.suffix == ".hepmc3":
+        from hepemu.applications.hepmc import write_hepmc3
+        from hepemu.fileio import atomic_path
+
+        hadronic = {}
+        if setup.collider:
+            lhaid = meta["collider"]["lhaid"]
+            hadronic = {
+                "beams": (2212, provider.sqrt_s / 2, lhaid),
+                "scales": provider.scale(momenta),
+            }
+        with atomic_path(out, suffix=".hepmc3") as tmp:
+            write_hepmc3(
+                tmp, momenta, batch.weights, ids, total.cross_section, total.trials, **hadronic
             )
     else:
         from hepemu.data.dataset import write_dataset
