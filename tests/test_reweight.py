@@ -183,3 +183,17 @@ def test_a_weight_name_already_declared_is_refused(tmp_path, capsys):
     out = tmp_path / "out.lhe"
     assert run(["reweight", str(src), "--model", "ee3j", "-o", str(out), "--name", "rwgt_1"]) == 2
     assert "already declares a weight 'rwgt_1'" in capsys.readouterr().err
+
+
+def test_options_reach_the_denominator(tmp_path):
+    """--option sets the truth providers' options: ee-qqg's |M|² ∝ α_s, so doubling α_s in
+    the denominator halves the weight."""
+    src = tmp_path / "events.lhe"
+    write_file(src, _momenta(3))
+    weights = []
+    for k, alpha_s in enumerate(("0.118", "0.236")):
+        out = tmp_path / f"out{k}.lhe"
+        args = ["reweight", str(src), "--model", "ee3j", "-o", str(out), "--name", "r"]
+        assert run([*args, "--denominator", "ee-qqg", "--option", f"alpha_s={alpha_s}"]) == 0
+        weights.append([e.weights["r"] for e in pylhe.LHEFile.fromfile(str(out)).events])
+    np.testing.assert_allclose(np.array(weights[0]) / np.array(weights[1]), 2.0, rtol=1e-9)

@@ -14,11 +14,11 @@ from hepemu.cli.common import check_output, err, fail
 _NAME = re.compile(r"^[A-Za-z0-9_.+\-]+$")
 
 
-def _provider(name: str, flag: str):
+def _provider(name: str, flag: str, options: dict):
     from hepemu.physics.providers import get_provider
 
     try:
-        return get_provider(name)
+        return get_provider(name, options)
     except ValueError as exc:
         fail(f"{flag} {name!r}: {exc}")
 
@@ -37,6 +37,10 @@ def reweight_cmd(
     check: Annotated[
         int, typer.Option(min=0, help="events compared with --check-truth (the first N)")
     ] = 100,
+    option: Annotated[
+        list[str] | None,
+        typer.Option(help="option key=value of the --denominator and --check-truth providers"),
+    ] = None,
     name: Annotated[str | None, typer.Option(help="weight id (default: the model's name)")] = None,
     force: Annotated[bool, typer.Option(help="replace an existing output file")] = False,
 ) -> None:
@@ -66,15 +70,17 @@ def reweight_cmd(
     name = name or Path(model).stem
     if not _NAME.match(name):
         fail(f"--name {name!r}: use letters, digits and _ . + - only")
+    from hepemu.cli.data import _parse_option
     from hepemu.physics.providers import get_provider
 
+    options = dict(map(_parse_option, option or []))
     try:
         own = get_provider(trained["provider"], trained.get("provider_options", {}))
         reweighter = Reweighter(
             sur,
             own,
-            _provider(denominator, "--denominator") if denominator else None,
-            _provider(check_truth, "--check-truth") if check_truth else None,
+            _provider(denominator, "--denominator", options) if denominator else None,
+            _provider(check_truth, "--check-truth", options) if check_truth else None,
             check if check_truth else 0,
         )
     except ValueError as exc:
