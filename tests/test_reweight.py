@@ -197,3 +197,18 @@ def test_options_reach_the_denominator(tmp_path):
         assert run([*args, "--denominator", "ee-qqg", "--option", f"alpha_s={alpha_s}"]) == 0
         weights.append([e.weights["r"] for e in pylhe.LHEFile.fromfile(str(out)).events])
     np.testing.assert_allclose(np.array(weights[0]) / np.array(weights[1]), 2.0, rtol=1e-9)
+
+
+def test_gzipped_files(tmp_path):
+    import gzip
+
+    src = tmp_path / "events.lhe"
+    write_file(src, _momenta(4))
+    gz = tmp_path / "events.lhe.gz"
+    gz.write_bytes(gzip.compress(src.read_bytes()))
+    out = tmp_path / "out.lhe.gz"
+    assert run(["reweight", str(gz), "--model", "ee3j", "-o", str(out), "--name", "emu"]) == 0
+    plain = tmp_path / "plain.lhe"
+    assert run(["reweight", str(src), "--model", "ee3j", "-o", str(plain), "--name", "emu"]) == 0
+    assert gzip.decompress(out.read_bytes()) == plain.read_bytes()
+    assert len([e.weights["emu"] for e in pylhe.LHEFile.fromfile(str(out)).events]) == 4

@@ -155,7 +155,8 @@ def reweight_file(
     returns a summary (events, weight sum, check statistics). ``progress(events)`` is called
     after every batch. Raises :class:`EventMismatch` or :class:`LHEFormatError`."""
     check, n_events, total = CheckStats(), 0, 0.0
-    with atomic_path(out) as tmp, open_binary(src) as fin, open_binary(tmp, "wb") as fout:
+    gz = ".gz" if Path(out).suffix == ".gz" else ""
+    with atomic_path(out, gz) as tmp, open_binary(src) as fin, open_binary(tmp, "wb") as fout:
         pending: list[bytes] = []  # chunks after the first event of the batch
         blocks: list[int] = []  # indices of the event blocks in ``pending``
 
