@@ -13,11 +13,12 @@ _LEGS: dict[str, list[int]] = {
     "ee-qqg": [-11, 11, 2, -2, 21],
     "ggyy-1l": [21, 21, 22, 22],
     "ggyyg-1l": [21, 21, 22, 22, 21],
+    "ggyyg-1l-numerical": [21, 21, 22, 22, 21],
 }
 # α_s power of |M|² and the α_s it was computed with (hepemu.physics.loop: 0.118)
-_ALPHA_S = {"ggyy-1l": (2, 0.118), "ggyyg-1l": (3, 0.118)}
+_ALPHA_S = {"ggyy-1l": (2, 0.118), "ggyyg-1l": (3, 0.118), "ggyyg-1l-numerical": (3, 0.118)}
 # |M|² of massless legs with fixed couplings and no internal mass: |M|²(λp) = λ^(2(4−n))|M|²(p)
-_SCALE_FREE = {"ee-qq", "ee-qqg", "ggyy-1l", "ggyyg-1l"}
+_SCALE_FREE = {"ee-qq", "ee-qqg", "ggyy-1l", "ggyyg-1l", "ggyyg-1l-numerical"}
 
 
 def process_legs(provider) -> list[tuple[int, int]]:
