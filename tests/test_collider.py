@@ -177,3 +177,12 @@ def test_reweight_reads_hadron_collider_events(tmp_path):
     want = load_model("ggyyg-1l-bnn").predict((cm * lam[:, None, None]).reshape(len(p), -1))[0]
     got = np.array([e.weights["ggyyg-1l-bnn"] for e in events])
     np.testing.assert_allclose(got, want * lam**2, rtol=1e-5)
+
+    pyhepmc = pytest.importorskip("pyhepmc")  # the same as HepMC3: protons, partons, x1 x2
+    hep = tmp_path / "rw.hepmc3"
+    assert run_cli(["reweight", str(src), "--model", "ggyyg-1l-bnn", "-o", str(hep)]) == 0
+    with pyhepmc.open(str(hep)) as f:
+        converted = list(f)
+    np.testing.assert_allclose([e.weights[1] for e in converted], got, rtol=1e-9)
+    assert all([q.pid for q in e.particles if q.status == 4] == [2212, 2212] for e in converted)
+    np.testing.assert_allclose([e.pdf_info.x1 for e in converted], x1, rtol=1e-8)

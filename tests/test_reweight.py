@@ -212,3 +212,23 @@ def test_gzipped_files(tmp_path):
     assert run(["reweight", str(src), "--model", "ee3j", "-o", str(plain), "--name", "emu"]) == 0
     assert gzip.decompress(out.read_bytes()) == plain.read_bytes()
     assert len([e.weights["emu"] for e in pylhe.LHEFile.fromfile(str(out)).events]) == 4
+
+
+def test_hepmc3_output_carries_both_weights(tmp_path):
+    pyhepmc = pytest.importorskip("pyhepmc")
+    p = _momenta(5)
+    src = tmp_path / "events.lhe"
+    xw = write_file(src, p)
+    lhe, hep = tmp_path / "out.lhe", tmp_path / "out.hepmc3"
+    for out in (lhe, hep):
+        assert run(["reweight", str(src), "--model", "ee3j", "-o", str(out), "--name", "emu"]) == 0
+    want = [e.weights["emu"] for e in pylhe.LHEFile.fromfile(str(lhe)).events]
+    with pyhepmc.open(str(hep)) as f:
+        events = list(f)
+    assert len(events) == 5 and events[0].run_info.weight_names == ["Weight", "emu"]
+    for e, w0, w1, pk in zip(events, xw, want, p, strict=True):
+        np.testing.assert_allclose(e.weights, [w0, w1], rtol=1e-6)
+        assert [q.pid for q in e.particles if q.status == 4] == [-11, 11]
+        final = [q for q in e.particles if q.status == 1]
+        assert [q.pid for q in final] == [1, -1, 21]
+        np.testing.assert_allclose([q.momentum.e for q in final], pk[2:, 0], rtol=1e-9)

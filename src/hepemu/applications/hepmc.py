@@ -14,6 +14,54 @@ def _particle(pyhepmc, p: np.ndarray, pid: int, status: int):
     return pyhepmc.GenParticle(pyhepmc.FourVector(p[1], p[2], p[3], p[0]), int(pid), status)
 
 
+def gen_event(
+    pyhepmc,
+    run,
+    number: int,
+    p: np.ndarray,
+    ids: list[int],
+    weights: list[float],
+    beams: tuple[int, float, int] | None = None,
+    scale: float = 0.0,
+):
+    """One HepMC3 event (see :func:`write_hepmc3` for the layout) of momenta (legs, 4)."""
+    event = pyhepmc.GenEvent(pyhepmc.Units.GEV, pyhepmc.Units.MM)
+    event.run_info = run
+    event.event_number = number
+    hard = pyhepmc.GenVertex()
+    if beams is None:
+        for k in (0, 1):
+            hard.add_particle_in(_particle(pyhepmc, p[k], ids[k], BEAM))
+    else:
+        pid, energy, lhaid = beams
+        for k, sign in ((0, 1.0), (1, -1.0)):
+            proton = _particle(pyhepmc, np.array([energy, 0, 0, sign * energy]), pid, BEAM)
+            split = pyhepmc.GenVertex()
+            split.add_particle_in(proton)
+            parton = _particle(pyhepmc, p[k], ids[k], HARD_INCOMING)
+            split.add_particle_out(parton)
+            event.add_vertex(split)
+            hard.add_particle_in(parton)
+        pdf = pyhepmc.GenPdfInfo()
+        pdf.parton_id1, pdf.parton_id2 = int(ids[0]), int(ids[1])
+        pdf.x1, pdf.x2 = float(p[0, 0] / energy), float(p[1, 0] / energy)
+        pdf.scale = float(scale)
+        pdf.pdf_id1 = pdf.pdf_id2 = int(lhaid)
+        event.pdf_info = pdf
+    for k in range(2, len(ids)):
+        hard.add_particle_out(_particle(pyhepmc, p[k], ids[k], FINAL))
+    event.add_vertex(hard)
+    event.weights = [float(w) for w in weights]
+    return event
+
+
+def run_info(pyhepmc, weight_names: list[str], what: str):
+    run = pyhepmc.GenRunInfo()
+    run.weight_names = weight_names
+    run.tools = [pyhepmc.GenRunInfo.ToolInfo("hepemu", _version(), what)]
+    return run
+
+
 def write_hepmc3(
     path: str | Path,
     momenta: np.ndarray,
@@ -37,40 +85,13 @@ def write_hepmc3(
     import pyhepmc
 
     sigma, err = cross_section
-    run = pyhepmc.GenRunInfo()
-    run.weight_names = ["Weight"]
-    run.tools = [pyhepmc.GenRunInfo.ToolInfo("hepemu", _version(), "hepemu events")]
+    run = run_info(pyhepmc, ["Weight"], "hepemu events")
     mean_weight = float(np.mean(weights)) if len(weights) else 1.0
     with pyhepmc.open(str(path), "w") as f:
         for i, (p, w) in enumerate(zip(momenta, weights, strict=True)):
-            event = pyhepmc.GenEvent(pyhepmc.Units.GEV, pyhepmc.Units.MM)
-            event.run_info = run
-            event.event_number = i
-            hard = pyhepmc.GenVertex()
-            if beams is None:
-                for k in (0, 1):
-                    hard.add_particle_in(_particle(pyhepmc, p[k], ids[k], BEAM))
-            else:
-                pid, energy, lhaid = beams
-                for k, sign in ((0, 1.0), (1, -1.0)):
-                    proton = _particle(pyhepmc, np.array([energy, 0, 0, sign * energy]), pid, BEAM)
-                    split = pyhepmc.GenVertex()
-                    split.add_particle_in(proton)
-                    parton = _particle(pyhepmc, p[k], ids[k], HARD_INCOMING)
-                    split.add_particle_out(parton)
-                    event.add_vertex(split)
-                    hard.add_particle_in(parton)
-                pdf = pyhepmc.GenPdfInfo()
-                x1, x2 = p[0, 0] / energy, p[1, 0] / energy
-                pdf.parton_id1, pdf.parton_id2 = int(ids[0]), int(ids[1])
-                pdf.x1, pdf.x2 = float(x1), float(x2)
-                pdf.scale = float(scales[i]) if scales is not None else 0.0
-                pdf.pdf_id1 = pdf.pdf_id2 = int(lhaid)
-                event.pdf_info = pdf
-            for k in range(2, len(ids)):
-                hard.add_particle_out(_particle(pyhepmc, p[k], ids[k], FINAL))
-            event.add_vertex(hard)
-            event.weights = [sigma * float(w) / mean_weight]
+            scale = float(scales[i]) if scales is not None else 0.0
+            weight = sigma * float(w) / mean_weight
+            event = gen_event(pyhepmc, run, i, p, ids, [weight], beams, scale)
             xs = pyhepmc.GenCrossSection()
             xs.set_cross_section(sigma, err, len(weights), trials)
             event.cross_section = xs

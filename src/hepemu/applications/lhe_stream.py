@@ -32,6 +32,7 @@ class LHEEventRecord:
     """One event's numbers: XWGTUP, PDG ids, ISTUP and momenta (n, 4) as E, px, py, pz."""
 
     weight: float
+    scale: float
     ids: np.ndarray
     status: np.ndarray
     momenta: np.ndarray
@@ -143,7 +144,7 @@ def parse_event(block: bytes) -> LHEEventRecord:
     lines = [ln for ln in body.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     try:
         head = lines[0].split()
-        nup, xwgtup = int(head[0]), float(head[2])
+        nup, xwgtup, scalup = int(head[0]), float(head[2]), float(head[3])
         rows = [ln.split() for ln in lines[1 : 1 + nup]]
         if len(rows) != nup or any(len(r) < 10 for r in rows):
             raise ValueError
@@ -152,7 +153,23 @@ def parse_event(block: bytes) -> LHEEventRecord:
         pup = np.array([[float(v) for v in r[6:10]] for r in rows])  # px py pz E
     except (IndexError, ValueError):
         raise LHEFormatError("malformed event record") from None
-    return LHEEventRecord(xwgtup, ids, status, pup[:, [3, 0, 1, 2]])
+    return LHEEventRecord(xwgtup, scalup, ids, status, pup[:, [3, 0, 1, 2]])
+
+
+def read_init(path: str | Path) -> list[float]:
+    """The first line of the ``<init>`` block: IDBMUP1 IDBMUP2 EBMUP1 EBMUP2 PDFGUP1 PDFGUP2
+    PDFSUP1 PDFSUP2 IDWTUP NPRUP (reads only up to it)."""
+    with open_binary(path) as fh:
+        inside = False
+        for line in fh:
+            if inside and line.strip() and not line.lstrip().startswith(b"#"):
+                try:
+                    return [float(v) for v in line.split()[:10]]
+                except ValueError:
+                    break
+            if _INIT.search(line):
+                inside = True
+    raise LHEFormatError("no <init> block: not a Les Houches event file")
 
 
 def with_weight(block: bytes, name: str, value: float) -> bytes:

@@ -154,6 +154,8 @@ def reweight_file(
     """Stream ``src`` into ``out`` (atomically) with weight ``name`` added to every event;
     returns a summary (events, weight sum, check statistics). ``progress(events)`` is called
     after every batch. Raises :class:`EventMismatch` or :class:`LHEFormatError`."""
+    if Path(out).suffix == ".hepmc3":
+        return _reweight_to_hepmc(src, out, reweighter, name, progress)
     check, n_events, total = CheckStats(), 0, 0.0
     gz = ".gz" if Path(out).suffix == ".gz" else ""
     with atomic_path(out, gz) as tmp, open_binary(src) as fin, open_binary(tmp, "wb") as fout:
@@ -184,6 +186,50 @@ def reweight_file(
             if len(blocks) >= BATCH:
                 flush()
         flush()
+    summary = {"events": n_events, "weight_name": name, "sum_of_new_weights": total}
+    if reweighter.check_truth is not None:
+        summary["check"] = check.as_dict()
+    return summary
+
+
+def _reweight_to_hepmc(src, out, reweighter: Reweighter, name: str, progress=None) -> dict:
+    """The events of ``src`` as HepMC3 (:mod:`hepemu.applications.hepmc`) with two weights,
+    ``Weight`` (XWGTUP) and ``name``; incoming and final legs only."""
+    import pyhepmc
+
+    from hepemu.applications.hepmc import gen_event, run_info
+    from hepemu.applications.lhe_stream import read_init
+
+    init = read_init(src)
+    hadrons = abs(int(init[0])) > 100  # proton beams: partons from them, PDF records
+    beams = (int(init[0]), init[2], int(init[6])) if hadrons else None
+    run = run_info(pyhepmc, ["Weight", name], "hepemu reweight")
+    check, n_events, total, blocks = CheckStats(), 0, 0.0, []
+
+    def flush(f) -> None:
+        nonlocal n_events, total
+        records = [parse_numbered(b, n_events + 1 + j) for j, b in enumerate(blocks)]
+        w = reweighter.weights(records, n_events + 1, check)
+        for j, rec in enumerate(records):
+            keep = np.abs(rec.status) == 1
+            p, ids = rec.momenta[keep], rec.ids[keep].tolist()
+            weights = [rec.weight, float(w[j])]
+            f.write(gen_event(pyhepmc, run, n_events + j, p, ids, weights, beams, rec.scale))
+        n_events += len(blocks)
+        total += float(np.sum(w))
+        blocks.clear()
+        if progress is not None:
+            progress(n_events)
+
+    with atomic_path(out, ".hepmc3") as tmp, open_binary(src) as fin:
+        with pyhepmc.open(str(tmp), "w") as f:
+            for chunk, is_event in stream_blocks(fin, name, ""):
+                if is_event:
+                    blocks.append(chunk)
+                    if len(blocks) >= BATCH:
+                        flush(f)
+            if blocks:
+                flush(f)
     summary = {"events": n_events, "weight_name": name, "sum_of_new_weights": total}
     if reweighter.check_truth is not None:
         summary["check"] = check.as_dict()

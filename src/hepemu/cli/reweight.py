@@ -26,7 +26,7 @@ def _provider(name: str, flag: str, options: dict):
 def reweight_cmd(
     events: Annotated[Path, typer.Argument(help="Les Houches file (.lhe or .lhe.gz)")],
     model: Annotated[str, typer.Option(help="surrogate (shipped name or file)")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="output .lhe (or .lhe.gz)")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="output .lhe, .lhe.gz or .hepmc3")],
     denominator: Annotated[
         str | None,
         typer.Option(help="truth provider the events were generated with: weight XWGTUP × M/P"),
@@ -49,7 +49,8 @@ def reweight_cmd(
     XWGTUP × |M|²_model / |M|²_P. Streams files of any size; every other byte is kept and
     the weight is declared in the header's <initrwgt>. Events whose particles (PDG ids,
     incoming/outgoing, order) differ from the model's process are refused by number.
-    Writes OUT and a summary OUT.json.
+    Writes OUT and a summary OUT.json; OUT.hepmc3 converts the events to HepMC3 with the
+    weights "Weight" (XWGTUP) and NAME.
     """
     from hepemu.applications.lhe_stream import LHEFormatError
     from hepemu.applications.reweight import EventMismatch, Reweighter, reweight_file
@@ -59,6 +60,11 @@ def reweight_cmd(
     if not events.is_file():
         fail(f"{events} is not a file")
     check_output(out, force, inputs=[events], flag="--out")
+    if out.suffix == ".hepmc3":
+        import importlib.util
+
+        if importlib.util.find_spec("pyhepmc") is None:
+            fail("HepMC3 output needs PyPI pyhepmc: pip install 'hepemu[hepmc]'")
     summary_path = out.with_name(out.name + ".json")
     try:
         sur = load_model(model)
