@@ -94,7 +94,7 @@ def _sigma_quadrature(sqrt_s: float, mhat_min: float, msq: float) -> float:
 
 
 def test_folded_cross_section_matches_quadrature(tmp_path):
-    import providers_for_tests as pft
+    import providers_collider as pft
 
     folder = write_set(tmp_path)
     collider = Collider(13600.0, str(folder), scale="fixed:100", mhat_min=200.0)
@@ -129,7 +129,7 @@ def test_events_cli_at_a_hadron_collider(tmp_path, capsys):
         "--surrogate",
         "ggyyg-1l-bnn",
         "--process",
-        "providers_for_tests:bnn_gluon_fusion",
+        "providers_collider:bnn_gluon_fusion",
     ]
     args += ["--n", "30", "--out", str(out), "--chunk-trials", "5000"]
     args += ["--collider", "pp", "--sqrt-s", "13600", "--pdf", str(folder), "--scale", "mgg"]
@@ -161,7 +161,7 @@ def test_reweight_reads_hadron_collider_events(tmp_path):
     folder = write_set(tmp_path)
     src, out = tmp_path / "pp.lhe", tmp_path / "rw.lhe"
     args = ["events", "--surrogate", "ggyyg-1l-bnn", "--n", "20", "--out", str(src)]
-    args += ["--process", "providers_for_tests:bnn_gluon_fusion", "--chunk-trials", "5000"]
+    args += ["--process", "providers_collider:bnn_gluon_fusion", "--chunk-trials", "5000"]
     args += ["--collider", "pp", "--sqrt-s", "13600", "--pdf", str(folder)]
     assert run_cli(args) == 0
     assert run_cli(["reweight", str(src), "--model", "ggyyg-1l-bnn", "-o", str(out)]) == 0

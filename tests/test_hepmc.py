@@ -51,7 +51,7 @@ def test_hadron_collider_hepmc3_has_protons_and_pdf_info(tmp_path):
     folder = write_set(tmp_path)
     out = tmp_path / "pp.hepmc3"
     args = ["events", "--surrogate", "ggyyg-1l-bnn", "--n", "10", "--out", str(out)]
-    args += ["--process", "providers_for_tests:bnn_gluon_fusion", "--chunk-trials", "5000"]
+    args += ["--process", "providers_collider:bnn_gluon_fusion", "--chunk-trials", "5000"]
     args += ["--collider", "pp", "--sqrt-s", "13600", "--pdf", str(folder), "--scale", "fixed:125"]
     assert run_cli(args) == 0
     for h in _read(out):
