@@ -79,6 +79,9 @@ def _event(p: np.ndarray, xwgtup: float, i: int, ids=PDG) -> str:
     extra = "<mgrwt>\n<rscale>  0 0.10000000E+04</rscale>\n</mgrwt>\n"
     if i % 2 == 0:  # every other event already carries a weight
         extra += f"<rwgt>\n<wgt id='rwgt_1'> {xwgtup * 1.1:+.7e} </wgt>\n</rwgt>\n"
+    if i % 3 == 1:  # MadGraph 3 writes event attributes and a <scales> block
+        extra += '<scales pt_clust_3="+3.1e+01"></scales>\n'
+        return "<event npLO=' -1 '>\n" + "\n".join(rows) + "\n" + extra + "</event>\n"
     return "<event>\n" + "\n".join(rows) + "\n" + extra + "</event>\n"
 
 
