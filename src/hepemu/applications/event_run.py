@@ -48,6 +48,7 @@ class EventRunSetup:
     w_max: float = 0.0
     s_max: float = 0.0
     x_max: float = 0.0
+    collider: dict | None = None  # hadron collisions: applications.collider.Collider's fields
 
     def request(self) -> dict:
         """The fields a user chooses (not the maxima found by the pilot run)."""
@@ -58,16 +59,25 @@ class EventRunSetup:
 
 
 @cache
-def _load(provider: str, options: str, surrogate: str):
+def _load(provider: str, options: str, surrogate: str, collider: str = "null"):
     from hepemu.physics.providers import get_provider
     from hepemu.registry import load_model
 
-    return get_provider(provider, json.loads(options)), load_model(surrogate)
+    truth, model = get_provider(provider, json.loads(options)), load_model(surrogate)
+    if json.loads(collider) is not None:  # folded with parton densities
+        from hepemu.applications.collider import hadronic
+
+        return hadronic(truth, model, json.loads(collider))
+    return truth, model
 
 
 def provider_and_surrogate(setup: EventRunSetup):
-    """The run's truth provider and surrogate, loaded once per process."""
-    return _load(setup.provider, json.dumps(setup.options, sort_keys=True), setup.surrogate)
+    """The run's truth provider and surrogate (folded with parton densities at a hadron
+    collider), loaded once per process."""
+    collider = json.dumps(setup.collider, sort_keys=True)
+    return _load(
+        setup.provider, json.dumps(setup.options, sort_keys=True), setup.surrogate, collider
+    )
 
 
 def _space(setup: EventRunSetup, run_dir: Path):

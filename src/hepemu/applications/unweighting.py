@@ -69,7 +69,10 @@ class PhaseSpace:
 
     @cached_property
     def norm(self) -> float:
-        """Φ_n × flux 1/(2s) in pb GeV^(…): weight per unit |M|² of a flat point."""
+        """Φ_n × flux 1/(2s) in pb GeV^(…): weight per unit |M|² of a flat point (1 for a
+        provider whose truth is already dσ/du in pb: hadron collisions)."""
+        if getattr(self.provider, "weight_in_pb", False):
+            return 1.0
         s = self.provider.sqrt_s**2
         return self.provider.metadata()["phase_space_weight"] / (2.0 * s) * PB_PER_GEV2
 

@@ -11,13 +11,15 @@ import typer
 from hepemu.cli.common import WAIT, check_output, err, fail, holding_lock, warn
 from hepemu.cli.data import _parse_option
 
-OUTPUTS = (".lhe", ".h5")
+OUTPUTS = (".lhe", ".h5", ".hepmc3")
 
 
 def events_cmd(
     surrogate: Annotated[str, typer.Option(help="surrogate model (shipped name or file)")],
     n: Annotated[int, typer.Option("--n", min=1, help="unweighted events wanted")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="events.lhe or events.h5")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="events.lhe, events.hepmc3 or events.h5")
+    ],
     process: Annotated[
         str | None, typer.Option(help="truth provider (default: the surrogate's)")
     ] = None,
@@ -37,10 +39,27 @@ def events_cmd(
         bool, typer.Option(help="replace an existing output file (the run resumes)")
     ] = False,
     wait: Annotated[bool, WAIT] = False,
+    collider: Annotated[
+        str | None, typer.Option(help="pp: hadron collisions with --pdf (default: partonic)")
+    ] = None,
+    sqrt_s: Annotated[
+        float | None, typer.Option("--sqrt-s", help="collider energy in GeV (with --collider)")
+    ] = None,
+    pdf: Annotated[
+        str | None, typer.Option(help="LHAPDF6 set: a folder, or a name in $LHAPDF_DATA_PATH")
+    ] = None,
+    pdf_member: Annotated[int, typer.Option(min=0, help="member of the PDF set")] = 0,
+    scale: Annotated[
+        str, typer.Option(help="μ_F = μ_R: fixed:GEV, mgg (diphoton mass) or mhat (√ŝ)")
+    ] = "mgg",
+    mhat_min: Annotated[
+        float, typer.Option(help="lowest partonic √ŝ in GeV (default: from the cuts)")
+    ] = 0.0,
 ) -> None:
     """Generate unweighted events: a vegas map adapted to the surrogate, two-stage
     unweighting (the true |M|² only where the surrogate's weight was accepted; unbiased),
-    written as a Les Houches file (.lhe, readable by pylhe) or an HDF5 dataset (.h5).
+    written as a Les Houches file (.lhe, readable by pylhe), HepMC3 (.hepmc3, pyhepmc) or
+    an HDF5 dataset (.h5); with --collider pp --pdf SET folded with parton densities.
 
     Chunks of trials are kept in OUT.run/: rerunning the same command resumes, and the
     chunks spread over --executor processes or dask like `data generate`. One run at a time
@@ -58,6 +77,11 @@ def events_cmd(
 
     if out.suffix not in OUTPUTS:
         fail(f"--out must end in {' or '.join(OUTPUTS)}, got {out.name!r}")
+    if out.suffix == ".hepmc3":
+        import importlib.util
+
+        if importlib.util.find_spec("pyhepmc") is None:
+            fail("HepMC3 output needs PyPI pyhepmc: pip install 'hepemu[hepmc]'")
     try:
         check_executor(executor)
     except ValueError as exc:
@@ -80,6 +104,8 @@ def events_cmd(
     )
     with holding_lock(out, wait):
         setup = EventRunSetup(provider, options, surrogate, mode, seed, chunk_trials)
+        if collider is not None or pdf is not None:
+            setup = _with_collider(setup, collider, sqrt_s, pdf, pdf_member, scale, mhat_min)
         run_dir = out.with_name(out.name + ".run")
         try:
             with err.status("adapting the vegas map and finding the maxima (pilot run)"):
@@ -133,22 +159,64 @@ def _say_nonfinite(total) -> None:
         )
 
 
+def _with_collider(setup, collider, sqrt_s, pdf, member, scale, mhat_min):
+    """The run's set-up with hadron-collider settings checked (one error line if wrong)."""
+    from dataclasses import replace
+
+    from hepemu.applications.collider import Collider
+    from hepemu.physics.pdf import PartonDensity, find_set
+
+    if collider is None or pdf is None or sqrt_s is None:
+        fail("hadron collisions need --collider pp, --sqrt-s and --pdf together")
+    try:
+        settings = Collider(sqrt_s, str(find_set(pdf)), member, scale, mhat_min, collider)
+        PartonDensity(settings.pdf, member)  # readable (and parton installed)
+    except ValueError as exc:
+        fail(str(exc))
+    return replace(setup, collider=dict(settings.__dict__))
+
+
 def _write(out: Path, run_dir: Path, n: int, setup, total) -> int:
-    """Write the run's first ``n`` events to ``out`` (LHE or HDF5) chunk by chunk: memory
-    holds one chunk of events and the weights; returns the events written."""
+    """Write the run's first ``n`` events to ``out`` (LHE, HepMC3 or HDF5) chunk by chunk:
+    memory holds one chunk of events and the weights (HepMC3: all events); returns the
+    events written."""
     from hepemu.applications.event_run import event_weights, iter_events, provider_and_surrogate
+    from hepemu.applications.process_legs import process_legs
 
     provider, _ = provider_and_surrogate(setup)
     meta = provider.metadata()
-    ids = [leg["pdg"] for leg in meta["legs"]]
+    ids = [pdg for pdg, _ in process_legs(provider)]
+    weights = event_weights(run_dir, n)
+
+    def momenta():
+        return (x.reshape(len(x), len(ids), 4) for x, _ in iter_events(run_dir, n))
+
     if out.suffix == ".lhe":
         from hepemu.applications.lhe import write_lhe
         from hepemu.fileio import atomic_path
 
-        weights = event_weights(run_dir, n)
-        momenta = (x.reshape(len(x), len(ids), 4) for x, _ in iter_events(run_dir, n))
+        hadronic = {}
+        if setup.collider:  # beams, LHAPDF id and each event's scale (per chunk)
+            lhaid = meta["collider"]["lhaid"]
+            hadronic = {"beams": (2212, 2212, provider.sqrt_s / 2, lhaid), "scales": provider.scale}
         with atomic_path(out) as tmp:
-            write_lhe(tmp, momenta, weights, ids, provider.sqrt_s, total.cross_section)
+            write_lhe(
+                tmp, momenta(), weights, ids, provider.sqrt_s, total.cross_section, **hadronic
+            )
+        return len(weights)
+    if out.suffix == ".hepmc3":
+        import numpy as np
+
+        from hepemu.applications.hepmc import write_hepmc3
+        from hepemu.fileio import atomic_path
+
+        p = np.concatenate(list(momenta())) if len(weights) else np.zeros((0, len(ids), 4))
+        hadronic = {}
+        if setup.collider:
+            lhaid = meta["collider"]["lhaid"]
+            hadronic = {"beams": (2212, provider.sqrt_s / 2, lhaid), "scales": provider.scale(p)}
+        with atomic_path(out, suffix=".hepmc3") as tmp:
+            write_hepmc3(tmp, p, weights, ids, total.cross_section, total.trials, **hadronic)
         return len(weights)
     from hepemu.data.dataset import dataset_writer
 

@@ -22,7 +22,9 @@ from hepemu.cli.export import export_cmd
 from hepemu.cli.fit import fit_cmd
 from hepemu.cli.integral import app as integral_app
 from hepemu.cli.me import app as me_app
+from hepemu.cli.plot_events import plot_events_cmd
 from hepemu.cli.predict import predict_cmd
+from hepemu.cli.reweight import reweight_cmd
 from hepemu.cli.run import run_main
 
 app = typer.Typer(
@@ -39,6 +41,8 @@ app.command("fit")(fit_cmd)
 app.command("predict")(predict_cmd)
 app.command("evaluate")(evaluate_cmd)
 app.command("events")(events_cmd)
+app.command("reweight")(reweight_cmd)
+app.command("plot-events")(plot_events_cmd)
 app.command("export")(export_cmd)
 
 EXIT_INTERRUPTED = 130
