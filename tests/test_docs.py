@@ -48,3 +48,15 @@ def test_relative_links_resolve():
             elif anchor and dest.suffix == ".md" and anchor not in _headings(dest.read_text()):
                 broken.append(f"{page.relative_to(ROOT)}: {target} (no such heading)")
     assert not broken, broken
+
+
+def test_layout_page_lists_every_module():
+    """docs/layout.md is generated from the source tree; a module added without regenerating
+    it fails here."""
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "layout_page.py"), "--check"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
