@@ -118,36 +118,36 @@ def plot(hists: dict[str, list], labels: list[str], out: str | Path) -> Path:
     import matplotlib.pyplot as plt
     import mplhep
 
-    plt.style.use(mplhep.style.ROOT)
-    n = len(hists)
-    fig, axes = plt.subplots(
-        2, n, figsize=(6 * n, 7), gridspec_kw={"height_ratios": [3, 1]}, squeeze=False
-    )
-    for j, (name, hs) in enumerate(hists.items()):
-        top, bottom = axes[0, j], axes[1, j]
-        for h, label in zip(hs, labels, strict=True):
-            mplhep.histplot(h, ax=top, label=label, yerr=np.sqrt(h.variances()))
-        ref = hs[0]
-        centres = ref.axes[0].centers
-        ok = ref.values() > 0
-        for k, h in enumerate(hs[1:], start=1):  # colours as the steps above (cycle Ck)
-            ratio = h.values()[ok] / ref.values()[ok]
-            err = np.sqrt(h.variances()[ok]) / ref.values()[ok]
-            bottom.errorbar(centres[ok], ratio, yerr=err, fmt="o", ms=3, color=f"C{k}")
-        bottom.axhline(1.0, color="k", lw=0.8)
-        bottom.set_ylim(0.5, 1.5)
-        bottom.set_xlabel(OBSERVABLES[name])
-        bottom.set_ylabel(f"/ {labels[0]}")
-        top.set_ylabel(r"$d\sigma/dX$ [pb / unit]")
-        top.set_yscale("log")
-        top.legend(fontsize="small")
-        top.set_xlabel("")
-    fig.tight_layout()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=90)
-    plt.close(fig)
-    return out
+    with plt.style.context(mplhep.style.ROOT):  # this figure only: no global style
+        n = len(hists)
+        fig, axes = plt.subplots(
+            2, n, figsize=(6 * n, 7), gridspec_kw={"height_ratios": [3, 1]}, squeeze=False
+        )
+        for j, (name, hs) in enumerate(hists.items()):
+            top, bottom = axes[0, j], axes[1, j]
+            for h, label in zip(hs, labels, strict=True):
+                mplhep.histplot(h, ax=top, label=label, yerr=np.sqrt(h.variances()))
+            ref = hs[0]
+            centres = ref.axes[0].centers
+            ok = ref.values() > 0
+            for k, h in enumerate(hs[1:], start=1):  # colours as the steps above (cycle Ck)
+                ratio = h.values()[ok] / ref.values()[ok]
+                err = np.sqrt(h.variances()[ok]) / ref.values()[ok]
+                bottom.errorbar(centres[ok], ratio, yerr=err, fmt="o", ms=3, color=f"C{k}")
+            bottom.axhline(1.0, color="k", lw=0.8)
+            bottom.set_ylim(0.5, 1.5)
+            bottom.set_xlabel(OBSERVABLES[name])
+            bottom.set_ylabel(f"/ {labels[0]}")
+            top.set_ylabel(r"$d\sigma/dX$ [pb / unit]")
+            top.set_yscale("log")
+            top.legend(fontsize="small")
+            top.set_xlabel("")
+        fig.tight_layout()
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(out, dpi=90)
+        plt.close(fig)
+        return out
 
 
 def summary(hists: dict[str, list], labels: list[str]) -> dict:
