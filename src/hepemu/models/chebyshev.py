@@ -24,12 +24,9 @@ import torch
 from torch import nn
 
 from hepemu.data.nodes import check_design, from_reference, grid_rows, to_reference
-from hepemu.models.envelope import header_json
-from hepemu.models.surrogate import Region, Surrogate
+from hepemu.models.box_interpolant import BOX_TOLERANCE, BoxGraph, BoxInterpolant
 
 KIND = "chebyshev"
-TRANSFORMS = ("none", "log")
-BOX_TOLERANCE = 1e-12  # relative to the box width: rows this close to it count as inside
 
 
 def chebyshev_coefficients(values: np.ndarray) -> np.ndarray:
@@ -85,7 +82,7 @@ def contract(coef, vanders: list):
     return out.reshape(n_rows)
 
 
-class ChebyshevInterpolant(Surrogate):
+class ChebyshevInterpolant(BoxInterpolant):
     """Coefficients on a box with per-axis maps, a target transform and (optionally) the
     provider that labelled its nodes (for :meth:`reference`).
 
@@ -107,6 +104,8 @@ class ChebyshevInterpolant(Surrogate):
     """
 
     kind = KIND
+    noun = "Chebyshev interpolant"
+    box_source = "the interpolant's box"
 
     def __init__(
         self,
@@ -128,20 +127,11 @@ class ChebyshevInterpolant(Surrogate):
         self.coefficients = np.ascontiguousarray(coefficients, dtype=np.float64)
         self.bounds = np.asarray(bounds, dtype=float).reshape(-1, 2)
         self.nodes, self.maps = check_design(self.coefficients.shape, maps, self.bounds)
-        if transform not in TRANSFORMS:
-            raise ValueError(f"transform must be one of {', '.join(TRANSFORMS)}, got {transform!r}")
-        if sign not in (1.0, -1.0):
-            raise ValueError(f"sign must be 1 or -1, got {sign}")
-        if len(input_columns) != len(self.nodes):
-            raise ValueError(f"{len(input_columns)} input columns for a {len(self.nodes)}-D box")
-        self.input_columns, self.target = list(input_columns), target
-        self.transform, self.sign = transform, float(sign)
+        self.init_box(
+            input_columns, target, transform, sign, provider, provider_options,
+            reference_options, info, sigma_scale, sigma_floor,
+        )  # fmt: skip
         self.tail = coefficient_tail(self.coefficients) if tail is None else float(tail)
-        self.provider = provider
-        self.provider_options = dict(provider_options or {})
-        self.reference_options = dict(reference_options or self.provider_options)
-        self.info = dict(info or {})
-        self.sigma_scale, self.sigma_floor = float(sigma_scale), float(sigma_floor)
 
     # -- building ---------------------------------------------------------------------
     @classmethod
@@ -175,131 +165,41 @@ class ChebyshevInterpolant(Surrogate):
             out[s : s + batch] = contract(self.coefficients, vs)
         return out
 
-    def mean_and_spread(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The interpolant and the coefficient tail (relative to |mean| for ``log``)."""
-        x = self.checked(x)
-        self.check_valid(x)
-        p = self.transformed(x)
-        if self.transform == "log":
-            mean = self.sign * np.exp(p)
-            return mean, self.tail * np.abs(mean)
-        return p, np.full(len(p), self.tail)
-
     # -- region -----------------------------------------------------------------------
-    def region(self) -> Region:
-        return Region(tuple(self.input_columns), self.bounds.copy(), "the interpolant's box")
-
     def outside_region(self, x: np.ndarray) -> tuple[np.ndarray, str]:
         box = self.region()
         return box.outside(np.asarray(x, dtype=float), BOX_TOLERANCE), box.describe()
 
-    def check_valid(self, x: np.ndarray) -> None:
-        """``ValueError`` naming the rows (from 1) outside the box: no extrapolation."""
-        outside, where = self.outside_region(self.checked(x))
-        bad = np.flatnonzero(outside)
-        if len(bad):
-            rows = ", ".join(map(str, bad[:10] + 1)) + (" …" if len(bad) > 10 else "")
-            raise ValueError(
-                f"{len(bad)} point(s) outside {where}: rows {rows} (a Chebyshev interpolant "
-                "does not extrapolate)"
-            )
-
-    # -- truth, export, description ---------------------------------------------------
-    def reference(self, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-        """``n`` uniform points of the box and their values by the provider that labelled
-        the nodes, with ``reference_options`` (e.g. a finer quadrature rule)."""
-        if self.provider is None:
-            return super().reference(n, seed)
-        from hepemu.physics.providers import get_provider
-
-        lo, hi = self.bounds[:, 0], self.bounds[:, 1]
-        x = lo + (hi - lo) * np.random.default_rng(seed).random((n, len(lo)))
-        truth = get_provider(self.provider, dict(self.reference_options))
-        return x, np.asarray(truth(x), dtype=float)
-
+    # -- export, description, persistence ---------------------------------------------
     def graph(self, dtype: torch.dtype = torch.float64, own_erf: bool = False) -> nn.Module:
         """The prediction as a torch module, x (N, d) → (mean, sigma); NaN outside the box."""
         return ChebyshevGraph(self, dtype).eval()
 
     def describe(self) -> str:
         grid = "×".join(map(str, self.nodes))
-        axes = ", ".join(f"{c} {m}" for c, m in zip(self.input_columns, self.maps, strict=True))
-        what = f"log {self.target}" if self.transform == "log" else self.target
-        src = f" labelled by {self.provider}" if self.provider else ""
+        what, axes, src = self.described_parts()
         return f"Chebyshev interpolant of {what} on {grid} Lobatto nodes ({axes}){src}"
 
-    # -- persistence ------------------------------------------------------------------
     def tensors(self) -> dict[str, torch.Tensor]:
         return {"coefficients": torch.from_numpy(self.coefficients.copy())}
 
-    def settings(self) -> dict:
-        return {
-            "bounds": self.bounds.tolist(),
-            "maps": list(self.maps),
-            "transform": self.transform,
-            "sign": self.sign,
-            "tail": self.tail,
-            "provider": self.provider,
-            "provider_options": self.provider_options,
-            "reference_options": self.reference_options,
-        }
-
     @classmethod
-    def from_envelope(cls, tensors: dict, header: dict) -> ChebyshevInterpolant:
-        """Rebuild from a loaded (digest-checked) ``kind = "chebyshev"`` envelope."""
-        get = lambda k, d=None: header_json(header, k, d)  # noqa: E731
-        return cls(
-            tensors["coefficients"].double().numpy(),
-            get("bounds"),
-            get("maps"),
-            get("input_columns"),
-            get("target"),
-            transform=get("transform"),
-            sign=float(get("sign")),
-            tail=float(get("tail")),
-            provider=header_json(header, "provider") if header.get("provider") else None,
-            provider_options=get("provider_options", {}),
-            reference_options=get("reference_options", {}),
-            info=get("info", {}),
-            sigma_scale=float(get("sigma_scale", 1.0)),
-            sigma_floor=float(get("sigma_floor", 0.0)),
-        )
+    def envelope_arrays(cls, tensors: dict) -> tuple[np.ndarray, ...]:
+        return (tensors["coefficients"].double().numpy(),)
 
 
-class ChebyshevGraph(nn.Module):
+class ChebyshevGraph(BoxGraph):
     """Export form of :class:`ChebyshevInterpolant`: maps, recurrence, contraction,
     transform and calibrated σ in torch operations (ONNX: MatMul, Mul, ReduceSum, Log, Exp)."""
 
     def __init__(self, model: ChebyshevInterpolant, dtype: torch.dtype) -> None:
-        super().__init__()
-        self.nodes, self.maps = model.nodes, model.maps
-        self.log_target, self.sign = model.transform == "log", model.sign
-        self.tail, self.scale, self.floor = model.tail, model.sigma_scale, model.sigma_floor
+        super().__init__(model, dtype)
+        self.nodes = model.nodes
         self.register_buffer("coef", torch.tensor(model.coefficients, dtype=dtype))
-        lo, hi = model.bounds[:, 0].copy(), model.bounds[:, 1].copy()
-        for a, m in enumerate(self.maps):
-            if m == "log":
-                lo[a], hi[a] = np.log(abs(lo[a])), np.log(abs(hi[a]))
-        self.register_buffer("lo", torch.tensor(lo, dtype=dtype))
-        self.register_buffer("hi", torch.tensor(hi, dtype=dtype))
+        self.register_box(model, dtype)
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        cols = [
-            torch.log(torch.abs(x[:, a])) if m == "log" else x[:, a]
-            for a, m in enumerate(self.maps)
-        ]
-        t = 2.0 * (torch.stack(cols, dim=1) - self.lo) / (self.hi - self.lo) - 1.0
-        outside = ((t < -1.0 - BOX_TOLERANCE) | (t > 1.0 + BOX_TOLERANCE)).any(dim=1)
-        t = torch.clamp(t, -1.0, 1.0)
-        p = contract(self.coef, [vandermonde(t[:, a], n) for a, n in enumerate(self.nodes)])
-        if self.log_target:
-            mean = self.sign * torch.exp(p)
-            spread = self.tail * torch.abs(mean)
-        else:
-            mean, spread = p, torch.full_like(p, self.tail)
-        sigma = torch.sqrt((self.scale * spread) ** 2 + (self.floor * mean) ** 2)
-        nan = torch.full_like(mean, float("nan"))
-        return torch.where(outside, nan, mean), torch.where(outside, nan, sigma)
+    def expansion(self, t: torch.Tensor) -> torch.Tensor:
+        return contract(self.coef, [vandermonde(t[:, a], n) for a, n in enumerate(self.nodes)])
 
 
 def interpolate(

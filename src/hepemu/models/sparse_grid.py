@@ -21,13 +21,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from hepemu.data.nodes import AXIS_MAPS, from_reference, to_reference
+from hepemu.data.nodes import check_maps, from_reference, to_reference
 from hepemu.data.sparse_nodes import fine_to_reference
+from hepemu.models.box_interpolant import BOX_TOLERANCE, BoxGraph, BoxInterpolant
 from hepemu.models.calibration import GAUSSIAN_TARGETS
-from hepemu.models.chebyshev import BOX_TOLERANCE, TRANSFORMS, vandermonde
-from hepemu.models.envelope import header_json
+from hepemu.models.chebyshev import vandermonde
 from hepemu.models.smolyak import SmolyakSet
-from hepemu.models.surrogate import Region, Surrogate
 
 KIND = "sparse-grid"
 MAX_DIM = 12
@@ -44,13 +43,7 @@ def check_box(bounds, maps) -> tuple[np.ndarray, tuple[str, ...]]:
             f"a sparse grid needs 2 to {MAX_DIM} axes and one map per axis, got "
             f"{len(bounds)} axes and {len(maps)} maps"
         )
-    for a, (m, (lo, hi)) in enumerate(zip(maps, bounds, strict=True)):
-        if m not in AXIS_MAPS:
-            raise ValueError(f"unknown axis map {m!r}; choose from {', '.join(AXIS_MAPS)}")
-        if not hi > lo:
-            raise ValueError(f"axis {a} of the box is empty: [{lo:g}, {hi:g}]")
-        if m == "log" and lo * hi <= 0:
-            raise ValueError(f"axis {a}: a log map needs a box of one sign, got [{lo:g}, {hi:g}]")
+    check_maps(maps, bounds)
     return bounds, maps
 
 
@@ -86,7 +79,7 @@ def evaluate_split(prefixes, blocks: list, top: list[int], t):
     return out.sum(0)
 
 
-class SparseGridInterpolant(Surrogate):
+class SparseGridInterpolant(BoxInterpolant):
     """A sparse Chebyshev expansion on a box with per-axis maps and a target transform.
 
     Parameters
@@ -104,6 +97,8 @@ class SparseGridInterpolant(Surrogate):
     """
 
     kind = KIND
+    noun = "sparse-grid interpolant"
+    box_source = "the sparse grid's box"
     region_slack = BOX_TOLERANCE
 
     def __init__(
@@ -131,21 +126,13 @@ class SparseGridInterpolant(Surrogate):
             raise ValueError(
                 f"{len(self.degrees)} degree rows for {len(self.coefficients)} coefficients"
             )
-        if transform not in TRANSFORMS:
-            raise ValueError(f"transform must be one of {', '.join(TRANSFORMS)}, got {transform!r}")
-        if sign not in (1.0, -1.0):
-            raise ValueError(f"sign must be 1 or -1, got {sign}")
-        if len(input_columns) != len(self.bounds):
-            raise ValueError(f"{len(input_columns)} input columns for a {len(self.bounds)}-D box")
+        self.init_box(
+            input_columns, target, transform, sign, provider, provider_options,
+            reference_options, info, sigma_scale, sigma_floor,
+        )  # fmt: skip
         self.prefixes, self.blocks = split_last_axis(self.degrees, self.coefficients)
         self.top = [int(v) + 1 for v in self.degrees[:, :-1].max(0)]
-        self.input_columns, self.target = list(input_columns), target
-        self.transform, self.sign, self.tail = transform, float(sign), float(tail)
-        self.provider = provider
-        self.provider_options = dict(provider_options or {})
-        self.reference_options = dict(reference_options or self.provider_options)
-        self.info = dict(info or {})
-        self.sigma_scale, self.sigma_floor = float(sigma_scale), float(sigma_floor)
+        self.tail = float(tail)
 
     # -- building ---------------------------------------------------------------------
     @classmethod
@@ -171,16 +158,6 @@ class SparseGridInterpolant(Surrogate):
             )
         return out
 
-    def mean_and_spread(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The interpolant and the surplus estimate (relative to |mean| for ``log``)."""
-        x = self.checked(x)
-        self.check_valid(x)
-        p = self.transformed(x)
-        if self.transform == "log":
-            mean = self.sign * np.exp(p)
-            return mean, self.tail * np.abs(mean)
-        return p, np.full(len(p), self.tail)
-
     def calibrate(self, x, y, targets=GAUSSIAN_TARGETS) -> dict[str, float]:
         """As for every kind, after first moving the surplus estimate to the decade of the
         held-out errors (it counts the last level's surpluses, which the interpolant already
@@ -199,124 +176,42 @@ class SparseGridInterpolant(Surrogate):
         self.sigma_scale *= decade
         return {"sigma_scale": self.sigma_scale, "sigma_floor": self.sigma_floor}
 
-    # -- region -----------------------------------------------------------------------
-    def region(self) -> Region:
-        return Region(tuple(self.input_columns), self.bounds.copy(), "the sparse grid's box")
-
-    def check_valid(self, x: np.ndarray) -> None:
-        """``ValueError`` naming the rows (from 1) outside the box: no extrapolation."""
-        box = self.region()
-        bad = np.flatnonzero(box.outside(self.checked(x), BOX_TOLERANCE))
-        if len(bad):
-            rows = ", ".join(map(str, bad[:10] + 1)) + (" …" if len(bad) > 10 else "")
-            raise ValueError(
-                f"{len(bad)} point(s) outside {box.describe()}: rows {rows} (a sparse-grid "
-                "interpolant does not extrapolate)"
-            )
-
-    # -- truth, export, description ---------------------------------------------------
-    def reference(self, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-        """``n`` uniform points of the box and their values by the provider that labelled
-        the nodes, with ``reference_options``."""
-        if self.provider is None:
-            return super().reference(n, seed)
-        from hepemu.physics.providers import get_provider
-
-        lo, hi = self.bounds[:, 0], self.bounds[:, 1]
-        x = lo + (hi - lo) * np.random.default_rng(seed).random((n, len(lo)))
-        truth = get_provider(self.provider, dict(self.reference_options))
-        return x, np.asarray(truth(x), dtype=float)
-
+    # -- export, description, persistence ---------------------------------------------
     def graph(self, dtype: torch.dtype = torch.float64, own_erf: bool = False) -> nn.Module:
         """The prediction as a torch module, x (N, d) → (mean, sigma); NaN outside the box."""
         return SparseGridGraph(self, dtype).eval()
 
     def describe(self) -> str:
-        axes = ", ".join(f"{c} {m}" for c, m in zip(self.input_columns, self.maps, strict=True))
-        what = f"log {self.target}" if self.transform == "log" else self.target
+        what, axes, src = self.described_parts()
         size = f"{self.info.get('nodes', '?')} nodes, {len(self.coefficients)} terms"
-        src = f" labelled by {self.provider}" if self.provider else ""
         return f"sparse-grid interpolant of {what} ({size}; {axes}){src}"
 
-    # -- persistence ------------------------------------------------------------------
     def tensors(self) -> dict[str, torch.Tensor]:
         return {
             "degrees": torch.from_numpy(self.degrees.astype(np.int32)),
             "coefficients": torch.from_numpy(self.coefficients.copy()),
         }
 
-    def settings(self) -> dict:
-        return {
-            "bounds": self.bounds.tolist(),
-            "maps": list(self.maps),
-            "transform": self.transform,
-            "sign": self.sign,
-            "tail": self.tail,
-            "provider": self.provider,
-            "provider_options": self.provider_options,
-            "reference_options": self.reference_options,
-        }
-
     @classmethod
-    def from_envelope(cls, tensors: dict, header: dict) -> SparseGridInterpolant:
-        """Rebuild from a loaded (digest-checked) ``kind = "sparse-grid"`` envelope."""
-        get = lambda k, d=None: header_json(header, k, d)  # noqa: E731
-        return cls(
-            tensors["degrees"].long().numpy(),
-            tensors["coefficients"].double().numpy(),
-            get("bounds"),
-            get("maps"),
-            get("input_columns"),
-            get("target"),
-            transform=get("transform"),
-            sign=float(get("sign")),
-            tail=float(get("tail")),
-            provider=header_json(header, "provider") if header.get("provider") else None,
-            provider_options=get("provider_options", {}),
-            reference_options=get("reference_options", {}),
-            info=get("info", {}),
-            sigma_scale=float(get("sigma_scale", 1.0)),
-            sigma_floor=float(get("sigma_floor", 0.0)),
-        )
+    def envelope_arrays(cls, tensors: dict) -> tuple[np.ndarray, ...]:
+        return tensors["degrees"].long().numpy(), tensors["coefficients"].double().numpy()
 
 
-class SparseGridGraph(nn.Module):
+class SparseGridGraph(BoxGraph):
     """Export form of :class:`SparseGridInterpolant` (ONNX: Gather, Mul, MatMul, Exp)."""
 
     def __init__(self, model: SparseGridInterpolant, dtype: torch.dtype) -> None:
-        super().__init__()
-        self.maps, self.log_target, self.sign = model.maps, model.transform == "log", model.sign
-        self.tail, self.scale, self.floor = model.tail, model.sigma_scale, model.sigma_floor
+        super().__init__(model, dtype)
         self.top = model.top
         self.register_buffer("prefixes", torch.from_numpy(model.prefixes.astype(np.int64)))
         self.n_blocks = len(model.blocks)
         for i, block in enumerate(model.blocks):
             self.register_buffer(f"block{i}", torch.tensor(block, dtype=dtype))
-        lo, hi = model.bounds[:, 0].copy(), model.bounds[:, 1].copy()
-        for a, m in enumerate(self.maps):
-            if m == "log":
-                lo[a], hi[a] = np.log(abs(lo[a])), np.log(abs(hi[a]))
-        self.register_buffer("lo", torch.tensor(lo, dtype=dtype))
-        self.register_buffer("hi", torch.tensor(hi, dtype=dtype))
+        self.register_box(model, dtype)
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        cols = [
-            torch.log(torch.abs(x[:, a])) if m == "log" else x[:, a]
-            for a, m in enumerate(self.maps)
-        ]
-        t = 2.0 * (torch.stack(cols, dim=1) - self.lo) / (self.hi - self.lo) - 1.0
-        outside = ((t < -1.0 - BOX_TOLERANCE) | (t > 1.0 + BOX_TOLERANCE)).any(dim=1)
-        t = torch.clamp(t, -1.0, 1.0)
+    def expansion(self, t: torch.Tensor) -> torch.Tensor:
         blocks = [getattr(self, f"block{i}") for i in range(self.n_blocks)]
-        p = evaluate_split(self.prefixes, blocks, self.top, t)
-        if self.log_target:
-            mean = self.sign * torch.exp(p)
-            spread = self.tail * torch.abs(mean)
-        else:
-            mean, spread = p, torch.full_like(p, self.tail)
-        sigma = torch.sqrt((self.scale * spread) ** 2 + (self.floor * mean) ** 2)
-        nan = torch.full_like(mean, float("nan"))
-        return torch.where(outside, nan, mean), torch.where(outside, nan, sigma)
+        return evaluate_split(self.prefixes, blocks, self.top, t)
 
 
 def sparse_interpolate(

@@ -32,17 +32,10 @@ from hepemu.data.nodes import (
     grid_values,
     refined,
 )
-from hepemu.models.calibration import coverages, error_ratios
-from hepemu.models.chebyshev import (
-    BOX_TOLERANCE,
-    ChebyshevInterpolant,
-    axis_tails,
-    chebyshev_coefficients,
-)
-from hepemu.models.surrogate import Surrogate
+from hepemu.models.chebyshev import ChebyshevInterpolant, axis_tails, chebyshev_coefficients
 from hepemu.physics.providers import get_provider
-from hepemu.training.fit import dataset_columns, run_info
 from hepemu.training.fit_config import FitCard
+from hepemu.training.fit_interpolant import calibrated, node_rows, provenance
 
 
 def node_design(ds: Dataset) -> dict:
@@ -54,28 +47,6 @@ def node_design(ds: Dataset) -> dict:
             "make one with hepemu data generate --sampler chebyshev --nodes 14,14,14"
         )
     return plan
-
-
-def calibration_rows(card: FitCard, model: Surrogate) -> tuple[np.ndarray, np.ndarray]:
-    """Held-out (x, y) for σ of an interpolant (``chebyshev``, ``sparse-grid``): every
-    finite row of ``calibration_data`` inside its box, or
-    fresh points of the box labelled by the node provider with ``reference_options`` (σ is
-    the error against the truth, so it must see the labels' own error too)."""
-    m = card.model
-    if m.calibration_data is not None:
-        ds = Dataset.open(m.calibration_data)
-        names, _ = dataset_columns(ds)
-        if list(names) != list(model.input_columns):
-            raise DatasetError(
-                f"{m.calibration_data} has input columns {', '.join(names)}; the interpolant "
-                f"has {', '.join(model.input_columns)}"
-            )
-        x = ds.read("inputs").reshape(ds.n, -1).astype(float)
-        y = ds.read("targets").reshape(ds.n, -1)[:, 0].astype(float)
-        keep = np.isfinite(y) & ~model.region().outside(x, BOX_TOLERANCE)
-        return x[keep], y[keep]
-    x, y = model.reference(m.calibration_points, m.calibration_seed)
-    return x[np.isfinite(y)], y[np.isfinite(y)]
 
 
 def refine_to_tolerance(
@@ -147,9 +118,7 @@ def fit_chebyshev(
     options = dict(plan.get("options", {}))
     box = affine_box(get_provider(plan["provider"], options))
     nodes, maps = check_design(plan["nodes"], plan.get("axis_maps", ()), box)
-    columns, target = dataset_columns(ds)
-    x = ds.read("inputs").reshape(ds.n, -1).astype(float)
-    y = ds.read("targets").reshape(ds.n, -1)[:, 0].astype(float)
+    columns, target, x, y = node_rows(ds)
     values = grid_values(x, y, nodes, maps, box)
     rounds = []
     if card.model.tolerance is not None:
@@ -173,30 +142,12 @@ def fit_chebyshev(
         card.preprocessing.target_transform,
         input_columns=columns,
         target=target,
-        provider=plan["provider"],
-        provider_options=options,
-        reference_options={**options, **card.model.reference_options},
-        info=run_info(card, ds, x),
+        **provenance(card, plan, options, ds, x),
     )
-    build_s = time.perf_counter() - t0
-    xc, yc = calibration_rows(card, model)
-    model.calibrate(xc, yc)
-    mean, sigma = model.predict(xc)
-    c1, c2 = coverages(error_ratios(mean, yc, sigma))
-    where = (
-        str(card.model.calibration_data)
-        if card.model.calibration_data is not None
-        else f"{len(xc)} fresh points (seed {card.model.calibration_seed})"
-    )
-    model.info |= {
+    design = {
         "nodes": list(model.nodes),
         "design_nodes": list(nodes),
         "refinement": rounds,
         "axis_maps": list(maps),
-        "build_s": round(build_s, 3),
-        "calibration": {"data": where, "coverage_1sigma": c1, "coverage_2sigma": c2},
-        "calibration_digits": float(-np.mean(np.log10(np.abs(mean / yc - 1) + 1e-300))),
     }
-    if out_dir is not None:
-        Path(out_dir).mkdir(parents=True, exist_ok=True)
-    return model
+    return calibrated(card, model, t0, design, out_dir)

@@ -3,8 +3,9 @@
 The dataset must be a whole Smolyak design, as ``hepemu data generate --sampler sparse-grid
 --level 5`` writes it: its stored plan names the provider (and options), the level and the
 axis maps; every node must be present (a clear error names the missing ones). σ is
-calibrated on held-out points as for ``chebyshev`` (:func:`calibration_rows`), to cover 68 %
-(its constant relative σ cannot also meet 95 % on errors with heavy tails). With
+calibrated on held-out points as for ``chebyshev``
+(:func:`hepemu.training.fit_interpolant.calibration_rows`), to cover 68 % (its constant
+relative σ cannot also meet 95 % on errors with heavy tails). With
 ``model.tolerance`` the grid is refined dimension-adaptively
 (:meth:`hepemu.models.smolyak.SmolyakSet.refine`) until the summed surpluses of its active
 indices are below it, the truth called only at new nodes, in this process; the new labels
@@ -27,13 +28,12 @@ from hepemu.data.sparse_nodes import (
     new_nodes,
     reference_to_fine,
 )
-from hepemu.models.calibration import ONE_SIGMA_TARGET, coverages, error_ratios
+from hepemu.models.calibration import ONE_SIGMA_TARGET
 from hepemu.models.smolyak import SmolyakSet
 from hepemu.models.sparse_grid import SparseGridInterpolant
 from hepemu.physics.providers import get_provider
-from hepemu.training.fit import dataset_columns, run_info
-from hepemu.training.fit_chebyshev import calibration_rows
 from hepemu.training.fit_config import FitCard
+from hepemu.training.fit_interpolant import calibrated, node_rows, provenance
 
 CACHE = "refine-labels.npz"
 
@@ -118,9 +118,7 @@ def fit_sparse_grid(
     box = affine_box(provider)
     level = int(plan["level"])
     maps = check_sparse_design(level, plan.get("axis_maps", ()), box)
-    columns, target = dataset_columns(ds)
-    x = ds.read("inputs").reshape(ds.n, -1).astype(float)
-    y = ds.read("targets").reshape(ds.n, -1)[:, 0].astype(float)
+    columns, target, x, y = node_rows(ds)
     fine, y = design_labels(x, y, level, maps, box)
     log = card.preprocessing.target_transform == "log"
     sign = 1.0 if np.all(y > 0) else -1.0
@@ -149,29 +147,7 @@ def fit_sparse_grid(
         sign,
         input_columns=columns,
         target=target,
-        provider=plan["provider"],
-        provider_options=options,
-        reference_options={**options, **card.model.reference_options},
-        info=run_info(card, ds, x),
+        **provenance(card, plan, options, ds, x),
     )
-    build_s = time.perf_counter() - t0
-    xc, yc = calibration_rows(card, model)
-    model.calibrate(xc, yc, ONE_SIGMA_TARGET)
-    mean, sigma = model.predict(xc)
-    c1, c2 = coverages(error_ratios(mean, yc, sigma))
-    where = (
-        str(card.model.calibration_data)
-        if card.model.calibration_data is not None
-        else f"{len(xc)} fresh points (seed {card.model.calibration_seed})"
-    )
-    model.info |= {
-        "design_level": level,
-        "refinement": steps,
-        "axis_maps": list(maps),
-        "build_s": round(build_s, 3),
-        "calibration": {"data": where, "coverage_1sigma": c1, "coverage_2sigma": c2},
-        "calibration_digits": float(-np.mean(np.log10(np.abs(mean / yc - 1) + 1e-300))),
-    }
-    if out_dir is not None:
-        Path(out_dir).mkdir(parents=True, exist_ok=True)
-    return model
+    design = {"design_level": level, "refinement": steps, "axis_maps": list(maps)}
+    return calibrated(card, model, t0, design, out_dir, ONE_SIGMA_TARGET)
