@@ -28,6 +28,8 @@ class BoxInterpolant(Surrogate):
     ``self.maps`` and then call :meth:`init_box`; they implement :meth:`transformed`,
     :meth:`tensors`, :meth:`envelope_arrays` and :meth:`graph`."""
 
+    region_slack = BOX_TOLERANCE  # the same edge tolerance as check_valid
+
     noun: ClassVar[str]  # e.g. "Chebyshev interpolant", in the refusal outside the box
     box_source: ClassVar[str]  # the region's description, e.g. "the interpolant's box"
 

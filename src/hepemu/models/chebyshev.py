@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 from hepemu.data.nodes import check_design, from_reference, grid_rows, to_reference
-from hepemu.models.box_interpolant import BOX_TOLERANCE, BoxGraph, BoxInterpolant
+from hepemu.models.box_interpolant import BoxGraph, BoxInterpolant
 
 KIND = "chebyshev"
 
@@ -166,10 +166,6 @@ class ChebyshevInterpolant(BoxInterpolant):
         return out
 
     # -- region -----------------------------------------------------------------------
-    def outside_region(self, x: np.ndarray) -> tuple[np.ndarray, str]:
-        box = self.region()
-        return box.outside(np.asarray(x, dtype=float), BOX_TOLERANCE), box.describe()
-
     # -- export, description, persistence ---------------------------------------------
     def graph(self, dtype: torch.dtype = torch.float64, own_erf: bool = False) -> nn.Module:
         """The prediction as a torch module, x (N, d) → (mean, sigma); NaN outside the box."""

@@ -23,7 +23,7 @@ from torch import nn
 
 from hepemu.data.nodes import check_maps, from_reference, to_reference
 from hepemu.data.sparse_nodes import fine_to_reference
-from hepemu.models.box_interpolant import BOX_TOLERANCE, BoxGraph, BoxInterpolant
+from hepemu.models.box_interpolant import BoxGraph, BoxInterpolant
 from hepemu.models.calibration import GAUSSIAN_TARGETS
 from hepemu.models.chebyshev import vandermonde
 from hepemu.models.smolyak import SmolyakSet
@@ -99,7 +99,6 @@ class SparseGridInterpolant(BoxInterpolant):
     kind = KIND
     noun = "sparse-grid interpolant"
     box_source = "the sparse grid's box"
-    region_slack = BOX_TOLERANCE
 
     def __init__(
         self,
