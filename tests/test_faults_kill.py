@@ -80,3 +80,18 @@ def test_fit_killed_at_random_moments_resumes_to_a_lone_runs_weights(tmp_path):
     assert load_envelope(killed / "model.safetensors")[1]["digest"] == load_envelope(
         tmp_path / "lone" / "model.safetensors"
     )[1]["digest"]
+
+
+def test_events_do_not_depend_on_the_callers_torch_threads(tmp_path):
+    """A resumed run may start under another load, hence another default thread count: the
+    events must not change (float32 surrogates differ in their last bits between counts)."""
+    args = ["events", "--surrogate", "ee3j", "--n", "60", "--chunk-trials", "5000"]
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        assert run_cli([*args, "--out", str(tmp_path / "two.lhe")]) == 0
+        torch.set_num_threads(1)
+        assert run_cli([*args, "--out", str(tmp_path / "one.lhe")]) == 0
+    finally:
+        torch.set_num_threads(before)
+    assert sha(tmp_path / "two.lhe") == sha(tmp_path / "one.lhe")

@@ -9,6 +9,8 @@ load average), and ``HEPEMU_THREADS`` or an explicit request overrides it.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from hepemu.machine import cores_available as available_cores  # CPUs this process may use
 
@@ -42,3 +44,18 @@ def set_threads(requested: int | None = None) -> int:
     n = choose_threads(requested)
     torch.set_num_threads(n)
     return n
+
+
+@contextmanager
+def fixed_threads(n: int) -> Iterator[None]:
+    """Run the block with exactly ``n`` torch threads, then restore the previous number:
+    float32 networks give last-bit differences between thread counts, so work whose result
+    must not depend on the machine's load (an event run's chunks) fixes its threads."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -28,8 +28,15 @@ from hepemu.applications.unweighting import (
 )
 from hepemu.data.executors import map_unordered
 from hepemu.fileio import atomic_path, write_atomic
+from hepemu.threads import fixed_threads
 
 MODES = ("two-stage", "one-stage")
+
+
+# torch threads of every surrogate evaluation in a run: a float32 network's last bits depend on
+# the thread count, so a fixed count keeps a run's events the same whatever the machine's load
+# when it is resumed (parallelism comes from --executor processes|dask)
+EVENT_THREADS = 1
 
 
 @dataclass(frozen=True)
@@ -108,14 +115,16 @@ def prepare(run_dir: str | Path, setup: EventRunSetup) -> EventRunSetup:
         return found
     run_dir.mkdir(parents=True, exist_ok=True)
     provider, surrogate = provider_and_surrogate(setup)
-    vmap = adapt_vegas(
-        provider, surrogate, setup.vegas_points, setup.vegas_iterations, seed=setup.seed
-    )
+    with fixed_threads(EVENT_THREADS):
+        vmap = adapt_vegas(
+            provider, surrogate, setup.vegas_points, setup.vegas_iterations, seed=setup.seed
+        )
     with atomic_path(run_dir / "vegas_grid.npy") as tmp, open(tmp, "wb") as fh:
         np.save(fh, vmap.extract_grid())
     space, _ = _space(setup, run_dir)  # the map as chunks will rebuild it
     rng = np.random.default_rng([setup.seed, 1 << 30])
-    maxima = pilot_maxima(space, surrogate, setup.pilot_points, rng)
+    with fixed_threads(EVENT_THREADS):
+        maxima = pilot_maxima(space, surrogate, setup.pilot_points, rng)
     done = EventRunSetup(**{**setup.request(), **maxima})
     write_atomic(path, json.dumps(asdict(done), indent=1).encode())
     return done
@@ -127,12 +136,13 @@ def run_chunk(run_dir: str, index: int) -> dict:
     setup = EventRunSetup(**json.loads((run_dir / "setup.json").read_text()))
     space, surrogate = _space(setup, run_dir)
     rng = np.random.default_rng([setup.seed, index])
-    if setup.mode == "two-stage":
-        batch = unweight_two_stage(
-            space, surrogate, setup.s_max, setup.x_max, setup.chunk_trials, rng
-        )
-    else:
-        batch = unweight_one_stage(space, setup.w_max, setup.chunk_trials, rng)
+    with fixed_threads(EVENT_THREADS):
+        if setup.mode == "two-stage":
+            batch = unweight_two_stage(
+                space, surrogate, setup.s_max, setup.x_max, setup.chunk_trials, rng
+            )
+        else:
+            batch = unweight_one_stage(space, setup.w_max, setup.chunk_trials, rng)
     stats = asdict(batch.stats)
     path = run_dir / f"chunk{index:05d}.npz"
     with atomic_path(path, suffix=".npz") as tmp:
