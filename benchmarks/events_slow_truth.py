@@ -44,7 +44,7 @@ def parse(argv=None) -> argparse.Namespace:
     ap.add_argument("--subsample", type=int, default=3000, help="one-stage trials M (truth)")
     ap.add_argument("--pilot", type=int, default=1000, help="pilot points (truth and surrogate)")
     ap.add_argument("--vegas-points", type=int, default=20_000)
-    ap.add_argument("--chunk-trials", type=int, default=2000)
+    ap.add_argument("--chunk-trials", type=int, default=50_000)
     ap.add_argument("--guard", type=float, nargs="+", default=[0.05, 0.1, 0.2])
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=1)

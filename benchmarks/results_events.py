@@ -71,6 +71,15 @@ def slow_truth_part() -> list[str]:
     a, b, g = d["one_stage"], d["two_stage"], d["guarded"]
     guards = ", ".join(f"{x['fallbacks']} (σ/|mean| > {x['max_rel_sigma']:g})" for x in g)
     parts = ", ".join(f"{v:.3g}" for v in b["cost_per_event_parts_s"].values())
+    overweights = (
+        f" With the truth at only {d['args']['pilot']} pilot points the reduced maxima come out "
+        f"low: the overweights (events of weight > 1) carry {pct(b['overweight_share'])} of "
+        "the two-stage σ — σ stays unbiased, but the events are not all of weight 1; a "
+        "longer pilot (or s_max from a surrogate-only pilot) would lower this at the price of "
+        "efficiency."
+        if b["overweight_share"] > 0.01
+        else ""
+    )
     met = "met" if d["f_eff"] >= d["f_eff_target"] else "not met"
     return [
         "### With a slow truth: one-loop g g → γ γ g",
@@ -81,10 +90,12 @@ def slow_truth_part() -> list[str]:
         "provider's cuts; one vegas map adapted to the surrogate and the maxima from one pilot "
         f"run of {d['args']['pilot']} points, both as `hepemu events` makes them: the "
         "two-stage run is the run directory of `hepemu events --process ggyyg-1l-numerical "
-        f"--surrogate ggyyg-1l-bnn --n {b['events']} --pilot-points {d['args']['pilot']} "
-        f"--chunk-trials {d['args']['chunk_trials']} --seed {d['args']['seed']}`, which "
+        f"--surrogate ggyyg-1l-bnn --n {d['args']['events']} --pilot-points {d['args']['pilot']} "
+        f"--vegas-points {d['args']['vegas_points']} --chunk-trials "
+        f"{d['args']['chunk_trials']} --seed {d['args']['seed']}`, which "
         "resumes an interrupted run from its finished chunks with the same events. The "
-        f"two-stage column is an actual run producing {b['events']} unweighted events. The "
+        f"two-stage column is an actual run producing {b['events']} unweighted events (whole "
+        f"chunks until at least {d['args']['events']}). The "
         "one-stage column is **not** a run of events (that would need the truth on every "
         "trial: hours): its efficiency ε = ⟨min(1, w/w_max)⟩, σ and the truth's time per "
         f"point are measured on {a['trials']} fresh trials through the same map, each "
@@ -115,6 +126,6 @@ def slow_truth_part() -> list[str]:
         "misses their share, which is unknown. A guarded surrogate "
         "(`hepemu.applications.guarded.GuardedSurrogate`, the truth where σ/|mean| of the "
         f"network exceeds a threshold) would call the truth at {guards} of the {a['kept']} "
-        "subsample points inside the cuts.",
+        "subsample points inside the cuts." + overweights,
         "",
     ]
