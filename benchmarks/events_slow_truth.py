@@ -15,7 +15,10 @@ Truth ``ggyyg-1l-numerical`` (the numerical one-loop reduction, ~0.1 s per point
 - f_eff = one-stage cost per event / two-stage cost per event (target ≥ 16);
 - non-finite truth values (the reduction declines unstable points) counted in both modes:
   such trials are never events, so σ misses their (unknown) share;
-- a guarded surrogate (σ/|mean| threshold): its fallback count on the M subsample trials.
+- a guarded surrogate (σ/|mean| threshold): its fallback count on the M subsample trials;
+- a reference: the same amplitude in closed form (``ggyyg-1l``, no instability, ~70 µs per
+  point): σ through the same map on many trials (both modes' pulls against it), and on the
+  subsample the share of σ at the points where the reduction gave NaN.
 
     python benchmarks/events_slow_truth.py            # the named run (≈ 10 CPU-minutes)
     python benchmarks/events_slow_truth.py --quick    # smoke test
@@ -36,6 +39,7 @@ from rich.table import Table
 
 console = Console(width=200)
 TRUTH, SURROGATE = "ggyyg-1l-numerical", "ggyyg-1l-bnn"
+CLOSED_FORM = "ggyyg-1l"  # the same |M|² in closed form (~70 µs per point): the reference
 
 
 def parse(argv=None) -> argparse.Namespace:
@@ -45,6 +49,7 @@ def parse(argv=None) -> argparse.Namespace:
     ap.add_argument("--pilot", type=int, default=1000, help="pilot points (truth and surrogate)")
     ap.add_argument("--vegas-points", type=int, default=20_000)
     ap.add_argument("--chunk-trials", type=int, default=50_000)
+    ap.add_argument("--reference", type=int, default=200_000, help="closed-form σ trials")
     ap.add_argument("--guard", type=float, nargs="+", default=[0.05, 0.1, 0.2])
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=1)
@@ -54,14 +59,23 @@ def parse(argv=None) -> argparse.Namespace:
     args = ap.parse_args(argv)
     if args.quick:
         args.events, args.subsample, args.pilot, args.vegas_points = 5, 100, 100, 2000
-        args.chunk_trials, args.run_dir = 500, "runs/events_slow_truth_quick.run"
+        args.chunk_trials, args.reference, args.run_dir = (
+            500,
+            5000,
+            "runs/events_slow_truth_quick.run",
+        )
         args.out = "runs/events_slow_truth_quick.json"
     return args
 
 
 def two_stage(args) -> tuple[dict, object]:
     """The two-stage run through ``hepemu events``' machinery; (row, setup)."""
-    from hepemu.applications.event_run import EventRunSetup, generate_events, prepare
+    from hepemu.applications.event_run import (
+        EventRunSetup,
+        finished_chunks,
+        generate_events,
+        prepare,
+    )
 
     setup = EventRunSetup(
         TRUTH,
@@ -76,6 +90,7 @@ def two_stage(args) -> tuple[dict, object]:
     t0 = time.perf_counter()
     setup = prepare(args.run_dir, setup)
     t_setup = time.perf_counter() - t0
+    found = len(finished_chunks(args.run_dir))
     t0 = time.perf_counter()
     st = generate_events(args.run_dir, args.events)
     d = st.as_dict()
@@ -83,6 +98,7 @@ def two_stage(args) -> tuple[dict, object]:
     row = {
         **d,
         "setup_s": t_setup,
+        "chunks_found_at_start": found,  # > 0: resumed (times below are the chunks' own)
         "run_s": time.perf_counter() - t0,
         "truth_calls": st.stage1,
         "truth_s_per_point": t_truth / max(st.stage1, 1),
@@ -144,7 +160,46 @@ def one_stage_subsample(args, setup) -> tuple[dict, dict]:
             "events were produced (N of them would take hours)"
         ),
     }
-    return row, {"inputs": inputs[kept], "truth": w[kept] / factor[kept], "surrogate": surrogate}
+    sub = {"inputs": inputs[kept], "truth": w[kept] / factor[kept], "surrogate": surrogate}
+    return row, {**sub, "space": space, "weights": w, "factor": factor, "kept": kept}
+
+
+def closed_form_reference(args, sub: dict) -> dict:
+    """The closed-form |M|² (same amplitude, no instability): σ through the same map on
+    ``args.reference`` fresh trials, and on the subsample the share of σ at the points where
+    the numerical reduction gave NaN, and the largest relative difference elsewhere."""
+    from hepemu.physics.providers import get_provider
+
+    closed = get_provider(CLOSED_FORM, {})
+    space = sub["space"]
+    x, factor, kept = space.sample(args.reference, np.random.default_rng([args.seed, 3 << 30]))
+    w = np.zeros(len(x))
+    w[kept] = closed(x[kept]) * factor[kept]
+    sk, num = sub["kept"], sub["weights"]
+    wc = np.zeros(len(num))
+    wc[sk] = closed(sub["inputs"]) * sub["factor"][sk]
+    bad = ~np.isfinite(num)
+    ok = ~bad & (wc > 0)
+    return {
+        "provider": CLOSED_FORM,
+        "trials": args.reference,
+        "cross_section_pb": float(w.mean()),
+        "cross_section_err_pb": float(w.std() / np.sqrt(len(w))),
+        "subsample_nan_share_of_sigma": float(wc[bad].sum() / max(wc.sum(), 1e-300)),
+        "subsample_max_rel_diff": float(np.max(np.abs(num[ok] / wc[ok] - 1.0))),
+    }
+
+
+def f_eff_same_truth_cost(two: dict, one: dict) -> float:
+    """f_eff with the two-stage run's truth calls costed at the subsample's measured time per
+    point (the machine's load may differ between the two measurements)."""
+    parts = two["cost_per_event_parts_s"]
+    t_two = (
+        parts["phase_space"]
+        + parts["surrogate"]
+        + one["truth_s_per_point"] * two["truth_calls"] / max(two["events"], 1)
+    )
+    return one["cost_per_event_s"] / t_two
 
 
 def guard_counts(sub: dict, thresholds: list[float]) -> list[dict]:
@@ -178,9 +233,12 @@ def main(argv=None) -> None:
     console.print(f"[bold]one-stage subsample[/] ({args.subsample} trials with the truth)")
     one, sub = one_stage_subsample(args, setup)
     guards = guard_counts(sub, args.guard)
-    pull = (two["cross_section_pb"] - one["cross_section_pb"]) / np.hypot(
-        two["cross_section_err_pb"], one["cross_section_err_pb"]
-    )
+    ref = closed_form_reference(args, sub)
+
+    def pull(a: dict, b: dict) -> float:
+        d = a["cross_section_pb"] - b["cross_section_pb"]
+        return float(d / np.hypot(a["cross_section_err_pb"], b["cross_section_err_pb"]))
+
     result = {
         "truth": TRUTH,
         "surrogate": SURROGATE,
@@ -189,8 +247,12 @@ def main(argv=None) -> None:
         "two_stage": two,
         "one_stage": one,
         "f_eff": one["cost_per_event_s"] / two["cost_per_event_s"],
+        "f_eff_same_t_truth": f_eff_same_truth_cost(two, one),
         "f_eff_target": 16,
-        "sigma_pull": float(pull),
+        "sigma_pull": pull(two, one),
+        "closed_form_reference": ref,
+        "sigma_pull_two_vs_reference": pull(two, ref),
+        "sigma_pull_one_vs_reference": pull(one, ref),
         "guarded": guards,
         "nonfinite_treatment": (
             "trials with a non-finite true weight are counted and are never events (weight 0): "
@@ -241,8 +303,17 @@ def report(r: dict) -> None:
         t.add_row(*row)
     console.print(t)
     guards = ", ".join(f"σ/|μ| > {g['max_rel_sigma']:g}: {g['fallbacks']}" for g in r["guarded"])
+    c = r["closed_form_reference"]
     console.print(
-        f"f_eff = {r['f_eff']:.3g} (target ≥ {r['f_eff_target']}), σ pull {r['sigma_pull']:.2f}; "
+        f"closed-form σ ({c['trials']} trials): {c['cross_section_pb']:.4g} ± "
+        f"{c['cross_section_err_pb']:.2g} pb, pulls two {r['sigma_pull_two_vs_reference']:.2f}, "
+        f"one {r['sigma_pull_one_vs_reference']:.2f}; NaN points' share of σ on the subsample "
+        f"{c['subsample_nan_share_of_sigma']:.2%}, max |num/closed − 1| "
+        f"{c['subsample_max_rel_diff']:.1e}"
+    )
+    console.print(
+        f"f_eff = {r['f_eff']:.3g} ({r['f_eff_same_t_truth']:.3g} at one t_truth) "
+        f"(target ≥ {r['f_eff_target']}), σ pull {r['sigma_pull']:.2f}; "
         f"guarded fallbacks on {r['one_stage']['kept']} subsample points: {guards}"
     )
 
