@@ -1,4 +1,4 @@
-"""Results pages: one-loop g g → γ γ g networks, events, cross sections, truth data."""
+"""Results pages: one-loop g g → γ γ g networks, cross sections, truth data."""
 
 from __future__ import annotations
 
@@ -157,61 +157,6 @@ def loop_cross_section_part() -> list[str]:
         "keeps such a surrogate usable in a cross section.",
         "",
     ]
-
-
-def events_part() -> list[str]:
-    """Unweighting with surrogates (benchmarks/events.py)."""
-    path = RESULTS / "events.json"
-    if not path.exists():
-        return []
-    d = json.loads(path.read_text())
-    out = [
-        "### Surrogates in a Monte Carlo chain: two-stage unweighting",
-        "",
-        f"From `{d['command']}` (`benchmarks/results/events.json`, created {d['created']}, "
-        f"{hw(d)}): {d['args']['trials']} phase-space points per mode, one vegas map adapted "
-        "to the emulator, reduced maxima from a pilot run; the truth is pyamplicol. f_eff = "
-        "cost per unweighted event one-stage / two-stage, every cost measured in this run "
-        "(phase space, emulator, truth), and with the truth's cost set to 1 ms or 1 s per "
-        "call (the measured efficiencies kept).",
-        "",
-        "| process | one-stage ε | two-stage ε₁ × ε₂ | overweights (share of σ) | σ one-stage "
-        "[pb] | σ two-stage [pb] | truth µs | emulator µs | f_eff | f_eff, 1 ms | f_eff, 1 s "
-        "| σ = ∫s + ∫(f − s): variance ÷ |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in d["results"]:
-        a, b = r["one_stage"], r["two_stage"]
-        out.append(
-            f"| {r['process']} | {sci(a['efficiency'])} | {sci(b['first_stage_efficiency'])} "
-            f"× {b['second_stage_efficiency']:.3f} | {pct(b['overweight_fraction'])} "
-            f"({sci(b['overweight_share'])}) | {a['cross_section_pb']:.4g} ± "
-            f"{sci(a['cross_section_err_pb'])} | {b['cross_section_pb']:.4g} ± "
-            f"{sci(b['cross_section_err_pb'])} | {r['truth_us_per_point']:.3g} | "
-            f"{r['surrogate_us_per_point']:.3g} | {r['f_eff_measured']:.3g} | "
-            f"{r['f_eff_truth_1ms']:.3g} | {r['f_eff_truth_1s']:.3g} | "
-            f"{r['unbiased_cross_section']['variance_reduction']:.3g} |"
-        )
-    lose = [r["process"] for r in d["results"] if r["f_eff_measured"] < 1]
-    out += [
-        "",
-        (
-            f"Where the surrogate does not win: for {', '.join(lose)} the measured f_eff is "
-            "below 1 — pyamplicol's tree-level e⁺e⁻ amplitudes cost less per point than the "
-            "emulator — so two-stage unweighting pays only for a truth costing more than the "
-            "emulator (the 1 ms and 1 s columns; published anchor 16–350× for LHC multi-jet "
-            "processes in Sherpa). "
-            if lose
-            else ""
-        )
-        + "The second stage accepts nearly every point the first stage passed (x = w/s ≈ 1 "
-        "for a per-mille emulator), so f_eff → (t_truth/ε_one) / ((t_emu + ε₁ t_truth)/ε₁ε₂) "
-        "grows with the truth's cost until the emulator's own cost dominates. The "
-        "thrust distribution of the ee3j events is in `benchmarks/results/"
-        "events-ee3j-thrust.png`.",
-        "",
-    ]
-    return out
 
 
 def data_part() -> list[str]:

@@ -9,7 +9,8 @@ disagree:
     python benchmarks/results_pages.py --print    # print every page (markdown), write nothing
 
 The pages' paragraphs come from results_integrals.py, results_dbox.py, results_regressors.py,
-results_me.py, results_chain.py and results_surrogates.py (one per family of benchmarks).
+results_me.py, results_chain.py, results_events.py and results_surrogates.py (one per family
+of benchmarks).
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from pathlib import Path
 from results_chain import (
     closed_form_part,
     data_part,
-    events_part,
     loop_bnn_part,
     loop_cross_section_part,
     loop_million_part,
 )
 from results_dbox import dbox_part, dbox_sectors_part
+from results_events import events_part, slow_truth_part
 from results_format import RESULTS, ROOT, hw, load, pct, pct2, sci, wrap
 from results_integrals import (
     grid_part,
@@ -118,8 +119,9 @@ PAGES: dict[str, tuple[str, str, Callable[[], list[str]]]] = {
     ),
     "monte-carlo.md": (
         "Surrogates in a Monte Carlo chain: two-stage unweighting",
-        "unweighting efficiencies, cross sections and the gain f_eff for ee3j/ee4j/ee5j events",
-        events_part,
+        "unweighting efficiencies, cross sections and the gain f_eff for ee3j/ee4j/ee5j events, "
+        "and with a slow truth (the numerical one-loop g g → γ γ g)",
+        lambda: events_part() + slow_truth_part(),
     ),
     "surrogates.md": (
         "Which surrogate? Interpolants against networks",

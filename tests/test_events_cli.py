@@ -1,5 +1,6 @@
 """`hepemu events`: LHE files pylhe reads back, HDF5 output, resuming, misuse."""
 
+import json
 import re
 
 import numpy as np
@@ -80,3 +81,15 @@ def test_processes_executor_gives_the_same_events(tmp_path):
     a, b = Dataset.open(serial), Dataset.open(spread)
     np.testing.assert_array_equal(a.read("inputs"), b.read("inputs"))  # chunks seeded by index
     np.testing.assert_array_equal(a.read("targets"), b.read("targets"))
+
+
+def test_pilot_and_vegas_points_are_options(tmp_path):
+    # a slow truth (ggyyg-1l-numerical, ~0.1 s per point) needs a smaller pilot run than 50 000
+    out = tmp_path / "ev.h5"
+    res = events(out, 5, "--pilot-points", "3000", "--vegas-points", "2000")
+    assert res.exit_code == 0, res.output
+    setup = json.loads((tmp_path / "ev.h5.run" / "setup.json").read_text())
+    assert setup["pilot_points"] == 3000 and setup["vegas_points"] == 2000
+    assert setup["w_max"] > 0 and setup["s_max"] > 0 and setup["x_max"] > 0
+    other = events(out, 5, "--force", "--pilot-points", "4000")
+    assert other.exit_code != 0 and "pilot_points" in other.output

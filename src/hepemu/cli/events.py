@@ -32,6 +32,17 @@ def events_cmd(
     chunk_trials: Annotated[
         int, typer.Option(min=100, help="phase-space points per chunk")
     ] = 50_000,
+    pilot_points: Annotated[
+        int,
+        typer.Option(
+            min=10,
+            help="pilot-run points for the maxima (the truth is called at each: lower it "
+            "for a slow truth, e.g. 1000 for ggyyg-1l-numerical)",
+        ),
+    ] = 50_000,
+    vegas_points: Annotated[
+        int, typer.Option(min=100, help="surrogate points per vegas adaptation round")
+    ] = 20_000,
     executor: Annotated[str, typer.Option(help="serial, processes or dask")] = "serial",
     workers: Annotated[int, typer.Option(min=1, help="parallel workers")] = 2,
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address")] = None,
@@ -103,7 +114,16 @@ def events_cmd(
         )
     )
     with holding_lock(out, wait):
-        setup = EventRunSetup(provider, options, surrogate, mode, seed, chunk_trials)
+        setup = EventRunSetup(
+            provider,
+            options,
+            surrogate,
+            mode,
+            seed,
+            chunk_trials,
+            pilot_points=pilot_points,
+            vegas_points=vegas_points,
+        )
         if collider is not None or pdf is not None:
             setup = _with_collider(setup, collider, sqrt_s, pdf, pdf_member, scale, mhat_min)
         run_dir = out.with_name(out.name + ".run")

@@ -1,0 +1,322 @@
+"""Benchmark: two-stage unweighting with a slow truth (issue 31), one run on one machine.
+
+Truth ``ggyyg-1l-numerical`` (the numerical one-loop reduction, ~0.1 s per point), surrogate
+``ggyyg-1l-bnn`` (boosted Bayesian network), partonic √s = 1 TeV with the provider's cuts:
+
+- two-stage: an actual ``hepemu events`` run (``applications.event_run``: vegas map adapted
+  to the surrogate, reduced maxima from a pilot run with the truth, chunks of trials) until
+  N unweighted events; efficiencies of both stages, overweights, σ, and the measured cost per
+  event (phase space + surrogate + truth on the stage-1 survivors). The run directory is the
+  one ``hepemu events`` keeps: rerunning resumes from its finished chunks;
+- one-stage: NOT a run of N events (that would take hours: the truth on every trial). Its
+  efficiency ε = ⟨min(1, w/w_max)⟩ (w_max the same pilot's reduced maximum), σ, and the
+  truth's time per point are measured on M fresh trials through the same map, every one
+  evaluated with the truth; its cost per event is (phase space + truth per trial) / ε;
+- f_eff = one-stage cost per event / two-stage cost per event (target ≥ 16);
+- non-finite truth values (the reduction declines unstable points) counted in both modes:
+  such trials are never events, so σ misses their (unknown) share;
+- a guarded surrogate (σ/|mean| threshold): its fallback count on the M subsample trials;
+- a reference: the same amplitude in closed form (``ggyyg-1l``, no instability, ~70 µs per
+  point): σ through the same map on many trials (both modes' pulls against it), and on the
+  subsample the share of σ at the points where the reduction gave NaN.
+
+    python benchmarks/events_slow_truth.py            # the named run (≈ 10 CPU-minutes)
+    python benchmarks/events_slow_truth.py --quick    # smoke test
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from common import pin_threads, write_json
+from rich.console import Console
+from rich.table import Table
+
+console = Console(width=200)
+TRUTH, SURROGATE = "ggyyg-1l-numerical", "ggyyg-1l-bnn"
+CLOSED_FORM = "ggyyg-1l"  # the same |M|² in closed form (~70 µs per point): the reference
+
+
+def parse(argv=None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--events", type=int, default=200, help="two-stage unweighted events N")
+    ap.add_argument("--subsample", type=int, default=3000, help="one-stage trials M (truth)")
+    ap.add_argument("--pilot", type=int, default=1000, help="pilot points (truth and surrogate)")
+    ap.add_argument("--vegas-points", type=int, default=20_000)
+    ap.add_argument("--chunk-trials", type=int, default=50_000)
+    ap.add_argument("--reference", type=int, default=200_000, help="closed-form σ trials")
+    ap.add_argument("--guard", type=float, nargs="+", default=[0.05, 0.1, 0.2])
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--run-dir", default="runs/events_slow_truth.run")
+    ap.add_argument("--out", default="benchmarks/results/events_slow_truth.json")
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.events, args.subsample, args.pilot, args.vegas_points = 5, 100, 100, 2000
+        args.chunk_trials, args.reference, args.run_dir = (
+            500,
+            5000,
+            "runs/events_slow_truth_quick.run",
+        )
+        args.out = "runs/events_slow_truth_quick.json"
+    return args
+
+
+def two_stage(args) -> tuple[dict, object]:
+    """The two-stage run through ``hepemu events``' machinery; (row, setup)."""
+    from hepemu.applications.event_run import (
+        EventRunSetup,
+        finished_chunks,
+        generate_events,
+        prepare,
+    )
+
+    setup = EventRunSetup(
+        TRUTH,
+        {},
+        SURROGATE,
+        "two-stage",
+        args.seed,
+        args.chunk_trials,
+        pilot_points=args.pilot,
+        vegas_points=args.vegas_points,
+    )
+    t0 = time.perf_counter()
+    setup = prepare(args.run_dir, setup)
+    t_setup = time.perf_counter() - t0
+    found = len(finished_chunks(args.run_dir))
+    t0 = time.perf_counter()
+    st = generate_events(args.run_dir, args.events)
+    d = st.as_dict()
+    t_ps, t_sur, t_truth = st.time_phase_space, st.time_surrogate, st.time_truth
+    row = {
+        **d,
+        "setup_s": t_setup,
+        "chunks_found_at_start": found,  # > 0: resumed (times below are the chunks' own)
+        "run_s": time.perf_counter() - t0,
+        "truth_calls": st.stage1,
+        "truth_s_per_point": t_truth / max(st.stage1, 1),
+        "surrogate_us_per_point": 1e6 * t_sur / max(st.kept, 1),
+        "phase_space_us_per_trial": 1e6 * t_ps / max(st.trials, 1),
+        "cost_per_event_s": (t_ps + t_sur + t_truth) / max(st.events, 1),
+        "cost_per_event_parts_s": {
+            "phase_space": t_ps / max(st.events, 1),
+            "surrogate": t_sur / max(st.events, 1),
+            "truth": t_truth / max(st.events, 1),
+        },
+    }
+    return row, setup
+
+
+def one_stage_subsample(args, setup) -> tuple[dict, dict]:
+    """M fresh trials through the run's map, the truth at every one inside the cuts:
+    ε, σ and the truth's time (row), and the arrays the guard check reuses."""
+    import vegas
+
+    from hepemu.applications.event_run import provider_and_surrogate
+    from hepemu.applications.unweighting import PhaseSpace, weights_of
+
+    provider, surrogate = provider_and_surrogate(setup)
+    grid = np.load(Path(args.run_dir) / "vegas_grid.npy")
+    space = PhaseSpace(provider, vegas.AdaptiveMap(grid))
+    rng = np.random.default_rng([args.seed, 1 << 31])  # not a chunk's or the pilot's stream
+    m = args.subsample
+    t0 = time.perf_counter()
+    inputs, factor, kept = space.sample(m, rng)
+    t_ps = time.perf_counter() - t0
+    w, t_truth = weights_of(provider, inputs, factor, kept)
+    bad = ~np.isfinite(w)
+    w_ok = np.where(bad, 0.0, w)  # the event code: a non-finite true weight is no event
+    p_acc = np.minimum(1.0, w_ok / setup.w_max)
+    eff = float(p_acc.mean())
+    eff_err = float(p_acc.std() / np.sqrt(m))
+    t_truth_pt = t_truth / max(int(kept.sum()), 1)
+    cost = (t_ps + t_truth) / m / eff
+    row = {
+        "trials": m,
+        "kept": int(kept.sum()),
+        "nonfinite_truth": int(bad.sum()),
+        "w_max": setup.w_max,
+        "efficiency": eff,
+        "efficiency_err": eff_err,
+        "overweight_trials": int(np.sum(w_ok > setup.w_max)),
+        "overweight_share": float(
+            np.sum(np.maximum(w_ok - setup.w_max, 0)) / max(w_ok.sum(), 1e-300)
+        ),
+        "cross_section_pb": float(w_ok.mean()),
+        "cross_section_err_pb": float(w_ok.std() / np.sqrt(m)),
+        "truth_s_per_point": t_truth_pt,
+        "phase_space_us_per_trial": 1e6 * t_ps / m,
+        "cost_per_event_s": cost,
+        "how": (
+            "measured efficiency and truth time on M trials each evaluated with the truth; "
+            "cost per event = (phase space + truth time per trial) / efficiency; no one-stage "
+            "events were produced (N of them would take hours)"
+        ),
+    }
+    sub = {"inputs": inputs[kept], "truth": w[kept] / factor[kept], "surrogate": surrogate}
+    return row, {**sub, "space": space, "weights": w, "factor": factor, "kept": kept}
+
+
+def closed_form_reference(args, sub: dict) -> dict:
+    """The closed-form |M|² (same amplitude, no instability): σ through the same map on
+    ``args.reference`` fresh trials, and on the subsample the share of σ at the points where
+    the numerical reduction gave NaN, and the largest relative difference elsewhere."""
+    from hepemu.physics.providers import get_provider
+
+    closed = get_provider(CLOSED_FORM, {})
+    space = sub["space"]
+    x, factor, kept = space.sample(args.reference, np.random.default_rng([args.seed, 3 << 30]))
+    w = np.zeros(len(x))
+    w[kept] = closed(x[kept]) * factor[kept]
+    sk, num = sub["kept"], sub["weights"]
+    wc = np.zeros(len(num))
+    wc[sk] = closed(sub["inputs"]) * sub["factor"][sk]
+    bad = ~np.isfinite(num)
+    ok = ~bad & (wc > 0)
+    return {
+        "provider": CLOSED_FORM,
+        "trials": args.reference,
+        "cross_section_pb": float(w.mean()),
+        "cross_section_err_pb": float(w.std() / np.sqrt(len(w))),
+        "subsample_nan_share_of_sigma": float(wc[bad].sum() / max(wc.sum(), 1e-300)),
+        "subsample_max_rel_diff": float(np.max(np.abs(num[ok] / wc[ok] - 1.0))),
+    }
+
+
+def f_eff_same_truth_cost(two: dict, one: dict) -> float:
+    """f_eff with the two-stage run's truth calls costed at the subsample's measured time per
+    point (the machine's load may differ between the two measurements)."""
+    parts = two["cost_per_event_parts_s"]
+    t_two = (
+        parts["phase_space"]
+        + parts["surrogate"]
+        + one["truth_s_per_point"] * two["truth_calls"] / max(two["events"], 1)
+    )
+    return one["cost_per_event_s"] / t_two
+
+
+def guard_counts(sub: dict, thresholds: list[float]) -> list[dict]:
+    """Fallbacks of ``GuardedSurrogate`` on the subsample's points inside the cuts (its truth
+    answers from the values already computed there: counts, no extra truth time)."""
+    from hepemu.applications.guarded import GuardedSurrogate
+
+    x, y = sub["inputs"], sub["truth"]
+    lookup = {row.tobytes(): v for row, v in zip(x, y, strict=True)}
+
+    def known_truth(points: np.ndarray) -> np.ndarray:
+        return np.array([lookup[row.tobytes()] for row in points])
+
+    out = []
+    for thr in thresholds:
+        g = GuardedSurrogate(sub["surrogate"], known_truth, thr)
+        g.predict(x)
+        out.append(g.report())
+    return out
+
+
+def main(argv=None) -> None:
+    args = parse(argv)
+    pin_threads(args.threads)
+    import torch
+
+    torch.set_num_threads(args.threads)
+    t0 = time.perf_counter()
+    console.print(f"[bold]two-stage run[/] ({args.events} events) in {args.run_dir}")
+    two, setup = two_stage(args)
+    console.print(f"[bold]one-stage subsample[/] ({args.subsample} trials with the truth)")
+    one, sub = one_stage_subsample(args, setup)
+    guards = guard_counts(sub, args.guard)
+    ref = closed_form_reference(args, sub)
+
+    def pull(a: dict, b: dict) -> float:
+        d = a["cross_section_pb"] - b["cross_section_pb"]
+        return float(d / np.hypot(a["cross_section_err_pb"], b["cross_section_err_pb"]))
+
+    result = {
+        "truth": TRUTH,
+        "surrogate": SURROGATE,
+        "sqrt_s_gev": 1000.0,
+        "maxima": {k: getattr(setup, k) for k in ("w_max", "s_max", "x_max")},
+        "two_stage": two,
+        "one_stage": one,
+        "f_eff": one["cost_per_event_s"] / two["cost_per_event_s"],
+        "f_eff_same_t_truth": f_eff_same_truth_cost(two, one),
+        "f_eff_target": 16,
+        "sigma_pull": pull(two, one),
+        "closed_form_reference": ref,
+        "sigma_pull_two_vs_reference": pull(two, ref),
+        "sigma_pull_one_vs_reference": pull(one, ref),
+        "guarded": guards,
+        "nonfinite_treatment": (
+            "trials with a non-finite true weight are counted and are never events (weight 0): "
+            "σ of both modes misses their share, which is unknown"
+        ),
+        "resume": f"hepemu events' run directory ({args.run_dir}): rerunning resumes the "
+        "two-stage chunks; the one-stage subsample is recomputed",
+        "total_s": time.perf_counter() - t0,
+    }
+    write_json(
+        args.out, {"command": "python " + shlex.join(sys.argv), "args": vars(args), **result}
+    )
+    report(result)
+
+
+def report(r: dict) -> None:
+    a, b = r["one_stage"], r["two_stage"]
+    t = Table(title=f"{r['truth']} (truth) with {r['surrogate']} (surrogate), √s = 1 TeV")
+    for c in ("", "two-stage (run)", "one-stage (M-trial subsample, truth everywhere)"):
+        t.add_column(c)
+    rows = [
+        ("trials", f"{b['trials']}", f"{a['trials']}"),
+        (
+            "efficiency",
+            f"ε₁ {b['first_stage_efficiency']:.3g} × ε₂ {b['second_stage_efficiency']:.3g}",
+            f"ε {a['efficiency']:.3g} ± {a['efficiency_err']:.2g}",
+        ),
+        ("truth calls", f"{b['truth_calls']}", f"{a['kept']}"),
+        ("non-finite truth", f"{b['nonfinite_truth']}", f"{a['nonfinite_truth']}"),
+        (
+            "overweights",
+            f"{b['overweight']} events, {b['overweight_share']:.1e} of σ",
+            f"{a['overweight_trials']} trials, {a['overweight_share']:.1e} of σ",
+        ),
+        (
+            "σ [pb]",
+            f"{b['cross_section_pb']:.4g} ± {b['cross_section_err_pb']:.2g}",
+            f"{a['cross_section_pb']:.4g} ± {a['cross_section_err_pb']:.2g}",
+        ),
+        ("truth s/point", f"{b['truth_s_per_point']:.3g}", f"{a['truth_s_per_point']:.3g}"),
+        (
+            "cost per event [s]",
+            f"{b['cost_per_event_s']:.3g} (measured run, {b['events']} events)",
+            f"{a['cost_per_event_s']:.3g} (measured ε and t_truth, no events produced)",
+        ),
+    ]
+    for row in rows:
+        t.add_row(*row)
+    console.print(t)
+    guards = ", ".join(f"σ/|μ| > {g['max_rel_sigma']:g}: {g['fallbacks']}" for g in r["guarded"])
+    c = r["closed_form_reference"]
+    console.print(
+        f"closed-form σ ({c['trials']} trials): {c['cross_section_pb']:.4g} ± "
+        f"{c['cross_section_err_pb']:.2g} pb, pulls two {r['sigma_pull_two_vs_reference']:.2f}, "
+        f"one {r['sigma_pull_one_vs_reference']:.2f}; NaN points' share of σ on the subsample "
+        f"{c['subsample_nan_share_of_sigma']:.2%}, max |num/closed − 1| "
+        f"{c['subsample_max_rel_diff']:.1e}"
+    )
+    console.print(
+        f"f_eff = {r['f_eff']:.3g} ({r['f_eff_same_t_truth']:.3g} at one t_truth) "
+        f"(target ≥ {r['f_eff_target']}), σ pull {r['sigma_pull']:.2f}; "
+        f"guarded fallbacks on {r['one_stage']['kept']} subsample points: {guards}"
+    )
+
+
+if __name__ == "__main__":
+    main()
