@@ -72,30 +72,12 @@ def fit(card: str | Path, out: str | Path | None = None) -> Surrogate:
     networks, boosting, trees, Chebyshev and sparse-grid interpolants) into the run directory
     ``out`` (default ``runs/<card name>``; resumable); saves and returns the model
     (``out/model.safetensors``)."""
+    from hepemu.training.fit_card import fit_card
     from hepemu.training.fit_config import FitCard
 
     cfg = FitCard.from_toml(card)
     out = Path(out) if out is not None else Path("runs") / Path(card).stem
-    if cfg.model.kind == "chebyshev":
-        from hepemu.training.fit_chebyshev import fit_chebyshev
-
-        model = fit_chebyshev(cfg, out)
-    elif cfg.model.kind == "sparse-grid":
-        from hepemu.training.fit_sparse_grid import fit_sparse_grid
-
-        model = fit_sparse_grid(cfg, out)
-    elif cfg.model.kind == "bdt":
-        from hepemu.training.fit_trees import fit_trees
-
-        model = fit_trees(cfg, out)
-    elif cfg.boosting.schedule:
-        from hepemu.training.boosting import fit_boosted
-
-        model = fit_boosted(cfg, out)
-    else:
-        from hepemu.training.fit import fit_networks
-
-        model = fit_networks(cfg, out)
+    model = fit_card(cfg, out)
     write_atomic(out / "card.json", cfg.model_dump_json(indent=2))
     model.save(out / "model.safetensors")
     return model

@@ -128,20 +128,15 @@ def _same_card(out: Path, cfg) -> bool:
 
 
 def _fit(cfg, out: Path, executor: str, workers: int, scheduler: str | None):
+    """Train through :func:`hepemu.training.fit_card.fit_card` with the progress display the
+    kind's trainer reports to."""
     from hepemu.cli.progress import fit_progress, replica_progress
+    from hepemu.training.fit_card import fit_card
 
-    if cfg.model.kind == "chebyshev":
-        from hepemu.training.fit_chebyshev import fit_chebyshev
-
-        return fit_chebyshev(cfg, out, progress=err.print)
-    if cfg.model.kind == "sparse-grid":
-        from hepemu.training.fit_sparse_grid import fit_sparse_grid
-
-        return fit_sparse_grid(cfg, out, progress=err.print)
+    if cfg.model.kind in ("chebyshev", "sparse-grid"):
+        return fit_card(cfg, out, progress=err.print)
     if cfg.model.kind == "bdt":
         from types import SimpleNamespace
-
-        from hepemu.training.fit_trees import fit_trees
 
         with fit_progress(cfg.model.n_estimators, unit="round") as cb:
 
@@ -155,23 +150,15 @@ def _fit(cfg, out: Path, executor: str, workers: int, scheduler: str | None):
                     )
                 )
 
-            return fit_trees(cfg, out, progress=rounds)
-    from hepemu.training.fit import fit_networks
-
-    members = cfg.training.members
-    if cfg.boosting.schedule:
-        from hepemu.training.boosting import fit_boosted
-
-        if executor != "serial":
-            fail("boosted training runs its members serially (drop --executor)")
+            return fit_card(cfg, out, progress=rounds)
+    if cfg.boosting.schedule and executor != "serial":
+        fail("boosted training runs its members serially (drop --executor)")
+    if cfg.boosting.schedule or (executor == "serial" and cfg.training.members == 1):
         with fit_progress(cfg.training.epochs) as cb:
-            return fit_boosted(cfg, out, progress=cb)
-    if executor == "serial" and members == 1:
-        with fit_progress(cfg.training.epochs) as cb:
-            return fit_networks(cfg, out, progress=cb)
+            return fit_card(cfg, out, cb)
     with replica_progress(
-        members, "members", lambda r, i: f"member {r}: {i['epochs']} epochs, {i['stop']}"
+        cfg.training.members,
+        "members",
+        lambda r, i: f"member {r}: {i['epochs']} epochs, {i['stop']}",
     ) as done:
-        if executor == "serial":
-            return fit_networks(cfg, out, on_member_done=done)
-        return fit_networks(cfg, out, None, executor, workers, scheduler, on_member_done=done)
+        return fit_card(cfg, out, None, executor, workers, scheduler, on_member_done=done)
