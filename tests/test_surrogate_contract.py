@@ -211,3 +211,19 @@ def test_shipped_inn_resaved_in_the_envelope_predicts_bit_identically():
     mean, sigma = model.predict(np.array(ref["s"]))
     np.testing.assert_allclose(mean, [float(v) for v in ref["I"]], rtol=1e-6, atol=0)
     np.testing.assert_allclose(sigma, [float(v) for v in ref["I_err"]], rtol=1e-5, atol=0)
+
+
+def test_python_generate_writes_the_dataset_the_command_writes(tmp_path):
+    """hepemu.generate and `hepemu data generate` with the same settings: one content hash,
+    and one plan (the API goes through the command's card, defaults included), so the command
+    finds the API's file finished instead of refusing it as other data."""
+    from hepemu.cli.main import run_cli
+
+    digest = hepemu.generate("gghh-box-1l/integral", 300, tmp_path / "a.h5", seed=3, nodes=6)
+    args = ["data", "generate", "--provider", "gghh-box-1l/integral", "--n", "300"]
+    rc = run_cli([*args, "--seed", "3", "--option", "nodes=6", "--out", str(tmp_path / "b.h5")])
+    assert rc == 0
+    assert digest == Dataset.open(tmp_path / "b.h5").hash
+    assert (
+        run_cli([*args, "--seed", "3", "--option", "nodes=6", "--out", str(tmp_path / "a.h5")]) == 0
+    )

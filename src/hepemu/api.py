@@ -7,7 +7,6 @@ Each call does what its command does, without the terminal: ``load`` ↔ ``--mod
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -44,27 +43,25 @@ def generate(
     axis; ``n`` 0 or their product; ``nodes`` stays the integral providers' option). Sampler
     ``sparse-grid``: the Smolyak grid of ``sparse_level`` (``axis_maps`` as for chebyshev;
     ``n`` 0 or its node count)."""
-    from hepemu.data.generate import GenerationPlan
     from hepemu.data.generate import generate as run
+    from hepemu.data.generation_plan import GenerateCard
 
-    if sampler == "chebyshev" and not n:
-        n = math.prod(chebyshev_nodes)
-    if sampler == "sparse-grid" and not n:
-        from hepemu.data.generation_plan import sparse_design_size
-
-        n = sparse_design_size({"provider": provider, "options": options, "level": sparse_level})
-    plan = GenerationPlan(
-        provider,
-        int(n),
-        int(chunk or min(n, 20000)),
-        int(seed),
-        tuple(sorted(options.items())),
-        sampler=sampler,
-        nodes=tuple(chebyshev_nodes),
-        axis_maps=tuple(axis_maps),
-        level=sparse_level,
-    )
-    return run(plan, out, executor=executor, workers=workers, force=force)
+    settings = {
+        "provider": provider,
+        "out": out,
+        "seed": seed,
+        "sampler": sampler,
+        "nodes": list(chebyshev_nodes),
+        "axis_maps": list(axis_maps),
+        "level": sparse_level,
+        "executor": executor,
+        "workers": workers,
+        "options": options,
+    }
+    settings |= {"n": n} if n else {}  # a node design without n: its node count
+    settings |= {"chunk": chunk} if chunk else {}  # else the command's default
+    cfg = GenerateCard.model_validate(settings)
+    return run(cfg.plan(), cfg.out, executor=cfg.executor, workers=cfg.workers, force=force)
 
 
 def fit(card: str | Path, out: str | Path | None = None) -> Surrogate:
