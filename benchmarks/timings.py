@@ -76,8 +76,9 @@ def refuse_scheduler(work: Path) -> Callable[[], None]:
 def time_schedule(work: Path, record: dict) -> Callable[[], None]:
     """A network run ended by a 0.6 s time-based lr schedule (as tests/test_fit.py)."""
     from hepemu.data.dataset import Dataset, write_dataset
-    from hepemu.training.fit import MemberTrainer, fit_preprocessing
+    from hepemu.training.fit import MemberTrainer
     from hepemu.training.fit_config import FitCard
+    from hepemu.training.fit_data import fit_preprocessing
 
     path = work / "D.h5"
     x = np.random.default_rng(5).random((6000, 3))

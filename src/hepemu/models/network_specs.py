@@ -6,7 +6,7 @@ from torch import nn
 
 from hepemu.models.bayesian import BayesianNet, HeteroscedasticNet
 from hepemu.models.dipole_emulator import DipoleEmulator
-from hepemu.models.networks import DNN, SkipDNN
+from hepemu.models.networks import DNN, SkipDNN, StagedNetwork
 
 
 def build_network(n_in: int, spec: dict) -> nn.Module:
@@ -14,8 +14,11 @@ def build_network(n_in: int, spec: dict) -> nn.Module:
     {"kind": "skdnn", "width": w, "blocks": b, "activation": …}, {"kind": "dipole", …}
     (the factorisation-aware emulator, ``hepemu.models.dipole_emulator``) or {"kind": "bnn" |
     "hetero", "hidden", "activation", "last_activation", "prior_sigma"} (networks that
-    predict their own error, ``hepemu.models.bayesian``)."""
+    predict their own error, ``hepemu.models.bayesian``) or {"kind": "staged", "stages":
+    [spec, …]} (multi-stage residual networks, ``hepemu.training.stages``)."""
     act = spec.get("activation", "leaky_relu")
+    if spec["kind"] == "staged":
+        return StagedNetwork([build_network(n_in, s) for s in spec["stages"]])
     if spec["kind"] == "dnn":
         return DNN(n_in, list(spec["hidden"]), act)
     if spec["kind"] == "skdnn":
@@ -30,5 +33,5 @@ def build_network(n_in: int, spec: dict) -> nn.Module:
             )
         return HeteroscedasticNet(n_in, list(spec["hidden"]), act, last)
     raise ValueError(
-        f"unknown network kind {spec['kind']!r}; use dnn, skdnn, dipole, bnn or hetero"
+        f"unknown network kind {spec['kind']!r}; use dnn, skdnn, dipole, bnn, hetero or staged"
     )

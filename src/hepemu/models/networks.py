@@ -77,3 +77,22 @@ class SkipDNN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.out(self.blocks(x)).squeeze(-1)
+
+
+class StagedNetwork(nn.Module):
+    """Σ_k s_k f_k(x): stage k fits the normalised residual of the stages before it (Wang &
+    Lai, arXiv:2307.08934, eq. 3.1); the scales s_k are a buffer (s_0 = 1, the others 0 until
+    their stage trains), so a partly trained network is a valid model."""
+
+    def __init__(self, stages: list[nn.Module]) -> None:
+        super().__init__()
+        self.stages = nn.ModuleList(stages)
+        scales = torch.zeros(len(stages))
+        scales[0] = 1.0
+        self.register_buffer("scales", scales)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.scales[0] * self.stages[0](x)
+        for k in range(1, len(self.stages)):
+            out = out + self.scales[k] * self.stages[k](x)
+        return out

@@ -74,6 +74,11 @@ class ModelSection(_Strict):
     # tolerance: dimension-adaptive refinement (labels only at new nodes) until the summed
     # surpluses of the active indices are below it, at most max_labels labels in all
     max_labels: int = Field(100_000, ge=1)
+    # multi-stage residual networks (dnn, skdnn; training/stages.py): stages > 1 adds networks
+    # fitting the normalised residual of the ones before; stage_hidden: their hidden widths
+    # (a dnn with the same activation), else the same network as the first stage
+    stages: int = Field(1, ge=1, le=8)
+    stage_hidden: list[int] | None = None
 
     @field_validator("activation", "last_activation")
     @classmethod
@@ -87,7 +92,21 @@ class ModelSection(_Strict):
     def _widths(cls, v: list[int]) -> list[int]:
         return check_widths(v)
 
+    @field_validator("stage_hidden")
+    @classmethod
+    def _stage_widths(cls, v: list[int] | None) -> list[int] | None:
+        return None if v is None else check_widths(v)
+
     def network_spec(self) -> dict:
+        base = self._single_spec()
+        if self.stages == 1:
+            return base
+        later = base
+        if self.stage_hidden is not None:
+            later = {"kind": "dnn", "hidden": self.stage_hidden, "activation": self.activation}
+        return {"kind": "staged", "stages": [base] + [later] * (self.stages - 1)}
+
+    def _single_spec(self) -> dict:
         if self.kind == "dnn":
             return {"kind": "dnn", "hidden": self.hidden, "activation": self.activation}
         if self.kind in ("bnn", "hetero"):
@@ -142,6 +161,14 @@ class TrainingSection(_Strict):
     max_minutes: float | None = Field(None, gt=0)
     checkpoint_every_s: float = Field(60.0, gt=0)
     memory_limit_mb: float = Field(2048, gt=0)  # larger train sets are streamed from disk
+    # after Adam (per stage): full-batch L-BFGS, strong-Wolfe line search, for polish_minutes
+    # on polish_rows train rows (held in memory), validated every polish_every iterations
+    # (training/polish.py); best with model.dtype = "float64"
+    polish: Literal["none", "lbfgs"] = "none"
+    polish_minutes: float = Field(5.0, gt=0)
+    polish_rows: int = Field(200_000, ge=1)
+    polish_every: int = Field(20, ge=1)
+    polish_history: int = Field(50, ge=1)
 
     @field_validator("device")
     @classmethod
@@ -182,6 +209,12 @@ class FitCard(_Strict):
             raise ValueError("give training.decay_epochs or training.decay_minutes, not both")
         if self.boosting.schedule and self.model.kind not in ("bnn", "hetero"):
             raise ValueError("[boosting] needs model.kind = 'bnn' or 'hetero' (their σ drives it)")
+        plain = self.model.kind in ("dnn", "skdnn") and not self.boosting.schedule
+        if (self.training.polish != "none" or self.model.stages > 1) and not plain:
+            raise ValueError(
+                "training.polish and model.stages > 1 need model.kind = 'dnn' or 'skdnn' "
+                "without [boosting] (a mean-squared-error fit)"
+            )
         p = self.preprocessing
         if self.model.kind in INTERPOLANTS and (
             p.target_transform not in ("none", "log")
@@ -217,8 +250,21 @@ RESUMABLE_CHANGES = tuple(
 )
 
 
+# card entries added after cards were first stored, with the value an older card means
+ADDED_SETTINGS = {
+    "model.stages": 1,
+    "model.stage_hidden": None,
+    "training.polish": "none",
+    "training.polish_minutes": 5.0,
+    "training.polish_rows": 200_000,
+    "training.polish_every": 20,
+    "training.polish_history": 50,
+}
+
+
 def same_fit(a: FitCard, b: FitCard) -> bool:
-    """Whether two cards describe the same fit (``RESUMABLE_CHANGES`` aside)."""
+    """Whether two cards describe the same fit (``RESUMABLE_CHANGES`` aside; ``a`` may be a
+    stored card from before ``ADDED_SETTINGS``)."""
     return not changed_fixed_settings(
-        a.model_dump(mode="json"), b.model_dump(mode="json"), RESUMABLE_CHANGES
+        a.model_dump(mode="json"), b.model_dump(mode="json"), RESUMABLE_CHANGES, ADDED_SETTINGS
     )

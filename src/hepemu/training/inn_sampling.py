@@ -43,5 +43,3 @@ class ValidationSet:
     def make(cls, integral: ParametricIntegral, n: int, seed: int, gl_nodes: int = 32):
         s = integral.sample_params(n, np.random.default_rng(seed))
         return cls(s, reference_integrals(integral, s, integral.dim, gl_nodes, 30011)[0])
-
-

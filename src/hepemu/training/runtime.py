@@ -216,13 +216,25 @@ def unpack_state(prefix: str, tensors: dict[str, torch.Tensor]) -> dict[str, tor
 
 
 def pack_optimizer(opt: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict]:
-    """An optimiser's state as (tensors under ``opt.<param>.<name>``, JSON-able rest)."""
+    """An optimiser's state as (tensors under ``opt.<param>.<name>``, JSON-able rest).
+
+    Lists of tensors (L-BFGS's curvature history) are stored element by element under
+    ``opt.<param>.<name>[i]``, their layout (``None`` entries, length) with the scalars."""
     sd = opt.state_dict()
     tensors, scalars = {}, {}
     for pid, entries in sd["state"].items():
         for name, value in entries.items():
             if isinstance(value, torch.Tensor):
                 tensors[f"opt.{pid}.{name}"] = value
+            elif isinstance(value, list):
+                layout = []
+                for i, v in enumerate(value):
+                    if isinstance(v, torch.Tensor):
+                        tensors[f"opt.{pid}.{name}[{i}]"] = v
+                        layout.append("tensor")
+                    else:
+                        layout.append(v)
+                scalars[f"{pid}.{name}"] = {"list": layout}
             else:
                 scalars[f"{pid}.{name}"] = value
     return tensors, {"param_groups": sd["param_groups"], "scalars": scalars}
@@ -231,13 +243,19 @@ def pack_optimizer(opt: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor],
 def unpack_optimizer(opt: torch.optim.Optimizer, tensors: dict, packed: dict) -> None:
     """Restore an optimiser from :func:`pack_optimizer`'s output."""
     state: dict[int, dict] = {}
+    for key, value in packed["scalars"].items():
+        pid, name = key.split(".", 1)
+        if isinstance(value, dict) and "list" in value:
+            value = list(value["list"])
+        state.setdefault(int(pid), {})[name] = value
     for key, value in tensors.items():
         if key.startswith("opt."):
             pid, name = key[4:].split(".", 1)
-            state.setdefault(int(pid), {})[name] = value
-    for key, value in packed["scalars"].items():
-        pid, name = key.split(".", 1)
-        state.setdefault(int(pid), {})[name] = value
+            if name.endswith("]"):
+                name, index = name[:-1].split("[")
+                state[int(pid)][name][int(index)] = value
+            else:
+                state.setdefault(int(pid), {})[name] = value
     opt.load_state_dict({"state": state, "param_groups": packed["param_groups"]})
 
 
@@ -269,6 +287,7 @@ def resume_training(
     settings: dict,
     may_change: Iterable[str],
     what: str,
+    added: dict[str, Any] | None = None,
 ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor], dict] | None:
     """Restore ``net`` and ``opt`` from the checkpoint in ``out_dir`` after checking the
     resume rules (:func:`check_resume`); None if there is no checkpoint.
@@ -280,7 +299,7 @@ def resume_training(
     if not has_checkpoint(out_dir):
         return None
     tensors, meta = load_checkpoint(out_dir)
-    check_resume(meta["settings"], settings, may_change, out_dir, what)
+    check_resume(meta["settings"], settings, may_change, out_dir, what, added)
     net.load_state_dict(unpack_state("net", tensors))
     device = next(net.parameters()).device
     best = {k: v.to(device) for k, v in unpack_state("best", tensors).items()}
@@ -306,20 +325,28 @@ def flatten(settings: dict, prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def changed_fixed_settings(saved: dict, current: dict, may_change: Iterable[str]) -> list[str]:
+def changed_fixed_settings(
+    saved: dict, current: dict, may_change: Iterable[str], added: dict[str, Any] | None = None
+) -> list[str]:
     """Dotted keys whose value differs between ``saved`` and ``current``, those in
-    ``may_change`` aside."""
+    ``may_change`` aside; ``added``: settings introduced after ``saved`` was written, with
+    the default they had before they existed (absent from ``saved`` means that default)."""
     free = set(may_change)
-    a, b = flatten(saved), flatten(current)
+    a, b = {**(added or {}), **flatten(saved)}, flatten(current)
     return [k for k in sorted(set(a) | set(b)) if k not in free and a.get(k) != b.get(k)]
 
 
 def check_resume(
-    saved: dict, current: dict, may_change: Iterable[str], where: str | Path, what: str
+    saved: dict,
+    current: dict,
+    may_change: Iterable[str],
+    where: str | Path,
+    what: str,
+    added: dict[str, Any] | None = None,
 ) -> None:
     """``ResumeError`` (one line) unless only ``may_change`` settings differ."""
     may_change = list(may_change)
-    changed = changed_fixed_settings(saved, current, may_change)
+    changed = changed_fixed_settings(saved, current, may_change, added)
     if changed:
         key = changed[0]
         old, new = flatten(saved).get(key), flatten(current).get(key)
