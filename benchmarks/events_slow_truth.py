@@ -100,8 +100,8 @@ def two_stage(args) -> tuple[dict, object]:
         "setup_s": t_setup,
         "chunks_found_at_start": found,  # > 0: resumed (times below are the chunks' own)
         "run_s": time.perf_counter() - t0,
-        "truth_calls": st.stage1,
-        "truth_s_per_point": t_truth / max(st.stage1, 1),
+        "truth_calls": st.truth_calls,
+        "truth_s_per_point": t_truth / max(st.truth_calls, 1),
         "surrogate_us_per_point": 1e6 * t_sur / max(st.kept, 1),
         "phase_space_us_per_trial": 1e6 * t_ps / max(st.trials, 1),
         "cost_per_event_s": (t_ps + t_sur + t_truth) / max(st.events, 1),

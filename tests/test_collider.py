@@ -121,6 +121,34 @@ def test_folded_cross_section_matches_quadrature(tmp_path):
     assert np.all(np.prod(process.x1_x2(p), axis=0) * 13600.0**2 >= 200.0**2 * (1 - 1e-12))
 
 
+class _Boxed(_TiltedSurrogate):
+    """Its "trained region": partonic points (at its √s) whose first final leg has p_z < 100."""
+
+    def outside_region(self, x):
+        return x.reshape(len(x), 4, 4)[:, 2, 3] >= 100.0
+
+
+def test_hadronic_surrogate_region_is_the_rescaled_partonic_point(tmp_path):
+    """--guard at a hadron collider: the region check sees the point the surrogate is asked."""
+    import providers_collider as pft
+
+    collider = Collider(13600.0, str(write_set(tmp_path)), scale="fixed:100", mhat_min=200.0)
+    process = HadronicProcess(pft.toy_gluon_fusion, collider)
+    x, _, _ = PhaseSpace(process).sample(2000, np.random.default_rng(4))
+    away = HadronicSurrogate(_Boxed(), process).outside_region(x)
+    p = x.reshape(len(x), 4, 4)
+    beams = p[:, 0] + p[:, 1]
+    shat = beams[:, 0] ** 2 - np.sum(beams[:, 1:] ** 2, axis=1)
+    # p_z of the first final leg boosted to the partons' rest frame, scaled to the toy's √s
+    pz = (beams[:, 0] * p[:, 2, 3] - beams[:, 3] * p[:, 2, 0]) / shat
+    pz = pz * pft.toy_gluon_fusion.sqrt_s
+    near = np.abs(pz - 100.0) < 1e-6  # rounding decides there
+    np.testing.assert_array_equal(away[~near], pz[~near] >= 100.0)
+    assert 0 < away.mean() < 1
+    plain = HadronicSurrogate(_TiltedSurrogate(), process).outside_region(x)
+    assert not plain.any()
+
+
 def test_events_cli_at_a_hadron_collider(tmp_path, capsys):
     folder = write_set(tmp_path)
     out = tmp_path / "pp.lhe"

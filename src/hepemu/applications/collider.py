@@ -206,6 +206,15 @@ class HadronicSurrogate:
         d = self.process.density(p) * factor
         return np.asarray(mean) * d, np.asarray(sigma) * d
 
+    def outside_region(self, x: np.ndarray) -> np.ndarray:
+        """Rows whose rescaled partonic point lies outside the surrogate's trained region."""
+        inner = getattr(self.surrogate, "outside_region", None)
+        if inner is None:
+            return np.zeros(len(x), dtype=bool)
+        p = self.process._momenta(x)
+        scaled, _ = rescaled(to_partonic_frame(p), self.process.base.sqrt_s)
+        return np.asarray(inner(scaled), dtype=bool)
+
 
 def _boost_z(p: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Momenta (N, n, 4) boosted along +z by rapidity y (N,)."""

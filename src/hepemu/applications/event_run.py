@@ -1,6 +1,6 @@
 """A resumable, parallel event-generation run: set-up once, then independent chunks.
 
-The run directory holds ``setup.json`` (provider, surrogate, mode, seed, maxima) and
+The run directory holds ``setup.json`` (provider, surrogate, mode, seed, guard, maxima) and
 ``vegas_grid.npy`` (the adapted map), written once; each chunk of trials is an independent
 task (its own seed) whose events and counts land atomically in ``chunkNNNNN.npz``. A rerun
 finds the set-up and the finished chunks and goes on; chunks spread over the executors of
@@ -56,6 +56,7 @@ class EventRunSetup:
     s_max: float = 0.0
     x_max: float = 0.0
     collider: dict | None = None  # hadron collisions: applications.collider.Collider's fields
+    guard_max_rel_sigma: float | None = None  # guard: the truth where σ/|mean| ≥ it (or outside)
 
     def request(self) -> dict:
         """The fields a user chooses (not the maxima found by the pilot run)."""
@@ -102,6 +103,11 @@ def prepare(run_dir: str | Path, setup: EventRunSetup) -> EventRunSetup:
     """
     if setup.mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {setup.mode!r}")
+    if setup.guard_max_rel_sigma is not None:
+        if setup.mode != "two-stage":
+            raise ValueError("a guard applies to the two-stage mode only")
+        if not setup.guard_max_rel_sigma >= 0:
+            raise ValueError(f"the guard's threshold must be ≥ 0, got {setup.guard_max_rel_sigma}")
     run_dir = Path(run_dir)
     path = run_dir / "setup.json"
     if path.exists():
@@ -124,7 +130,9 @@ def prepare(run_dir: str | Path, setup: EventRunSetup) -> EventRunSetup:
     space, _ = _space(setup, run_dir)  # the map as chunks will rebuild it
     rng = np.random.default_rng([setup.seed, 1 << 30])
     with fixed_threads(EVENT_THREADS):
-        maxima = pilot_maxima(space, surrogate, setup.pilot_points, rng)
+        maxima = pilot_maxima(
+            space, surrogate, setup.pilot_points, rng, guard=setup.guard_max_rel_sigma
+        )
     done = EventRunSetup(**{**setup.request(), **maxima})
     write_atomic(path, json.dumps(asdict(done), indent=1).encode())
     return done
@@ -139,7 +147,13 @@ def run_chunk(run_dir: str, index: int) -> dict:
     with fixed_threads(EVENT_THREADS):
         if setup.mode == "two-stage":
             batch = unweight_two_stage(
-                space, surrogate, setup.s_max, setup.x_max, setup.chunk_trials, rng
+                space,
+                surrogate,
+                setup.s_max,
+                setup.x_max,
+                setup.chunk_trials,
+                rng,
+                guard=setup.guard_max_rel_sigma,
             )
         else:
             batch = unweight_one_stage(space, setup.w_max, setup.chunk_trials, rng)

@@ -14,6 +14,13 @@ from collections.abc import Callable
 import numpy as np
 
 
+def unsure(mean: np.ndarray, sigma: np.ndarray, max_rel_sigma: float) -> np.ndarray:
+    """Rows where the surrogate is not sure enough: σ ≥ T·|mean| with T = ``max_rel_sigma``,
+    or σ or the mean not finite (T = 0: every row; T = ∞: only those and a mean of 0)."""
+    mean, sigma = np.asarray(mean, dtype=float), np.asarray(sigma, dtype=float)
+    return ~((np.abs(sigma) < max_rel_sigma * np.abs(mean)) & np.isfinite(mean))
+
+
 class GuardedSurrogate:
     """Parameters
     ----------
@@ -22,7 +29,7 @@ class GuardedSurrogate:
     truth
         The true function ``truth(x) -> y`` on the same inputs.
     max_rel_sigma
-        Largest σ/|mean| accepted from the surrogate.
+        The surrogate is used where σ/|mean| is below it (:func:`unsure`).
     outside
         Optional ``outside(x) -> bool mask`` of points outside the trained region.
     """
@@ -44,9 +51,8 @@ class GuardedSurrogate:
         x = np.asarray(x, dtype=float)
         mean, sigma = self.surrogate.predict(x)
         mean, sigma = np.array(mean, dtype=float), np.array(sigma, dtype=float)
-        unsure = ~(np.abs(sigma) <= self.max_rel_sigma * np.abs(mean))  # NaN σ: unsure
         away = np.zeros(len(x), dtype=bool) if self.outside is None else self.outside(x)
-        fall = unsure | away
+        fall = unsure(mean, sigma, self.max_rel_sigma) | away  # NaN σ: unsure
         if fall.any():
             mean[fall] = self.truth(x[fall])
             sigma[fall] = 0.0

@@ -11,6 +11,10 @@ surrogate weight s, evaluate the true w only for those, accept with min(1, x/x_m
 x = w/s; each stage's overweight max(1, ·) stays as the event weight. The expected weight
 of a trial is w/(s_max x_max) whatever the surrogate: unbiased by construction. One-stage
 unweighting is the same with s ≡ w, x ≡ 1.
+
+A guard (uncertainty-gated fallback, arXiv:2512.11036) takes s ≡ w, x ≡ 1 at the points
+where the surrogate's σ/|mean| reaches a threshold or the point lies outside its trained
+region: the truth, called there in the first stage, is reused in the second (still unbiased).
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
+
+from hepemu.applications.guarded import unsure
 
 PB_PER_GEV2 = 0.3893793721e9  # (ħc)² in GeV² pb (PDG 2024, physical constants)
 
@@ -127,6 +133,15 @@ class UnweightingStats:
     scale: float = 1.0  # s_max · x_max (two-stage) or w_max: σ = scale · Σ weights / trials
     nonfinite_surrogate: int = 0  # trials whose surrogate weight was nan/inf (truth used)
     nonfinite_truth: int = 0  # trials whose true weight was nan/inf (never an event)
+    fallbacks: int = 0  # guard: points whose first-stage weight was the truth's
+    fallbacks_outside: int = 0  # of those, outside the surrogate's trained region
+    fallbacks_accepted: int = 0  # of those, accepted in the first stage (truth reused)
+
+    @property
+    def truth_calls(self) -> int:
+        """Points the truth was evaluated at: the guard's fallbacks, and the first stage's
+        accepted points that were none (one-stage: every point inside the cuts)."""
+        return self.stage1 - self.fallbacks_accepted + self.fallbacks
 
     def __add__(self, other: UnweightingStats) -> UnweightingStats:
         if self.trials and other.trials and self.scale != other.scale:
@@ -156,6 +171,8 @@ class UnweightingStats:
             second_stage_efficiency=self.events / max(self.stage1, 1),
             overweight_fraction=self.overweight / max(self.events, 1),
             overweight_share=self.excess / max(self.sum_weights, 1e-300),
+            truth_calls=self.truth_calls,
+            fallback_fraction=self.fallbacks / max(self.kept, 1),
         )
         return d
 
@@ -184,6 +201,29 @@ def _surrogate_weights(surrogate, inputs, factor, kept) -> tuple[np.ndarray, flo
         return np.maximum(np.abs(surrogate.predict(x)[0]), np.finfo(float).tiny)
 
     return weights_of(positive, inputs, factor, kept)
+
+
+def guarded_weights(
+    surrogate, inputs, factor, kept, guard: float | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Surrogate weights s (as :func:`_surrogate_weights`), the guard's fallback mask (the
+    rows of ``kept`` where σ/|mean| ≥ ``guard`` or outside the surrogate's region; none
+    without a guard), the rows outside the region, and the seconds taken."""
+    fall, away = np.zeros(len(inputs), dtype=bool), np.zeros(len(inputs), dtype=bool)
+    if guard is None:
+        s, t = _surrogate_weights(surrogate, inputs, factor, kept)
+        return s, fall, away, t
+    s = np.zeros(len(inputs))
+    t0 = time.perf_counter()
+    if kept.any():
+        x = inputs[kept]
+        mean, sigma = surrogate.predict(x)
+        s[kept] = np.maximum(np.abs(mean), np.finfo(float).tiny) * factor[kept]
+        outside = getattr(surrogate, "outside_region", None)
+        if outside is not None:
+            away[kept] = outside(x)
+        fall[kept] = unsure(mean, sigma, guard) | away[kept]
+    return s, fall, away, time.perf_counter() - t0
 
 
 def _accept(ratio: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -222,10 +262,12 @@ def _stats(kept, stage1, weights, scale: float, **times) -> UnweightingStats:
 
 
 def unweight_two_stage(
-    space: PhaseSpace, surrogate, s_max: float, x_max: float, n: int, rng
+    space: PhaseSpace, surrogate, s_max: float, x_max: float, n: int, rng, guard=None
 ) -> EventBatch:
     """``n`` trials of two-stage unweighting (module docstring): the truth only where the
-    surrogate's weight was accepted.
+    surrogate's weight was accepted, and with ``guard`` (a largest σ/|mean|) where the
+    guard falls back (:func:`guarded_weights`): there the truth is the first stage's weight
+    and its ratio in the second is 1 (the value is reused, not recomputed).
 
     Where the surrogate's weight is not finite (a model overflowing) it is taken as s_max:
     the point passes the first stage and the truth decides (still unbiased); where the true
@@ -234,30 +276,40 @@ def unweight_two_stage(
     t0 = time.perf_counter()
     inputs, factor, kept = space.sample(n, rng)
     t_ps = time.perf_counter() - t0
-    s, t_sur = _surrogate_weights(surrogate, inputs, factor, kept)
+    s, fall, away, t_sur = guarded_weights(surrogate, inputs, factor, kept, guard)
     bad_sur = ~np.isfinite(s)
-    s = np.where(bad_sur, s_max, s)
+    w_fall, t_fall = weights_of(space.provider, inputs, factor, fall)
+    s = np.where(fall, np.where(np.isfinite(w_fall), w_fall, 0.0), np.where(bad_sur, s_max, s))
     acc1, over1 = _accept(s / s_max, rng)
-    w, t_truth = weights_of(space.provider, inputs, factor, acc1)
+    need = acc1 & ~fall
+    w, t_truth = weights_of(space.provider, inputs, factor, need)
+    w = np.where(fall, w_fall, w)
     bad_truth = ~np.isfinite(w)
-    x = np.where(acc1 & ~bad_truth, w / np.where(acc1, s, 1.0), 0.0)
+    ratio = np.where(fall, 1.0, w / np.where(need, s, 1.0))
+    x = np.where(acc1 & ~bad_truth, ratio, 0.0)
     acc2, over2 = _accept(x / x_max, rng)
     acc = acc1 & acc2
     weights = (over1 * over2)[acc]
-    times = {"time_phase_space": t_ps, "time_surrogate": t_sur, "time_truth": t_truth}
+    times = {"time_phase_space": t_ps, "time_surrogate": t_sur, "time_truth": t_truth + t_fall}
     stats = _stats(kept, acc1, weights, s_max * x_max, **times)
     stats.nonfinite_surrogate, stats.nonfinite_truth = int(bad_sur.sum()), int(bad_truth.sum())
+    stats.fallbacks, stats.fallbacks_outside = int(fall.sum()), int(away.sum())
+    stats.fallbacks_accepted = int((acc1 & fall).sum())
     return EventBatch(inputs[acc], weights, stats)
 
 
-def pilot_maxima(space: PhaseSpace, surrogate, n: int, rng, tol: float = 1e-3) -> dict[str, float]:
+def pilot_maxima(
+    space: PhaseSpace, surrogate, n: int, rng, tol: float = 1e-3, guard: float | None = None
+) -> dict[str, float]:
     """Reduced maxima from a pilot run of ``n`` points: w_max (one-stage), s_max and x_max
-    (two-stage; x = w/s over the points, weighted by s as they enter the second stage)."""
+    (two-stage; x = w/s over the points, weighted by s as they enter the second stage; with
+    ``guard`` s = w and x = 1 where it falls back, as in :func:`unweight_two_stage`)."""
     inputs, factor, kept = space.sample(n, rng)
-    s, _ = _surrogate_weights(surrogate, inputs, factor, kept)
+    s, fall, _, _ = guarded_weights(surrogate, inputs, factor, kept, guard)
     w, _ = weights_of(space.provider, inputs, factor, kept)
+    s = np.where(fall, w, s)
     ok = kept & np.isfinite(s) & np.isfinite(w)  # non-finite values set no maximum
-    x = w[ok] / s[ok]
+    x = np.where(fall[ok], 1.0, w[ok] / np.where(fall[ok], 1.0, s[ok]))
     return {
         "w_max": reduced_max(w, tol=tol),
         "s_max": reduced_max(s, tol=tol),
@@ -284,7 +336,7 @@ def gain_factor(stats_std: UnweightingStats, stats_two: UnweightingStats, t_trut
     truth's time is replaced by that cost per call (the measured efficiencies kept)."""
 
     def cost(st: UnweightingStats) -> float:
-        truth = st.time_truth if t_truth is None else t_truth * st.stage1
+        truth = st.time_truth if t_truth is None else t_truth * st.truth_calls
         return (st.time_phase_space + st.time_surrogate + truth) / max(st.events, 1)
 
     return cost(stats_std) / cost(stats_two)

@@ -12,6 +12,7 @@ from hepemu.cli.common import WAIT, check_output, err, fail, holding_lock, warn
 from hepemu.cli.data import _parse_option
 
 OUTPUTS = (".lhe", ".h5", ".hepmc3")
+GUARD_DEFAULT = 0.1  # --guard sigma-threshold without :T
 
 
 def events_cmd(
@@ -66,11 +67,22 @@ def events_cmd(
     mhat_min: Annotated[
         float, typer.Option(help="lowest partonic √ŝ in GeV (default: from the cuts)")
     ] = 0.0,
+    guard: Annotated[
+        str | None,
+        typer.Option(
+            help="sigma-threshold[:T]: the truth as first-stage weight where the surrogate's "
+            f"σ/|mean| ≥ T (default {GUARD_DEFAULT}; 0: everywhere) or the point lies outside "
+            "its trained region (unbiased; fallbacks counted)"
+        ),
+    ] = None,
 ) -> None:
     """Generate unweighted events: a vegas map adapted to the surrogate, two-stage
     unweighting (the true |M|² only where the surrogate's weight was accepted; unbiased),
     written as a Les Houches file (.lhe, readable by pylhe), HepMC3 (.hepmc3, pyhepmc) or
     an HDF5 dataset (.h5); with --collider pp --pdf SET folded with parton densities.
+    With --guard sigma-threshold[:T] the truth replaces the surrogate in the first stage
+    where its σ/|mean| ≥ T or the point is outside its trained region. Counts, σ and the
+    settings go to OUT.json.
 
     Chunks of trials are kept in OUT.run/: rerunning the same command resumes, and the
     chunks spread over --executor processes or dask like `data generate`. One run at a time
@@ -86,6 +98,7 @@ def events_cmd(
     from hepemu.models.envelope import ModelFileError
     from hepemu.registry import load_model
 
+    max_rel_sigma = None if guard is None else _parse_guard(guard, mode)
     if out.suffix not in OUTPUTS:
         fail(f"--out must end in {' or '.join(OUTPUTS)}, got {out.name!r}")
     if out.suffix == ".hepmc3":
@@ -102,6 +115,8 @@ def events_cmd(
         model = load_model(surrogate)
     except (ModelFileError, ValueError, OSError) as exc:
         fail(f"cannot load --surrogate {surrogate!r}: {exc}")
+    if max_rel_sigma is not None and not getattr(model, "has_error", True):
+        fail(f"--guard needs a surrogate with an error estimate; {surrogate} has none (σ is NaN)")
     trained = model.info.get("dataset", {})
     provider = process or trained.get("provider")
     if provider is None:
@@ -123,6 +138,7 @@ def events_cmd(
             chunk_trials,
             pilot_points=pilot_points,
             vegas_points=vegas_points,
+            guard_max_rel_sigma=max_rel_sigma,
         )
         if collider is not None or pdf is not None:
             setup = _with_collider(setup, collider, sqrt_s, pdf, pdf_member, scale, mhat_min)
@@ -143,7 +159,8 @@ def events_cmd(
             err.print(
                 f"events {stats.events}/{n} ({rate:.3g}/s), trials {stats.trials}, "
                 f"efficiency {d['efficiency']:.3g} (stages {d['first_stage_efficiency']:.3g} × "
-                f"{d['second_stage_efficiency']:.3g}), overweights {d['overweight_fraction']:.2%}",
+                f"{d['second_stage_efficiency']:.3g}), overweights {d['overweight_fraction']:.2%}"
+                + (_fallbacks(stats) if max_rel_sigma is not None else ""),
                 highlight=False,
             )
 
@@ -156,12 +173,55 @@ def events_cmd(
         sigma, sigma_err = total.cross_section
         try:
             n_written = _write(out, run_dir, n, setup, total)
+            summary = _write_summary(out, n_written, setup, total)
         except OSError as exc:
             fail(f"cannot write {out}: {exc} (the chunks are kept in {run_dir}; rerun to resume)")
         err.print(
             f"wrote {n_written} events to {out}: σ = {sigma:.6g} ± {sigma_err:.2g} pb "
-            f"from {total.trials} trials"
+            f"from {total.trials} trials, {total.truth_calls} truth calls"
+            + (_fallbacks(total) if max_rel_sigma is not None else "")
+            + f"; summary in {summary}"
         )
+
+
+def _parse_guard(text: str, mode: str) -> float:
+    """The largest σ/|mean| of ``--guard sigma-threshold[:T]`` (one error line if wrong)."""
+    kind, _, value = text.partition(":")
+    try:
+        threshold = float(value) if value else GUARD_DEFAULT
+    except ValueError:
+        threshold = float("nan")
+    if kind != "sigma-threshold" or not 0 <= threshold < float("inf"):
+        fail(
+            f"--guard {text!r}: use sigma-threshold or sigma-threshold:T with a finite T ≥ 0 "
+            "(e.g. 0.1; a large T keeps only the region check)"
+        )
+    if mode != "two-stage":
+        fail("--guard applies to --mode two-stage (one-stage calls the truth everywhere)")
+    return threshold
+
+
+def _fallbacks(stats) -> str:
+    """The guard's count for a progress or summary line."""
+    share = stats.fallbacks / max(stats.kept, 1)
+    return (
+        f", guard fallbacks {stats.fallbacks} ({share:.2%} of points, "
+        f"{stats.fallbacks_outside} outside the region)"
+    )
+
+
+def _write_summary(out: Path, n_written: int, setup, total) -> Path:
+    """``OUT.json`` next to the events: the run's settings, counts, σ and times."""
+    import json
+    from dataclasses import asdict
+
+    from hepemu.fileio import write_atomic
+
+    path = out.with_name(out.name + ".json")
+    body = {"output": out.name, "events_written": n_written, **total.as_dict()}
+    body["setup"] = asdict(setup)
+    write_atomic(path, json.dumps(body, indent=1).encode())
+    return path
 
 
 def _say_nonfinite(total) -> None:
