@@ -1,0 +1,321 @@
+"""Benchmark: precision per CPU-minute of the one trainer's methods (issue 30).
+
+One-loop g g → γ γ g |M|² (5 independent inputs; the closed-form truth): each method of the
+one trainer is run at each CPU budget on the same training data and scored on the same
+10 000 unseen points (the first rows of benchmarks/loop_bnn.py's blocks, so the numbers
+compare with loop_bnn.json). One thread per fit, so CPU-minutes = wall minutes of the fit
+(the JSON records both, and the load average). Methods:
+
+- ``adam-f32``: the plain DNN of loop_bnn.py (3×128 SiLU on log A, log-invariant inputs),
+  Adam with exponential cooling over the whole budget, float32;
+- ``adam-f64``: the same in float64;
+- ``lbfgs``: a smaller float64 network, Adam for 60 % of the budget, then full-batch L-BFGS
+  (``[training] polish = "lbfgs"``) for the rest;
+- ``stages``: two residual stages (``[model] stages = 2``), each Adam then L-BFGS, the budget
+  split evenly;
+- ``wide``: budget-aware shape: 4×256 SiLU float32 (fewer steps, more capacity).
+
+Also: the trainer's overhead, its steps per second against a minimal hand-written Adam loop
+at the same network, batch and thread (median of repeats).
+
+  python benchmarks/precision_budget.py --data-dir runs/bench_loop_1e6 --budgets 2,6,18
+  python benchmarks/precision_budget.py --quick      # a smoke test (a minute)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import statistics
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+from common import pin_threads, write_json
+from rich.console import Console
+from rich.table import Table
+
+from hepemu.evaluation.regression import time_per_point_us
+from hepemu.training.fit import fit_networks
+from hepemu.training.fit_config import FitCard
+
+SHAPES = {
+    "adam-f32": {"kind": "dnn", "hidden": [128, 128, 128], "activation": "silu"},
+    "adam-f64": {
+        "kind": "dnn",
+        "hidden": [128, 128, 128],
+        "activation": "silu",
+        "dtype": "float64",
+    },
+    "lbfgs": {"kind": "dnn", "hidden": [64, 64, 64, 64], "activation": "tanh", "dtype": "float64"},
+    "stages": {
+        "kind": "dnn",
+        "hidden": [64, 64, 64, 64],
+        "activation": "tanh",
+        "dtype": "float64",
+        "stages": 2,
+    },
+    "wide": {"kind": "dnn", "hidden": [256, 256, 256, 256], "activation": "silu"},
+}
+POLISH_SHARE = 0.4  # of each stage's time, for the methods with an L-BFGS polish
+
+
+def parse(argv=None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--budgets", default="2,6,18", help="CPU-minutes per fit")
+    ap.add_argument("--methods", default=",".join(SHAPES))
+    ap.add_argument("--train-points", type=int, default=300_000)
+    ap.add_argument("--test", type=int, default=10_000)
+    ap.add_argument("--batch-size", type=int, default=1024)
+    ap.add_argument("--polish-rows", type=int, default=200_000)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=1, help="truth-generation processes")
+    ap.add_argument("--data-dir", default="runs/bench_loop", help="loop_bnn.py's blocks")
+    ap.add_argument("--workdir", default="runs/precision_budget")
+    ap.add_argument("--overhead-s", type=float, default=20.0, help="seconds per overhead run")
+    ap.add_argument("--out", default="benchmarks/results/precision_budget.json")
+    ap.add_argument("--ship", default=None, help="METHOD:BUDGET → models/ggyyg-1l-dnn")
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.budgets, args.train_points, args.test = "0.1", 5000, 1000
+        args.overhead_s, args.polish_rows = 2.0, 5000
+        args.out = str(Path(args.workdir) / "quick.json")
+    args.budgets = [float(b) for b in args.budgets.split(",")]
+    args.methods = args.methods.split(",")
+    unknown = set(args.methods) - set(SHAPES)
+    if unknown:
+        ap.error(f"unknown methods {sorted(unknown)}; choose from {', '.join(SHAPES)}")
+    return args
+
+
+def dataset(args) -> tuple[Path, np.ndarray, np.ndarray]:
+    """The training dataset (train/validation/test split stored) and the 10 k test points,
+    from loop_bnn.py's truth blocks (generated there if missing)."""
+    import loop_bnn
+
+    ns = SimpleNamespace(test=args.test, sizes=[args.train_points], workers=args.workers)
+    paths, x_test, y_test = loop_bnn.subsets(ns, Path(args.data_dir))
+    return paths[args.train_points], x_test, y_test
+
+
+def card(method: str, minutes: float, path: Path, args) -> FitCard:
+    shape = dict(SHAPES[method])
+    stages = shape.get("stages", 1)
+    per_stage = minutes / stages
+    polish = method in ("lbfgs", "stages")
+    adam = per_stage * (1 - POLISH_SHARE) if polish else per_stage
+    training = {
+        "epochs": 1_000_000,  # the time schedule ends each stage
+        "decay_minutes": adam,
+        "batch_size": args.batch_size,
+        "patience": 1_000_000,
+        "threads": args.threads,
+        "max_minutes": minutes * 1.5,  # a guard; the schedule and polish end first
+    }
+    if polish:
+        training |= {
+            "polish": "lbfgs",
+            "polish_minutes": per_stage * POLISH_SHARE,
+            "polish_rows": args.polish_rows,
+        }
+    return FitCard.model_validate(
+        {
+            "data": {"path": str(path)},
+            "model": shape,
+            "preprocessing": {"target_transform": "log", "features": "log-invariants"},
+            "training": training,
+        }
+    )
+
+
+def scores(model, x: np.ndarray, y: np.ndarray) -> dict:
+    """|δ| = |A_NN/A − 1| on the test points: its 68 % quantile, the share within 1 %, mean
+    digits, and the same on the largest 1 % of amplitudes."""
+    from hepemu.digits import mean_digits
+
+    mean, _ = model.predict(x)
+    d = np.abs(mean / y - 1)
+    top = np.argsort(y)[-max(1, len(y) // 100) :]
+    return {
+        "q68_abs_delta": float(np.quantile(d, 0.68)),
+        "median_abs_delta": float(np.median(d)),
+        "R1": float(np.mean(d < 0.01)),
+        "mean_digits": float(mean_digits(mean, y)),
+        "top1pct_q68_abs_delta": float(np.quantile(d[top], 0.68)),
+        "top1pct_within_1pct": float(np.mean(d[top] < 0.01)),
+    }
+
+
+def run(method: str, minutes: float, path: Path, x, y, args) -> dict:
+    """Fit (or resume) one method at one budget; its scores, times and trainer record."""
+    out = Path(args.workdir) / f"{method}-{minutes:g}min-{args.train_points}"
+    done = out / "result.json"
+    if done.exists():
+        return json.loads(done.read_text())
+    c = card(method, minutes, path, args)
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    model = fit_networks(c, out)
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    member = model.info["members"][0]
+    if not member["finished"]:
+        raise SystemExit(f"{out}: stopped early ({member['stop']}); rerun to continue")
+    result = {
+        **scores(model, x, y),
+        "budget_min": minutes,
+        "train_s": member["train_s"],
+        "cpu_s_this_call": cpu,
+        "wall_s_this_call": wall,
+        "steps": member["steps"],
+        "epochs": member["epochs"],
+        "stop": member["stop"],
+        "parameters": int(model.n_parameters),
+        "us_per_point": time_per_point_us(model.predict, x),
+        "loadavg": list(os.getloadavg()),
+    }
+    model.save(out / "model.safetensors")
+    done.write_text(json.dumps(result, indent=1))
+    return result
+
+
+def overhead(path: Path, args) -> dict:
+    """Steps per second of the one trainer and of a minimal Adam loop (the same network,
+    batch, data in memory and thread), ``args.overhead_s`` seconds each, median of 3."""
+    import torch
+
+    from hepemu.data.dataset import Dataset
+    from hepemu.models.network_specs import build_network
+    from hepemu.training.fit_data import fit_preprocessing
+    from hepemu.training.member import MemberTrainer
+
+    c = card("adam-f32", args.overhead_s / 60, path, args)
+    c.training.max_minutes = None
+    pre = fit_preprocessing(c, Dataset.open(path))
+    trainer_rates, loop_rates = [], []
+    for r in range(3):
+        t = MemberTrainer(c, pre, Path(args.workdir) / f"overhead{r}", seed=r)
+        st = t.train()
+        trainer_rates.append(st.step / st.elapsed_s)
+        x, z = t._train_x, t._train_z  # the trainer's own encoded train rows
+        torch.manual_seed(r)
+        net = build_network(pre.n_features, c.model.network_spec())
+        opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+        steps, t0 = 0, time.perf_counter()
+        while time.perf_counter() - t0 < args.overhead_s:
+            perm = torch.randperm(len(x))
+            for b in range(0, len(x) - args.batch_size + 1, args.batch_size):
+                idx = perm[b : b + args.batch_size]
+                opt.zero_grad(set_to_none=True)
+                loss = torch.mean((net(x[idx]) - z[idx]) ** 2)
+                loss.backward()
+                opt.step()
+                steps += 1
+                if time.perf_counter() - t0 >= args.overhead_s:
+                    break
+        loop_rates.append(steps / (time.perf_counter() - t0))
+    a, b = statistics.median(trainer_rates), statistics.median(loop_rates)
+    return {
+        "trainer_steps_per_s": a,
+        "minimal_loop_steps_per_s": b,
+        "ratio": b / a,
+        "repeats": {"trainer": trainer_rates, "minimal loop": loop_rates},
+        "network": SHAPES["adam-f32"],
+        "batch_size": args.batch_size,
+        "seconds_each": args.overhead_s,
+    }
+
+
+def plot(results: dict, path: Path) -> None:
+    """68 % of |δ| against CPU-minutes, one line per method (log–log)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    for method, runs in results.items():
+        pts = sorted((r["train_s"] / 60, r["q68_abs_delta"]) for r in runs.values())
+        ax.plot(*zip(*pts, strict=True), "o-", label=method)
+    ax.axhline(2e-3, color="k", ls=":", lw=1, label="target 0.2 %")
+    ax.set(xscale="log", yscale="log", xlabel="training CPU-minutes (1 thread)")
+    ax.set_ylabel("68 % quantile of |A_NN/A − 1|")
+    ax.set_title("one-loop g g → γ γ g, 10 000 unseen points", fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def table(results: dict) -> None:
+    t = Table(title="precision per CPU-minute: one-loop g g → γ γ g")
+    for col in ("method", "CPU-min", "68 % |δ|", "R_1", "digits", "top 1 %: 68 % |δ|", "µs/pt"):
+        t.add_column(col)
+    for method, runs in results.items():
+        for r in runs.values():
+            t.add_row(
+                method,
+                f"{r['train_s'] / 60:.1f}",
+                f"{r['q68_abs_delta']:.2e}",
+                f"{r['R1']:.1%}",
+                f"{r['mean_digits']:.2f}",
+                f"{r['top1pct_q68_abs_delta']:.2e}",
+                f"{r['us_per_point']:.1f}",
+            )
+    Console().print(t)
+
+
+def ship(spec: str, args) -> dict:
+    """Copy the model of METHOD:BUDGET to models/ggyyg-1l-dnn.safetensors."""
+    import shutil
+
+    method, budget = spec.split(":")
+    src = Path(args.workdir) / f"{method}-{float(budget):g}min-{args.train_points}"
+    dest = Path("models") / "ggyyg-1l-dnn.safetensors"
+    shutil.copyfile(src / "model.safetensors", dest)
+    return {"model": str(dest), "from": f"{method} at {float(budget):g} CPU-min"}
+
+
+def main(argv=None) -> None:
+    args = parse(argv)
+    pin_threads(args.threads)
+    import torch
+
+    torch.set_num_threads(args.threads)
+    path, x, y = dataset(args)
+    results: dict = {}
+    for method in args.methods:
+        for minutes in args.budgets:
+            r = run(method, minutes, path, x, y, args)
+            results.setdefault(method, {})[f"{minutes:g}"] = r
+            print(f"{method} {minutes:g} min: 68 % |δ| {r['q68_abs_delta']:.2e}", flush=True)
+    table(results)
+    out = Path(args.out)
+    figure = out.with_suffix(".png")
+    plot(results, figure)
+    record = {
+        "process": "ggyyg-1l",
+        "results": results,
+        "overhead": overhead(path, args),
+        "plot": str(figure),
+        "train_points": args.train_points,
+        "test_points": len(y),
+        "args": {k: v for k, v in vars(args).items()},
+        "command": "python benchmarks/precision_budget.py " + shlex.join(sys.argv[1:]),
+    }
+    if args.ship:
+        record["shipped"] = ship(args.ship, args)
+    o = record["overhead"]
+    print(
+        f"trainer {o['trainer_steps_per_s']:.0f} steps/s, minimal loop "
+        f"{o['minimal_loop_steps_per_s']:.0f} steps/s: ratio {o['ratio']:.2f}"
+    )
+    write_json(out, record)
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
