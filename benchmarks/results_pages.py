@@ -9,7 +9,8 @@ disagree:
     python benchmarks/results_pages.py --print    # print every page (markdown), write nothing
 
 The pages' paragraphs come from results_integrals.py, results_dbox.py, results_regressors.py,
-results_me.py, results_chain.py, results_events.py and results_surrogates.py (one per family
+results_me.py, results_chain.py, results_events.py, results_surrogates.py and
+results_precision.py (one per family
 of benchmarks).
 """
 
@@ -39,6 +40,7 @@ from results_integrals import (
     throughput_part,
 )
 from results_me import me_emulator_part
+from results_precision import precision_budget_part
 from results_regressors import regressors_part
 from results_surrogates import surrogates_part
 
@@ -129,6 +131,13 @@ PAGES: dict[str, tuple[str, str, Callable[[], list[str]]]] = {
         "DNNs on the gg→HH box (3D) and a smooth 5-D function, at equal truth calls and CPU "
         "time, and the jobs where a grid does not apply",
         surrogates_part,
+    ),
+    "precision.md": (
+        "Precision per CPU-hour: the one trainer's methods at equal budget",
+        "Adam in float32 and float64, L-BFGS polish, multi-stage residual networks and network "
+        "shapes on one-loop g g → γ γ g at 2-core budgets, how precision scales with CPU time, "
+        "and the trainer's overhead",
+        precision_budget_part,
     ),
     "data-generation.md": (
         "Truth-data generation and streaming reads",

@@ -154,7 +154,7 @@ def _fit(cfg, out: Path, executor: str, workers: int, scheduler: str | None):
     if cfg.boosting.schedule and executor != "serial":
         fail("boosted training runs its members serially (drop --executor)")
     if cfg.boosting.schedule or (executor == "serial" and cfg.training.members == 1):
-        with fit_progress(cfg.training.epochs) as cb:
+        with fit_progress(cfg.training.epochs * cfg.model.stages, stages=cfg.model.stages) as cb:
             return fit_card(cfg, out, cb)
     with replica_progress(
         cfg.training.members,

@@ -282,17 +282,23 @@ def replica_progress(n_replicas: int, label: str = "replicas", describe=_replica
 
 
 @contextmanager
-def fit_progress(total_epochs: int, unit: str = "epoch"):
-    """Yield ``cb(state)`` (a ``FitState``: epoch, best_rmse, best_epoch, elapsed_s) for a bar
-    over epochs (or boosting rounds: ``unit``) with the best validation RMSE; plain lines when
-    stderr is not a terminal."""
+def fit_progress(total_epochs: int, unit: str = "epoch", stages: int = 1):
+    """Yield ``cb(state)`` (a ``FitState``: epoch, best_rmse, best_epoch, elapsed_s, and for
+    networks stage, phase, polish_iters) for a bar over epochs (or boosting rounds: ``unit``)
+    with the best validation RMSE, the residual stage (of ``stages``) and the L-BFGS polish's
+    iteration; plain lines when stderr is not a terminal."""
     total = max(total_epochs, 1)
-    st = {"epoch": 0, "best": math.inf, "best_epoch": -1, "train_s": 0.0}
+    st = {"epoch": 0, "best": math.inf, "best_epoch": -1, "train_s": 0.0, "phase": ""}
 
     def info() -> str:
         if not math.isfinite(st["best"]):
             return ""
-        return f"best validation RMSE {st['best']:.3g} @ {unit} {st['best_epoch']}"
+        line = f"best validation RMSE {st['best']:.3g} @ {unit} {st['best_epoch']}"
+        if stages > 1:
+            line += f", stage {st['stage'] + 1}/{stages}"
+        if st["phase"] == "lbfgs":
+            line += f", L-BFGS polish iteration {st['polish_iters']}"
+        return line
 
     def render(elapsed: float) -> str:
         line = f"fit: {unit} {st['epoch']}/{total}"
@@ -310,6 +316,9 @@ def fit_progress(total_epochs: int, unit: str = "epoch"):
             best=state.best_rmse,
             best_epoch=state.best_epoch,
             train_s=state.elapsed_s,
+            stage=getattr(state, "stage", 0),
+            phase=getattr(state, "phase", ""),
+            polish_iters=getattr(state, "polish_iters", 0),
         )
 
     plain = _plain(render)
