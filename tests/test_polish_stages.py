@@ -158,3 +158,16 @@ def test_settings_added_later_read_as_their_old_default():
     assert changed_fixed_settings(saved, now, [], added) == []
     now["training"]["polish"] = "lbfgs"
     assert changed_fixed_settings(saved, now, [], added) == ["training.polish"]
+
+
+def test_staged_model_of_a_provider_less_dataset_exports(dataset, tmp_path):
+    """A table-imported dataset records no provider: example inputs come from the box."""
+    from hepemu.applications.export import export
+
+    c = card(dataset, model={"stages": 2}, epochs=2)
+    model = fit_networks(c, tmp_path / "run")
+    graph = export(model, tmp_path / "m.pt", fmt="torchscript")
+    x = np.random.default_rng(4).random((20, 3))
+    out = graph(torch.as_tensor(x))
+    mean = out[0] if isinstance(out, tuple) else out[:, 0]
+    np.testing.assert_allclose(mean.detach().numpy(), model.predict(x)[0], rtol=1e-10)

@@ -169,8 +169,12 @@ class NetworkRegressor(Surrogate):
         return RegressorGraph(self, dtype).eval()
 
     def example_inputs(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """``n`` rows drawn through the provider the model was trained on."""
+        """``n`` rows drawn through the provider the model was trained on (a dataset without
+        one, e.g. imported from a table: uniform rows in the training box)."""
         from hepemu.physics.providers import get_provider
+
+        if not self.pre.provider:
+            return super().example_inputs(n, rng)
 
         provider = get_provider(self.pre.provider)
         rows = np.empty((0, len(self.input_columns)))
