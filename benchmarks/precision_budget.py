@@ -11,8 +11,11 @@ compare with loop_bnn.json). One thread per fit, so CPU-minutes = wall minutes o
 - ``adam-f64``: the same in float64;
 - ``lbfgs``: a smaller float64 network, Adam for 60 % of the budget, then full-batch L-BFGS
   (``[training] polish = "lbfgs"``) for the rest;
+- ``lbfgs-f32``: the plain DNN, Adam for 60 %, then L-BFGS in float32;
 - ``stages``: two residual stages (``[model] stages = 2``), each Adam then L-BFGS, the budget
   split evenly;
+- ``symmetric``: the plain DNN on canonical events (photons ordered, z reflected so that the
+  jet has p_z ≥ 0: the symmetries of |M|²), a quarter of the phase space;
 - ``wide``: budget-aware shape: 4×256 SiLU float32 (fewer steps, more capacity).
 
 Also: the trainer's overhead, its steps per second against a minimal hand-written Adam loop
@@ -52,6 +55,8 @@ SHAPES = {
         "dtype": "float64",
     },
     "lbfgs": {"kind": "dnn", "hidden": [64, 64, 64, 64], "activation": "tanh", "dtype": "float64"},
+    # the plain DNN, then L-BFGS in float32 (errors of 1e-2 are far above float32's rounding)
+    "lbfgs-f32": {"kind": "dnn", "hidden": [128, 128, 128], "activation": "silu"},
     "stages": {
         "kind": "dnn",
         "hidden": [64, 64, 64, 64],
@@ -60,6 +65,9 @@ SHAPES = {
         "stages": 2,
     },
     "wide": {"kind": "dnn", "hidden": [256, 256, 256, 256], "activation": "silu"},
+    # the plain DNN on the fundamental domain of the amplitude's symmetries (g g → γ γ g:
+    # photon exchange, beam exchange; METHOD_PREPROCESSING)
+    "symmetric": {"kind": "dnn", "hidden": [128, 128, 128], "activation": "silu"},
     # a deep ensemble of the plain DNN (its calibrated spread is the error bar; the budget is
     # shared by its members)
     "ensemble": {"kind": "dnn", "hidden": [128, 128, 128], "activation": "silu"},
@@ -78,13 +86,16 @@ PREPROCESSING = {
     },
 }
 PROCESSES = tuple(PREPROCESSING)
+METHOD_PREPROCESSING = {"symmetric": {"canonicalise": ["photon-order+beam-flip"]}}
 LABELS_SHORT = {
     "adam-f32": "DNN 3x128 SiLU float32, Adam",
     "adam-f64": "DNN 3x128 SiLU float64, Adam",
     "lbfgs": "DNN 4x64 tanh float64, Adam then L-BFGS",
     "stages": "two residual stages of DNN 4x64 tanh float64, Adam then L-BFGS each",
     "wide": "DNN 4x256 SiLU float32, Adam",
+    "lbfgs-f32": "DNN 3x128 SiLU float32, Adam then L-BFGS",
     "ensemble": "3 DNNs 3x128 SiLU float32, Adam",
+    "symmetric": "DNN 3x128 SiLU float32, Adam, photon-order+beam-flip canonical inputs",
 }
 POLISH_SHARE = 0.4  # of each stage's time, for the methods with an L-BFGS polish
 
@@ -94,6 +105,7 @@ def parse(argv=None) -> argparse.Namespace:
     ap.add_argument("--process", default="ggyyg-1l", choices=PROCESSES)
     ap.add_argument("--budgets", default="2,6,18", help="CPU-minutes per fit")
     ap.add_argument("--methods", default=",".join(SHAPES))
+    ap.add_argument("--runs", default=None, help="METHOD:BUDGET,… instead of methods × budgets")
     ap.add_argument("--train-points", type=int, default=300_000)
     ap.add_argument("--test", type=int, default=10_000)
     ap.add_argument("--batch-size", type=int, default=1024)
@@ -104,7 +116,13 @@ def parse(argv=None) -> argparse.Namespace:
     ap.add_argument("--workdir", default="runs/precision_budget")
     ap.add_argument("--overhead-s", type=float, default=20.0, help="seconds per overhead run")
     ap.add_argument("--out", default=None, help="default benchmarks/results/precision_budget")
-    ap.add_argument("--ship", default=None, help="METHOD:BUDGET → models/ggyyg-1l-dnn")
+    ap.add_argument(
+        "--ship",
+        action="append",
+        default=[],
+        help="METHOD:BUDGET[:NAME]: register that run's model in the package as NAME "
+        "(default <process>-dnn); repeatable",
+    )
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args(argv)
     if args.quick:
@@ -115,6 +133,11 @@ def parse(argv=None) -> argparse.Namespace:
         args.out = f"benchmarks/results/precision_budget_{args.process}.json"
     args.budgets = [float(b) for b in args.budgets.split(",")]
     args.methods = args.methods.split(",")
+    if args.runs:  # METHOD:BUDGET pairs instead of every method at every budget
+        args.runs = [(m, float(b)) for m, b in (r.split(":") for r in args.runs.split(","))]
+        args.methods = list(dict.fromkeys(m for m, _ in args.runs))
+    else:
+        args.runs = [(m, b) for m in args.methods for b in args.budgets]
     unknown = set(args.methods) - set(SHAPES)
     if unknown:
         ap.error(f"unknown methods {sorted(unknown)}; choose from {', '.join(SHAPES)}")
@@ -129,7 +152,8 @@ def dataset(args) -> tuple[Path, np.ndarray, np.ndarray]:
     if args.process == "ee4j":
         import me_emulator
 
-        path = me_emulator.dataset("ee4j", 1e-3, args.train_points, 7, Path(args.data_dir))
+        points = -(-args.train_points * 10 // 8)  # its stored split trains on 80 %
+        path = me_emulator.dataset("ee4j", 1e-3, points, 7, Path(args.data_dir))
         x, y = me_emulator.read_xy(path, "test")
         return path, x[: args.test], y[: args.test]
     import loop_bnn
@@ -144,7 +168,7 @@ def card(method: str, minutes: float, path: Path, args) -> FitCard:
     stages = shape.get("stages", 1)
     members = MEMBERS if method == "ensemble" else 1
     per_stage = minutes / stages / members
-    polish = method in ("lbfgs", "stages")
+    polish = method in ("lbfgs", "lbfgs-f32", "stages")
     adam = per_stage * (1 - POLISH_SHARE) if polish else per_stage
     training = {
         "epochs": 1_000_000,  # the time schedule ends each stage
@@ -165,7 +189,7 @@ def card(method: str, minutes: float, path: Path, args) -> FitCard:
         {
             "data": {"path": str(path)},
             "model": shape,
-            "preprocessing": PREPROCESSING[args.process],
+            "preprocessing": PREPROCESSING[args.process] | METHOD_PREPROCESSING.get(method, {}),
             "training": training,
         }
     )
@@ -231,6 +255,7 @@ def run(method: str, minutes: float, path: Path, x, y, args) -> dict:
         "parameters": int(model.n_parameters),
         "us_per_point": time_per_point_us(model.predict, x),
         "loadavg": list(os.getloadavg()),
+        "card": c.model_dump(mode="json"),
     }
     model.save(out / "model.safetensors")
     done.write_text(json.dumps(result, indent=1))
@@ -341,10 +366,10 @@ def ship(spec: str, args) -> dict:
     from hepemu.models.loading import load_surrogate
     from hepemu.registry import _pretrained_dir, register
 
-    method, budget = spec.split(":")
+    method, budget, *named = spec.split(":")
     run_dir = run_path(args, method, float(budget))
     model = load_surrogate(run_dir / "model.safetensors")
-    name = f"{args.process}-dnn"
+    name = named[0] if named else f"{args.process}-dnn"
     path = _pretrained_dir() / f"{name}.safetensors"
     model.save(path)
     r = json.loads((run_dir / "result.json").read_text())
@@ -365,11 +390,10 @@ def main(argv=None) -> None:
     torch.set_num_threads(args.threads)
     path, x, y = dataset(args)
     results: dict = {}
-    for method in args.methods:
-        for minutes in args.budgets:
-            r = run(method, minutes, path, x, y, args)
-            results.setdefault(method, {})[f"{minutes:g}"] = r
-            print(f"{method} {minutes:g} min: 68 % |δ| {r['q68_abs_delta']:.2e}", flush=True)
+    for method, minutes in args.runs:
+        r = run(method, minutes, path, x, y, args)
+        results.setdefault(method, {})[f"{minutes:g}"] = r
+        print(f"{method} {minutes:g} min: 68 % |δ| {r['q68_abs_delta']:.2e}", flush=True)
     table(results)
     out, work = Path(args.out), Path(args.workdir)
     figure = out.with_suffix(".png")
@@ -385,7 +409,7 @@ def main(argv=None) -> None:
         "command": "python benchmarks/precision_budget.py " + shlex.join(sys.argv[1:]),
     }
     if args.ship:
-        record["shipped"] = ship(args.ship, args)
+        record["shipped"] = [{"spec": spec, **ship(spec, args)} for spec in args.ship]
     o = record["overhead"]
     print(
         f"trainer {o['trainer_steps_per_s']:.0f} steps/s, minimal loop "

@@ -40,7 +40,7 @@ from results_integrals import (
     throughput_part,
 )
 from results_me import me_emulator_part
-from results_precision import precision_budget_part
+from results_precision import precision_budget_part, precision_rows
 from results_regressors import regressors_part
 from results_surrogates import surrogates_part
 
@@ -248,6 +248,7 @@ def summary_rows() -> list[str]:
             f"{pct(r['coverage_2sigma'])} (2σ) | {xs['surrogate_us_per_point']:.0f} µs; "
             f"{truth} |"
         )
+    rows += precision_rows(truth)
     dbox = load("inn_dbox.json")
     if dbox:
         net = dbox["dbox_inn"]

@@ -27,8 +27,10 @@ LABELS = {
     "adam-f32": "Adam, float32, 3×128 SiLU (the plain DNN of loop_bnn.py)",
     "adam-f64": "Adam, float64, 3×128 SiLU",
     "lbfgs": "Adam 60 % then full-batch L-BFGS 40 %, float64, 4×64 tanh",
+    "lbfgs-f32": "Adam 60 % then full-batch L-BFGS 40 %, float32, 3×128 SiLU",
     "stages": "two residual stages, each Adam then L-BFGS, float64, 4×64 tanh",
     "wide": "Adam, float32, 4×256 SiLU (fewer steps, more weights)",
+    "symmetric": "Adam, float32, 3×128 SiLU on canonical events (photons ordered, jet p_z ≥ 0)",
     "ensemble": "deep ensemble of 3 plain DNNs (3×128 SiLU, float32), the budget shared",
 }
 
@@ -191,3 +193,30 @@ def other_targets_part() -> list[str]:
         *rows,
         "",
     ]
+
+
+def precision_rows(truth: str) -> list[str]:
+    """The networks precision_budget.py shipped (precision_budget_<process>.json)."""
+    out = []
+    for process in ("ggyyg-1l", "ee4j"):
+        d = load(f"precision_budget_{process}.json") or {}
+        for shipped in d.get("shipped", []):
+            method, budget, *_ = shipped["spec"].split(":")
+            r = d["results"][method][f"{float(budget):g}"]
+            name = shipped["spec"].split(":")[2] if shipped["spec"].count(":") > 1 else None
+            name = name or f"{process}-dnn"
+            cover = (
+                f"; σ covers {pct(r['coverage_1sigma'])} (1σ), {pct(r['coverage_2sigma'])} (2σ)"
+                if "coverage_1sigma" in r
+                else ""
+            )
+            job = "the same" if process == "ggyyg-1l" else "e⁺e⁻ → dd̄ + 2 g \\|M\\|²"
+            out.append(
+                f"| {job} ([precision](docs/results/precision.md)) | `{name}`: "
+                f"{LABELS.get(method, method)}, {r['train_s'] / 60:.0f} CPU-min | "
+                f"68 % of \\|δ\\| below {sci(r['q68_abs_delta'])}, R_1 = {pct(r['R1'])}"
+                f"{cover} | {r['us_per_point']:.1f} µs"
+                + (f"; {truth}" if process == "ggyyg-1l" and truth else "")
+                + " |"
+            )
+    return out

@@ -9,6 +9,11 @@ particle physics", "Symmetry properties": fewer regressors, less data).
   invariant under it.
 - ``gluon-order`` (legs e⁺, e⁻, q, q̄, g₁…gₙ): gluons sorted by decreasing energy; |M|² is
   symmetric under their exchange (Bose symmetry, colour summed).
+- ``photon-order+beam-flip`` (legs g₁, g₂ along ±z, γ₁, γ₂, then the rest, e.g. g g → γ γ g):
+  the photons sorted by decreasing energy (Bose symmetry) and every event reflected in z so
+  that the last leg has p_z ≥ 0 — exchanging the two identical incoming gluons, under which
+  the helicity-summed, colour- and spin-averaged |M|² is symmetric (it is also parity
+  invariant, so the reflection z → −z is a symmetry): a quarter of the phase space to learn.
 """
 
 from __future__ import annotations
@@ -46,9 +51,20 @@ def gluon_order(x: np.ndarray) -> np.ndarray:
     return np.concatenate([p[:, :4], g], axis=1).reshape(len(p), -1)
 
 
+def photon_order_beam_flip(x: np.ndarray) -> np.ndarray:
+    """Photons (legs 3, 4) by decreasing energy; z → −z where the last leg has p_z < 0."""
+    p = _legs(x, 5).copy()
+    swap = p[:, 2, 0] < p[:, 3, 0]
+    p[swap, 2:4] = p[swap, 3:1:-1]
+    flip = p[:, -1, 3] < 0
+    p[flip, 2:, 3] *= -1.0  # the beams stay: their exchange is the reflection
+    return p.reshape(len(p), -1)
+
+
 CANONICALISERS: dict[str, Canonicaliser] = {
     "beam-azimuth": beam_azimuth,
     "gluon-order": gluon_order,
+    "photon-order+beam-flip": photon_order_beam_flip,
 }
 
 
