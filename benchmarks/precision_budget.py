@@ -115,6 +115,7 @@ def parse(argv=None) -> argparse.Namespace:
     ap.add_argument("--data-dir", default="runs/bench_loop", help="loop_bnn.py's blocks")
     ap.add_argument("--workdir", default="runs/precision_budget")
     ap.add_argument("--overhead-s", type=float, default=20.0, help="seconds per overhead run")
+    ap.add_argument("--no-overhead", action="store_true", help="skip the overhead measurement")
     ap.add_argument("--out", default=None, help="default benchmarks/results/precision_budget")
     ap.add_argument(
         "--ship",
@@ -401,7 +402,9 @@ def main(argv=None) -> None:
     record = {
         "process": args.process,
         "results": results,
-        "overhead": cached(work / f"{args.process}-overhead.json", overhead, path, args),
+        "overhead": None
+        if args.no_overhead
+        else cached(work / f"{args.process}-overhead.json", overhead, path, args),
         "plot": str(figure),
         "train_points": args.train_points,
         "test_points": len(y),
@@ -411,10 +414,11 @@ def main(argv=None) -> None:
     if args.ship:
         record["shipped"] = [{"spec": spec, **ship(spec, args)} for spec in args.ship]
     o = record["overhead"]
-    print(
-        f"trainer {o['trainer_steps_per_s']:.0f} steps/s, minimal loop "
-        f"{o['minimal_loop_steps_per_s']:.0f} steps/s: ratio {o['ratio']:.2f}"
-    )
+    if o:
+        print(
+            f"trainer {o['trainer_steps_per_s']:.0f} steps/s, minimal loop "
+            f"{o['minimal_loop_steps_per_s']:.0f} steps/s: ratio {o['ratio']:.2f}"
+        )
     write_json(out, record)
     print(f"wrote {out}")
 
