@@ -88,19 +88,20 @@ def _table(left: np.ndarray, right: np.ndarray, c: np.ndarray) -> np.ndarray:
     return (left[t].T * c[t]) @ right[t]
 
 
-def _int_power(v: np.ndarray, p: int) -> np.ndarray:
-    """v**p for an integer p by multiplications (in place on v for |p| > 1 or p < 0)."""
+def _power_into(v: np.ndarray, p: int, tmp: np.ndarray) -> np.ndarray:
+    """v**p in place for an integer p (``tmp``: a buffer of v's shape)."""
     if p == 1:
         return v
     if p == 0:
-        return np.ones_like(v)
-    base = v.copy() if abs(p) > 1 else v
-    out = v
-    for _ in range(abs(p) - 1):
-        np.multiply(out, base, out=out)
+        v.fill(1.0)
+        return v
+    if abs(p) > 1:
+        np.copyto(tmp, v)
+        for _ in range(abs(p) - 1):
+            np.multiply(v, tmp, out=v)
     if p < 0:
-        np.reciprocal(out, out=out)
-    return out
+        np.reciprocal(v, out=v)
+    return v
 
 
 def tensor_rule_sums(
@@ -108,30 +109,38 @@ def tensor_rule_sums(
     s: np.ndarray,
     x: np.ndarray,
     w: np.ndarray,
-    node_block: int = 8192,
-    rows: int = 64,
+    node_block: int = 4096,
+    rows: int = 32,
 ) -> np.ndarray:
     """Σ over the n^k tensor rule (1-D nodes ``x``, weights ``w`` per axis) of the sector sum
     for every row of ``s`` (N, m). Each row's result is independent of the other rows (fixed
     operation order, no BLAS in the per-point part). Returns (N,)."""
     s = np.atleast_2d(np.asarray(s, dtype=float))
     total = np.zeros(len(s))
+    m = s.shape[1]
+    buf = np.empty((3, min(rows, len(s)), node_block))
     for a_all, tabs in _sector_blocks(ss, np.asarray(x, float), np.asarray(w, float), 65536):
         for q0 in range(0, len(a_all), node_block):
             q = slice(q0, q0 + node_block)
             a = a_all[q]
+            nq = len(a)
             for r0 in range(0, len(s), rows):
                 sr = s[r0 : r0 + rows]
-                term = None
+                term, v, tmp = (b[: len(sr), :nq] for b in buf)
+                first = True
                 for g, p in tabs:
-                    v = np.multiply.outer(g[1, q], sr[:, 0])
-                    v += g[0, q][:, None]
-                    for b in range(1, sr.shape[1]):
-                        v += np.multiply.outer(g[b + 1, q], sr[:, b])
-                    v = _int_power(v, p)
-                    term = v if term is None else np.multiply(term, v, out=term)
-                if term is None:
+                    out = term if first else v
+                    np.multiply(sr[:, :1], g[1, q], out=out)
+                    np.add(out, g[0, q], out=out)
+                    for b in range(1, m):
+                        np.multiply(sr[:, b : b + 1], g[b + 1, q], out=tmp)
+                        np.add(out, tmp, out=out)
+                    _power_into(out, p, tmp)
+                    if not first:
+                        np.multiply(term, v, out=term)
+                    first = False
+                if first:
                     total[r0 : r0 + rows] += a.sum()
                 else:
-                    total[r0 : r0 + rows] += np.einsum("qn,q->n", term, a)
+                    total[r0 : r0 + rows] += np.einsum("nq,q->n", term, a)
     return ss.prefactor * total
