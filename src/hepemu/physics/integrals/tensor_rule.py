@@ -1,5 +1,7 @@
-"""A tensor-product rule over the sectors of a :class:`~hepemu.physics.integrals.sectors.SectorSum`,
-contracted with many parameter points at once.
+"""A tensor-product rule over the sectors of a sector sum, contracted with many parameter points.
+
+``ss`` below is a :class:`~hepemu.physics.integrals.sectors.SectorSum` (duck-typed: that module
+imports this one).
 
 Each sector polynomial is linear in the parameters s, P_i(s; x) = Σ_b G_ib(x) (1, s)_b, so the
 x-dependent tables G_ib, the monomial, the weights and every polynomial that does not depend
@@ -7,22 +9,23 @@ on s are computed once per rule on the n^k grid (a term's monomial factorises ov
 one matrix product per polynomial between the first and the last axes); a parameter point
 then costs only the combination Σ_b G_ib s_b and the power per (point, node). The rule on
 [0, 1] is Gauss–Legendre in u with x = u² per Feynman parameter (dx = 2u du), which flattens
-the endpoint behaviour of the sector integrands at x = 0 (the substitution of Binoth &
-Heinrich, hep-ph/0305234, sec. 4; here as a fixed polynomial map).
+the endpoint behaviour of the sector integrands at x = 0 (a variable transformation against
+endpoint singularities: Press et al., Numerical Recipes, 3rd ed., sec. 4.5); on the double box
+it is ~1000x more accurate than plain Gauss–Legendre in x at 11 nodes per axis (issue 28).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from hepemu.physics.integrals.sectors import SectorSum
+SectorSum = Any  # hepemu.physics.integrals.sectors.SectorSum (not imported: no cycle)
 
 
 def gauss_legendre_u2(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """n Gauss–Legendre nodes in u on [0, 1] mapped to x = u², weights times dx/du = 2u."""
+    """n Gauss–Legendre nodes in u on [0, 1] mapped to x = u², weights times dx/du = 2u
+    (endpoint transformation: Press et al., Numerical Recipes, 3rd ed., sec. 4.5)."""
     if n < 1:
         raise ValueError(f"need n >= 1 nodes per axis, got {n}")
     u, w = np.polynomial.legendre.leggauss(n)
