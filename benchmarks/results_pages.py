@@ -128,8 +128,8 @@ PAGES: dict[str, tuple[str, str, Callable[[], list[str]]]] = {
     "surrogates.md": (
         "Which surrogate? Interpolants against networks",
         "Chebyshev tensor grids and Smolyak sparse grids against the integration network and "
-        "DNNs on the gg→HH box (3D) and a smooth 5-D function, at equal truth calls and CPU "
-        "time, and the jobs where a grid does not apply",
+        "DNNs on the gg→HH box (3D), the two-loop double box (3D) and a smooth 5-D function, "
+        "at equal truth calls and CPU time, and the jobs where a grid does not apply",
         surrogates_part,
     ),
     "precision.md": (
@@ -263,6 +263,16 @@ def summary_rows() -> list[str]:
             f"not a surrogate yet) | {net['mean_digits']:.2f} mean digits | "
             f"{net['us_per_point']:.0f} µs; {rule['rule']} ({rule['mean_digits']:.2f} digits) "
             f"{rule['s_per_point'] * 1e3:.0f} ms |"
+        )
+    cheb = (load("surrogates_dbox.json") or {}).get("dbox-2l", {})
+    cheb = cheb.get("shipped gghh-dbox-2l-chebyshev")
+    if cheb:
+        rows.append(
+            "| the same, **no network wins** ([surrogates](docs/results/surrogates.md)) | "
+            f"`gghh-dbox-2l-chebyshev`: Chebyshev interpolant of log I, {cheb['truth_calls']} "
+            f"labels (x = u² Gauss–Legendre per sector) | {cheb['mean_digits']:.2f} mean "
+            f"digits, worst {cheb['worst_digits']:.2f}; σ covers "
+            f"{pct(cheb['coverage_1sigma'])} (1σ) | {cheb['us_per_point']:.1f} µs |"
         )
     for path in sorted(RESULTS.glob("regressors_*_long.json")):
         d = json.loads(path.read_text())

@@ -10,8 +10,14 @@ TITLES = {
 }
 
 
-def cell(x, fmt: str) -> str:
-    return "–" if x is None else format(x, fmt)
+DBOX_TITLE = "Two-loop gg→HH double box I(s₁₂, s₁₄, m_H²) on [−30, −3]³ (3D)"
+
+
+def cell(x, fmt) -> str:
+    """``x`` formatted (``fmt``: a format spec or a function), or a dash for a missing value."""
+    if x is None:
+        return "–"
+    return fmt(x) if callable(fmt) else format(x, fmt)
 
 
 def table(rows: dict[str, dict]) -> list[str]:
@@ -31,8 +37,8 @@ def table(rows: dict[str, dict]) -> list[str]:
         out.append(
             f"| {md(name)} | {r['truth_calls']} | {cpu} | {r['mean_digits']:.2f} | "
             f"{cell(r.get('mean_digits_boundary'), '.2f')} | {r['worst_digits']:.2f} | "
-            f"{pct(r['r_1'])} | {sci(r['q68_abs_delta'])} | {cover} | "
-            f"{r['us_per_point']:.1f} | {r['size_bytes']} |"
+            f"{cell(r['r_1'], pct)} | {cell(r['q68_abs_delta'], sci)} | {cover} | "
+            f"{r['us_per_point']:.1f} | {cell(r['size_bytes'], 'd')} |"
         )
     return out + [""]
 
@@ -83,6 +89,75 @@ def verdict(rows: dict[str, dict], calls: int, what: str) -> list[str]:
     return out + [""]
 
 
+def dbox_part() -> list[str]:
+    """The double box (surrogates_dbox.json): its labelling rule, interpolants and the INN."""
+    d = load("surrogates_dbox.json")
+    if not d:
+        return []
+    out = [f"### {DBOX_TITLE}", ""]
+    rule = d.get("rule")
+    if rule:
+        out += [
+            f"The labels: a tensor Gauss–Legendre rule per sector (30 sectors, 6 Feynman "
+            f"parameters each) in u with x = u² (`--option rule=gl-u2 --option nodes=n`), "
+            f"against the same rule at {rule['reference_nodes']} nodes on 12 points (the six "
+            "corners of the box and six uniform points), and plain Gauss–Legendre in x; "
+            "seconds per point on one thread, the 12 points as one batch (the per-rule tables "
+            "included, so larger batches cost less per point):",
+            "",
+            "| rule | max relative error | median | s per point |",
+            "|---|---|---|---|",
+            *[
+                f"| {name} nodes per axis | {sci(r['max_rel_error'])} | "
+                f"{sci(r['median_rel_error'])} | {r['s_per_point']:.2f} |"
+                for name, r in rule["rules"].items()
+            ],
+            "",
+        ]
+    per = d.get("label_s_per_point") or {}
+    cost = ", ".join(f"{name} {s:.2f} s" for name, s in per.items())
+    err = d["label_error"]
+    fine = err["fine_nodes"]
+    out += [
+        f"The interpolants (log I, log|s| axes; `benchmarks/surrogates_dbox.py`, created "
+        f"{d['created']}, {hw(d)}, one thread) are labelled by {d['labels']} "
+        f"(`scripts/label_dbox.sh`; seconds per label as generated, one thread, in chunks: "
+        f"{cost}). σ is calibrated on {d['calibration_points']} other points and every model "
+        f"scored on the same {d['points']} fresh uniform points, both labelled by the rule at "
+        f"{fine} nodes; there the {d['labels']} labels themselves are off by "
+        f"{sci(err['median_rel_error'])} (median), {sci(err['max_rel_error'])} at worst "
+        f"({err['mean_digits']:.2f} mean digits), which bounds what an interpolant of them "
+        "can reach. The INN row is the k = 6 integration network of [two loops](two-loop.md) "
+        "as recorded there (its own test points, not re-run):",
+        "",
+        *table(d["dbox-2l"]),
+    ]
+    rows = d["dbox-2l"]
+    grids = {n: r for n, r in rows.items() if n.startswith("chebyshev")}
+    if grids:
+        name, grid = best(grids, lambda n, r: True)
+        inn = next((r for n, r in rows.items() if "INN" in n), None)
+        line = (
+            f"The best grid, {name}, gives {grid['mean_digits']:.2f} mean digits (worst "
+            f"{grid['worst_digits']:.2f}) from {grid['truth_calls']} labels "
+            f"({grid['cpu_min']:.0f} CPU-min of labels and build)"
+        )
+        if inn:
+            line += (
+                f"; the INN, trained for {inn['cpu_min']:.0f} CPU-min on the integrand, "
+                f"{inn['mean_digits']:.2f}"
+            )
+        vs_rule = grid.get("mean_digits_vs_rule")
+        if vs_rule is not None:
+            line += (
+                f". Against the labelling rule's own values at the test points, {name} gives "
+                f"{vs_rule:.2f} mean digits: the interpolation error is far below the labels' "
+                "error"
+            )
+        out += [line + ".", ""]
+    return out
+
+
 def surrogates_part() -> list[str]:
     d = load("surrogates.json")
     if not d:
@@ -109,7 +184,10 @@ def surrogates_part() -> list[str]:
         out += [f"### {title}", "", *table(rows)]
         calls = 14**3 if key == "box-1l" else 5**5
         out += verdict(rows, calls, "14³" if key == "box-1l" else "5⁵")
+    out += dbox_part()
     na = d.get("not_applicable") or {}
+    if load("surrogates_dbox.json"):  # the double box has its own section above
+        na = {job: why for job, why in na.items() if "double box" not in job}
     if na:
         out += [
             "### Where a grid does not apply",

@@ -13,7 +13,8 @@ of |δ|, coverage of σ at 1σ and 2σ, µs per point, model size, truth calls (
 integrand evaluations for the network trained on the integrand) and build CPU time (one
 thread). The shipped models' build costs are those recorded in their manifest descriptions
 (not re-run). Writes benchmarks/results/surrogates.json as {"box-1l": {row: {...}},
-"smooth-5d": {...}, "not_applicable": {job: why}} and prints the tables.
+"smooth-5d": {...}, "not_applicable": {job: why}} and prints the tables. The two-loop double
+box (3D) has its own script, benchmarks/surrogates_dbox.py (its labels cost minutes).
 
     python benchmarks/surrogates.py                 # ~6 min on 2 cores (2 min of DNN fits)
     python benchmarks/surrogates.py --quick         # smoke test, no DNN fit
@@ -64,11 +65,6 @@ NOT_APPLICABLE = {
         "not a box and "
         "not smooth up to it; a tensor grid of 4 nodes per axis would already need 4⁸ = 65 536 "
         "and 4¹¹ ≈ 4.2 × 10⁶ labels; the dipole emulators `ee4j`, `ee5j` are the tool"
-    ),
-    "gg→HH two-loop double box (3D)": (
-        "a box, so both grids apply, but not run here: their labels must be good to ≤ 1e-7, "
-        "and the double box's value provider (lattice QMC, ~1e-5) is not; a sector-wise "
-        "tensor Gauss–Legendre rule in t = u² is still to be written (issue 28)"
     ),
 }
 

@@ -103,6 +103,10 @@ class DoubleBoxIntegrand:
         """A quadrature rule applied to every parameter point at once (see SectorSum)."""
         return double_box_sectors(self.subset).weighted_sums(s, x, weights)
 
+    def tensor_sums(self, s, x, weights):
+        """A tensor rule of 1-D nodes and weights for every parameter point (see SectorSum)."""
+        return double_box_sectors(self.subset).tensor_sums(s, x, weights)
+
 
 GGHH_DBOX = ParametricIntegral(
     name="gghh-dbox-2l",

@@ -223,23 +223,67 @@ def integrate_qmc(
     return QMCResult(value, error)
 
 
+def integrate_gauss_legendre_u2(f, s: np.ndarray, k: int, n: int = 11) -> np.ndarray:
+    """Integrate ``f(s; x)`` over [0,1]^k for each row of ``s`` with an n^k tensor
+    Gauss–Legendre rule in u, x = u² per axis (dx = 2u du: endpoint behaviour at x = 0 is
+    flattened). A sector sum (an integrand with ``tensor_sums``) contracts its per-sector
+    tables with every parameter point at once; any other integrand gets the n^k grid."""
+    from hepemu.physics.integrals.tensor_rule import gauss_legendre_u2
+
+    s = np.atleast_2d(np.asarray(s, dtype=float))
+    x, w = gauss_legendre_u2(n)
+    for obj in (f, getattr(f, "integrand", None)):
+        if callable(getattr(obj, "tensor_sums", None)):
+            return obj.tensor_sums(s, x, w)
+    nodes, weights = gauss_legendre_nodes(n, k)
+    u = 0.5 * (np.polynomial.legendre.leggauss(n)[0] + 1.0)
+    index = np.searchsorted(u, nodes)  # each node's position on its axis
+    grid, gw = x[index], weights * np.prod(2.0 * u[index], axis=1)
+    own = own_weighted_sums(f)
+    if own is not None:
+        return own(s, grid, gw)
+    outer = _outer_evaluator(f, s, grid)
+    out = np.empty(len(s))
+    for sl in _chunks(len(s), len(gw), 2_000_000):
+        out[sl] = _rowdot(outer(s[sl], grid), gw)
+    return out
+
+
 GL_MAX_DIM = 4  # above this a tensor rule's n^k nodes cost more than a lattice of equal accuracy
 
 
+RULES = ("auto", "gl-u2")  # reference rules by name (the provider option ``rule``)
+
+
 def reference_integrals(
-    f, s: np.ndarray, k: int, gl_nodes: int = 32, qmc_points: int = 100003, qmc_shifts: int = 8
+    f,
+    s: np.ndarray,
+    k: int,
+    gl_nodes: int = 32,
+    qmc_points: int = 100003,
+    qmc_shifts: int = 8,
+    rule: str = "auto",
 ) -> tuple[np.ndarray, str]:
-    """Accurate integrals of ``f(s; x)`` over [0,1]^k and the rule's name: tensor
-    Gauss–Legendre (``gl_nodes`` per axis) up to k = 4 dimensions, lattice QMC
-    (``qmc_points`` × ``qmc_shifts`` shifts, Korobov order 3) above."""
-    name = reference_rule(k, gl_nodes, qmc_points, qmc_shifts)
+    """Accurate integrals of ``f(s; x)`` over [0,1]^k and the rule's name. ``rule="auto"``:
+    tensor Gauss–Legendre (``gl_nodes`` per axis) up to k = 4 dimensions, lattice QMC
+    (``qmc_points`` × ``qmc_shifts`` shifts, Korobov order 3) above; ``"gl-u2"``: tensor
+    Gauss–Legendre in u with x = u² (``gl_nodes`` per axis) in any dimension."""
+    name = reference_rule(k, gl_nodes, qmc_points, qmc_shifts, rule)
+    if rule == "gl-u2":
+        return integrate_gauss_legendre_u2(f, s, k, gl_nodes), name
     if k <= GL_MAX_DIM:
         return integrate_gauss_legendre(f, s, k, gl_nodes), name
     return integrate_qmc(f, s, k, n=qmc_points, n_shifts=qmc_shifts).value, name
 
 
-def reference_rule(k: int, gl_nodes: int, qmc_points: int, qmc_shifts: int = 8) -> str:
+def reference_rule(
+    k: int, gl_nodes: int, qmc_points: int, qmc_shifts: int = 8, rule: str = "auto"
+) -> str:
     """The name of the rule ``reference_integrals`` uses in k dimensions."""
+    if rule not in RULES:
+        raise ValueError(f"unknown rule {rule!r}; known: {', '.join(RULES)}")
+    if rule == "gl-u2":
+        return f"Gauss-Legendre in u, x = u^2, {gl_nodes}^{k} nodes"
     if k <= GL_MAX_DIM:
         return f"Gauss-Legendre {gl_nodes}^{k} nodes"
     return f"lattice QMC {qmc_points} x {qmc_shifts} shifts"

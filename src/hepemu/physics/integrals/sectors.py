@@ -270,6 +270,13 @@ class SectorSum:
                 total[r : r + rows] += np.einsum("np,p->n", vals, w)
         return total
 
+    def tensor_sums(self, s, x: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """The n^k tensor rule of 1-D nodes ``x`` and weights ``w`` (n,) for every row of
+        ``s`` (N, m), NumPy (see :mod:`hepemu.physics.integrals.tensor_rule`). Returns (N,)."""
+        from hepemu.physics.integrals.tensor_rule import tensor_rule_sums
+
+        return tensor_rule_sums(self, np.asarray(s, dtype=float), x, w)
+
     def _block_tables(self, x: np.ndarray, start: int, block: int):
         """``_tables`` of x[start : start + block], remembered for a read-only x."""
         key = (id(x), start, block)

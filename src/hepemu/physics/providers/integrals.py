@@ -50,20 +50,28 @@ class IntegralProvider:
 @dataclass(frozen=True)
 class IntegralValueProvider:
     """The integral I(s) itself; inputs s in the region. Up to 4 dimensions by an n^k tensor
-    Gauss–Legendre rule (``nodes``), above by lattice QMC (``points`` × 8 random shifts).
+    Gauss–Legendre rule (``nodes``), above by lattice QMC (``points`` × 8 random shifts);
+    with ``rule="gl-u2"`` by the tensor Gauss–Legendre rule in u, x = u², in any dimension
+    (the double box, against 20 nodes at 12 points of its box: ≤ 5.6e-7 relative at 11 nodes
+    per axis, ≤ 1.6e-7 at 13, ≤ 9.4e-9 at 14).
 
-    Name ``<integral>/integral`` (e.g. ``gghh-box-1l/integral``), options ``nodes`` and
-    ``points``: the truth for direct regressors of I(s), and an expensive provider.
+    Name ``<integral>/integral`` (e.g. ``gghh-box-1l/integral``), options ``nodes``,
+    ``points`` and ``rule``: the truth for direct regressors of I(s), and an expensive provider.
     """
 
     target_name = "I"  # the truth column's name in datasets (not a field)
     integral: ParametricIntegral
     nodes: int = 24  # 24³: median relative error 2e-10, worst 7e-8 (against 48³)
     points: int = 100003  # double box: relative error ~1e-5 (8 shifts)
+    rule: str = "auto"  # or "gl-u2" (see quadrature.reference_integrals)
 
     def __post_init__(self) -> None:
+        from hepemu.physics.integrals.quadrature import RULES
+
         if self.nodes < 1:
             raise ValueError(f"nodes must be >= 1, got {self.nodes}")
+        if self.rule not in RULES:
+            raise ValueError(f"option rule must be one of {', '.join(RULES)}, got {self.rule!r}")
 
     @property
     def name(self) -> str:
@@ -83,12 +91,12 @@ class IntegralValueProvider:
         from hepemu.physics.integrals.quadrature import reference_integrals
 
         ig = self.integral
-        return reference_integrals(ig, inputs, ig.dim, self.nodes, self.points)[0]
+        return reference_integrals(ig, inputs, ig.dim, self.nodes, self.points, rule=self.rule)[0]
 
     def metadata(self) -> dict[str, Any]:
         from hepemu.physics.integrals.quadrature import reference_rule
 
-        rule = reference_rule(self.integral.dim, self.nodes, self.points)
+        rule = reference_rule(self.integral.dim, self.nodes, self.points, rule=self.rule)
         return {
             **IntegralProvider(self.integral).metadata(),
             "truth": f"integral over [0,1]^{self.integral.dim}, {rule}",

@@ -18,6 +18,7 @@ from hepemu.physics.tree.amplicol import NAMED_PROCESSES
 from hepemu.physics.tree.ee_jets import EECouplings
 
 MAX_NODES = 100  # Gauss–Legendre nodes per axis of the integral-value provider (100³ per point)
+MAX_NODES_6D = 32  # the same for the x = u² rule above 4 dimensions (32⁶ ≈ 1e9 per point)
 
 
 def _pop_number(
@@ -55,7 +56,8 @@ def get_provider(name: str, options: dict[str, Any] | None = None) -> TruthProvi
 
     Names: the registered integrals (``gghh-box-1l`` …: the integrand f(s; x)), their
     values (``gghh-box-1l/integral``, option ``nodes`` of the Gauss–Legendre rule, or
-    ``points`` of the lattice QMC rule above 4 dimensions), the
+    ``points`` of the lattice QMC rule above 4 dimensions; ``rule="gl-u2"``: Gauss–Legendre
+    in u, x = u², ``nodes`` per axis in any dimension), the
     processes ``ee-qq`` and ``ee-qqg`` (options ``sqrt_s``, ``alpha``, ``alpha_s``,
     ``charge``, cuts ``ycut`` (Durham, exactly n jets) and ``y_min`` (all s_ij/s)), the
     pyamplicol processes ``ee3j``, ``ee4j``, ``ee5j`` and ``amplicol:<expression>`` (options
@@ -71,12 +73,14 @@ def get_provider(name: str, options: dict[str, Any] | None = None) -> TruthProvi
         provider: TruthProvider = IntegralProvider(integral)
     elif integral is not None:  # <integral>/integral
         nodes = _pop_number(opts, "nodes", 24, int)
-        if not 1 <= nodes <= MAX_NODES:
-            raise ValueError(f"option nodes must be in [1, {MAX_NODES}], got {nodes}")
+        rule = str(opts.pop("rule", "auto"))
+        top = MAX_NODES if rule == "auto" or integral.dim <= 4 else MAX_NODES_6D
+        if not 1 <= nodes <= top:
+            raise ValueError(f"option nodes must be in [1, {top}], got {nodes}")
         points = _pop_number(opts, "points", 100003, int)
         if not 31 <= points <= 10**8:
             raise ValueError(f"option points must be in [31, 1e8], got {points}")
-        provider = IntegralValueProvider(integral, nodes, points)
+        provider = IntegralValueProvider(integral, nodes, points, rule)
     elif name in PROCESSES:
         n_out = PROCESSES[name][0]
         cut = _cut_from_options(opts, n_out)
