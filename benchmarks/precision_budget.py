@@ -16,6 +16,7 @@ compare with loop_bnn.json). One thread per fit, so CPU-minutes = wall minutes o
   split evenly;
 - ``symmetric``: the plain DNN on canonical events (photons ordered, z reflected so that the
   jet has p_z ≥ 0: the symmetries of |M|²), a quarter of the phase space;
+- ``symmetric-ensemble``: a deep ensemble of three of those, the budget shared;
 - ``wide``: budget-aware shape: 4×256 SiLU float32 (fewer steps, more capacity).
 
 Also: the trainer's overhead, its steps per second against a minimal hand-written Adam loop
@@ -71,6 +72,7 @@ SHAPES = {
     # a deep ensemble of the plain DNN (its calibrated spread is the error bar; the budget is
     # shared by its members)
     "ensemble": {"kind": "dnn", "hidden": [128, 128, 128], "activation": "silu"},
+    "symmetric-ensemble": {"kind": "dnn", "hidden": [128, 128, 128], "activation": "silu"},
 }
 MEMBERS = 3  # of "ensemble"
 # per process: the preprocessing every method shares (the best of earlier benchmarks)
@@ -86,7 +88,8 @@ PREPROCESSING = {
     },
 }
 PROCESSES = tuple(PREPROCESSING)
-METHOD_PREPROCESSING = {"symmetric": {"canonicalise": ["photon-order+beam-flip"]}}
+CANONICAL = {"canonicalise": ["photon-order+beam-flip"]}
+METHOD_PREPROCESSING = {"symmetric": CANONICAL, "symmetric-ensemble": CANONICAL}
 LABELS_SHORT = {
     "adam-f32": "DNN 3x128 SiLU float32, Adam",
     "adam-f64": "DNN 3x128 SiLU float64, Adam",
@@ -96,6 +99,7 @@ LABELS_SHORT = {
     "lbfgs-f32": "DNN 3x128 SiLU float32, Adam then L-BFGS",
     "ensemble": "3 DNNs 3x128 SiLU float32, Adam",
     "symmetric": "DNN 3x128 SiLU float32, Adam, photon-order+beam-flip canonical inputs",
+    "symmetric-ensemble": "3 DNNs 3x128 SiLU float32, Adam, canonical inputs",
 }
 POLISH_SHARE = 0.4  # of each stage's time, for the methods with an L-BFGS polish
 
@@ -167,7 +171,7 @@ def dataset(args) -> tuple[Path, np.ndarray, np.ndarray]:
 def card(method: str, minutes: float, path: Path, args) -> FitCard:
     shape = dict(SHAPES[method])
     stages = shape.get("stages", 1)
-    members = MEMBERS if method == "ensemble" else 1
+    members = MEMBERS if method.endswith("ensemble") else 1
     per_stage = minutes / stages / members
     polish = method in ("lbfgs", "lbfgs-f32", "stages")
     adam = per_stage * (1 - POLISH_SHARE) if polish else per_stage
@@ -344,8 +348,8 @@ def plot(results: dict, path: Path, process: str) -> None:
     plt.close(fig)
 
 
-def table(results: dict) -> None:
-    t = Table(title="precision per CPU-minute: one-loop g g → γ γ g")
+def table(results: dict, process: str) -> None:
+    t = Table(title=f"precision per CPU-minute: {process}")
     for col in ("method", "CPU-min", "68 % |δ|", "R_1", "digits", "top 1 %: 68 % |δ|", "µs/pt"):
         t.add_column(col)
     for method, runs in results.items():
@@ -395,7 +399,7 @@ def main(argv=None) -> None:
         r = run(method, minutes, path, x, y, args)
         results.setdefault(method, {})[f"{minutes:g}"] = r
         print(f"{method} {minutes:g} min: 68 % |δ| {r['q68_abs_delta']:.2e}", flush=True)
-    table(results)
+    table(results, args.process)
     out, work = Path(args.out), Path(args.workdir)
     figure = out.with_suffix(".png")
     plot(results, figure, args.process)

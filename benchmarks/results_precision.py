@@ -14,6 +14,7 @@ PROCESSES = {
         lambda r: r["q68_abs_delta"],
         2e-3,
         "68 % of |δ| below 0.2 %, the top 1 % within 1 %",
+        "log A on the log invariants log(s_ij/s) (loop_bnn.py's inputs)",
     ),
     "ee4j": (
         "e⁺e⁻ → dd̄gg, √s = 1 TeV, s_ij/s > 10⁻³",
@@ -21,16 +22,19 @@ PROCESSES = {
         lambda r: 1 - r["R1"],
         1e-3,
         "≥ 99.9 % of points within 1 %",
+        "log(|M|² ÷ antenna-q2) on log invariants, gluons ordered by energy (the hybrid of "
+        "me_emulator.py and regressors.py)",
     ),
 }
 LABELS = {
-    "adam-f32": "Adam, float32, 3×128 SiLU (the plain DNN of loop_bnn.py)",
+    "adam-f32": "Adam, float32, 3×128 SiLU (the plain DNN)",
     "adam-f64": "Adam, float64, 3×128 SiLU",
     "lbfgs": "Adam 60 % then full-batch L-BFGS 40 %, float64, 4×64 tanh",
     "lbfgs-f32": "Adam 60 % then full-batch L-BFGS 40 %, float32, 3×128 SiLU",
     "stages": "two residual stages, each Adam then L-BFGS, float64, 4×64 tanh",
     "wide": "Adam, float32, 4×256 SiLU (fewer steps, more weights)",
     "symmetric": "Adam, float32, 3×128 SiLU on canonical events (photons ordered, jet p_z ≥ 0)",
+    "symmetric-ensemble": "deep ensemble of 3 DNNs on canonical events, the budget shared",
     "ensemble": "deep ensemble of 3 plain DNNs (3×128 SiLU, float32), the budget shared",
 }
 
@@ -62,13 +66,14 @@ def process_part(process: str) -> list[str]:
     d = load(name)
     if not d:
         return []
-    title, measure, error, target, goal = PROCESSES[process]
+    title, measure, error, target, goal, inputs = PROCESSES[process]
     out = [
         f"### Precision per CPU-minute: {title}",
         "",
         f"From `{d['command']}` (`benchmarks/results/{name}`, {hw(d)}; one thread per fit, so "
         f"CPU-minutes are the fit's wall minutes on an idle core). Each method of the one "
-        f"trainer fits {d['train_points']:,} truth points at each budget and is scored on the "
+        f"trainer fits {inputs} from {d['train_points']:,} truth points at each budget and is "
+        "scored on the "
         f"same {d['test_points']:,} unseen points: 68 % of |δ| = the 68 % quantile of "
         "|δ| = |prediction/truth − 1|, R_1 = share within 1 %, top 1 % = the largest 1 % of "
         f"|M|². Target (issue 30): {goal}.",
@@ -86,7 +91,7 @@ def process_part(process: str) -> list[str]:
             )
             out.append(
                 f"| {LABELS.get(method, method)} | {r['train_s'] / 60:.1f} | {r['steps']} | "
-                f"{sci(r['q68_abs_delta'])} | {pct(r['R1'])} | {r['mean_digits']:.2f} | "
+                f"{sci(r['q68_abs_delta'])} | {pct2(r['R1'])} | {r['mean_digits']:.2f} | "
                 f"{sci(r['top1pct_q68_abs_delta'])} / {pct(r['top1pct_within_1pct'])} | {cover} | "
                 f"{r['us_per_point']:.1f} | {r['parameters']} |"
             )
