@@ -59,3 +59,11 @@ log I(s12, s14, mH²) on 12³ Chebyshev–Lobatto nodes (axes in log|s|) on [−
 by the sector-wise tensor Gauss–Legendre rule in u, x = u², 13⁶ nodes per sector (16 CPU-min \
 for the 1728 labels, one thread; cards/gghh_dbox_chebyshev.toml); I_err = coefficient tail \
 calibrated on 250 fresh points labelled at 14⁶ (seed 28002)'))"
+# The shipped ggyyg-1l-dnn and ggyyg-1l-ensemble (one-loop g g → γ γ g): from the
+# precision-per-CPU-minute runs of benchmarks/precision_budget.py (3·10⁵ closed-form points of
+# benchmarks/loop_bnn.py's blocks; canonical events; one thread per network):
+python3 benchmarks/precision_budget.py --data-dir runs/bench_loop_1e6 --runs symmetric:18 \
+  --ship symmetric:18:ggyyg-1l-dnn --out /tmp/ggyyg-dnn.json --no-overhead
+python3 benchmarks/precision_budget.py --data-dir runs/bench_loop_1e6 \
+  --runs symmetric-ensemble:36 --member-workers 2 \
+  --ship symmetric-ensemble:36:ggyyg-1l-ensemble --out /tmp/ggyyg-ensemble.json --no-overhead

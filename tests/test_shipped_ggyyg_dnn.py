@@ -1,0 +1,43 @@
+"""The shipped ``ggyyg-1l-dnn`` and ``ggyyg-1l-ensemble`` (one-loop g g → γ γ g, from
+benchmarks/precision_budget.py --ship): checksum, precision on fresh closed-form points,
+the ensemble's calibrated σ, and the canonical inputs they were trained on.
+
+Bounds come from the named run (benchmarks/results/precision_budget_ggyyg-1l.json, 10⁴ test
+points); the margins leave room for the sampling spread of the 600 fresh points drawn here,
+not for a worse model.
+"""
+
+import numpy as np
+import pytest
+
+from hepemu.data.dataset import Dataset
+from hepemu.data.generate import GenerationPlan, generate
+from hepemu.registry import load_model, manifest
+
+# named run: 68 % of |δ| = 1.65e-3 (DNN), 99.15 % within 1 %
+DNN_Q68, DNN_R1 = 2.3e-3, 0.97
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory):
+    """Fresh one-loop points (seed 99: no training run used it)."""
+    path = tmp_path_factory.mktemp("fresh") / "ggyyg.h5"
+    generate(GenerationPlan("ggyyg-1l", 600, 600, seed=99), path)
+    ds = Dataset.open(path)
+    return ds.read("inputs"), ds.read("targets").ravel()
+
+
+def test_shipped_dnn_is_as_precise_as_its_run_says(fresh):
+    assert "ggyyg-1l-dnn" in manifest()
+    model = load_model("ggyyg-1l-dnn")  # checksum verified
+    assert model.pre.canonicalise == ["photon-order+beam-flip"]
+    x, y = fresh
+    mean, _ = model.predict(x)
+    d = np.abs(mean / y - 1)
+    assert np.quantile(d, 0.68) < DNN_Q68, np.quantile(d, 0.68)
+    assert np.mean(d < 0.01) > DNN_R1
+    # the symmetry: photons exchanged and the event reflected in z give the same prediction
+    p = x.reshape(len(x), 5, 4).copy()
+    p[:, [2, 3]] = p[:, [3, 2]]
+    p[:, 2:, 3] *= -1
+    np.testing.assert_allclose(model.predict(p.reshape(len(x), -1))[0], mean, rtol=1e-6)
