@@ -107,7 +107,8 @@ def loop_row(label: str, r: dict, n: int, source: str, threads: int) -> dict:
         "short": SHORT.get(label, label.split(" (")[0]),
         "source": source,
         "calls": f"{count(math.ceil(n / 0.8))} ({count(n)} train)",
-        "build": build(r.get("train_s"), r.get("threads", threads)),
+        "build": build(r.get("train_s"), r.get("threads", threads))
+        + ("" if r.get("fit_cpu_s") is None else f" ({r['fit_cpu_s'] / 60:.1f} CPU-min)"),
         "mean_digits": r.get("mean_digits"),
         "worst_digits": r.get("worst_digits"),
         "r_1": r.get("r_1"),
@@ -198,12 +199,7 @@ def ggyyg_part(not_applicable: dict[str, str]) -> list[str]:
             line += f" (the best with an error bar, {b['short']}, covers {pct(b['c1'])} at 1σ)"
         out += [line + ".", ""]
     if bdt:
-        stops = "; ".join(
-            f"{count(int(n))}: {r['rounds']} rounds, {r['stop']}"
-            for n, rows in bdt["results"].items()
-            for r in rows.values()
-        )
-        out += [f"The BDT: `{bdt['command']}` (created {bdt['created']}; {stops}).", ""]
+        out += [bdt_line(bdt), ""]
     grid = next((why for job, why in not_applicable.items() if "γ γ g" in job), None)
     out += not_applicable_lines(
         {
@@ -214,6 +210,32 @@ def ggyyg_part(not_applicable: dict[str, str]) -> list[str]:
         }
     )
     return out
+
+
+def bdt_line(bdt: dict) -> str:
+    """How the BDT rows were made: commands, stops, load, CPU time and timing."""
+    parts = []
+    for n, rows in bdt["results"].items():
+        for r in rows.values():
+            stop = "the time limit" if r["stop"].startswith("time") else r["stop"]
+            part = f"{count(int(n))}: {r['rounds']} rounds, stopped by {stop}"
+            if r.get("loadavg_at_start") is not None:
+                part += f", load average {r['loadavg_at_start']:.1f} at its start"
+            if r.get("us_per_point_first") is not None:
+                part += (
+                    f", µs/point timed again at load {r['loadavg_at_timing']:.1f} (first "
+                    f"{r['us_per_point_first']:.0f} µs during the fit's run)"
+                )
+            parts.append(part)
+    commands = bdt.get("commands") or [bdt["command"]]
+    return (
+        "The BDT rows: "
+        + "; then ".join(f"`{c}`" for c in commands)
+        + f" (last written {bdt['created']}). Per size: "
+        + "; ".join(parts)
+        + ". The build column's CPU-min is the fitting process's own CPU time: below its "
+        "wall time where other runs shared the 2 cores."
+    )
 
 
 # -- e⁺e⁻ → 4 and 5 jets -------------------------------------------------------------------
@@ -329,13 +351,9 @@ def not_applicable_lines(why: dict[str, str | None]) -> list[str]:
     return ["Not in the table:", ""] + [f"- {k}: {v}." for k, v in why.items() if v] + [""]
 
 
-def nets_part(not_applicable: dict[str, str]) -> list[str]:
-    """The three jobs' sections (``not_applicable``: surrogates.json's why-not of grids)."""
-    return (
-        ggyyg_part(not_applicable)
-        + ee_part("ee4j", not_applicable)
-        + ee_part("ee5j", not_applicable)
-    )
+def nets_part(na: dict[str, str]) -> list[str]:
+    """The three jobs' sections (``na``: surrogates.json's why-not of the grids)."""
+    return ggyyg_part(na) + ee_part("ee4j", na) + ee_part("ee5j", na)
 
 
 def leaders(groups: dict[str, list[dict]]) -> str:
@@ -378,6 +396,4 @@ def summary() -> list[str]:
 
 def covered(job: str) -> bool:
     """Whether a job of surrogates.json's not_applicable has its own section here."""
-    return ("γ γ g" in job and ggyyg_groups()[0] != {}) or (
-        "e⁺e⁻" in job and bool(ee_groups("ee4j"))
-    )
+    return bool(ggyyg_groups()[0] if "γ γ g" in job else "e⁺e⁻" in job and ee_groups("ee4j"))

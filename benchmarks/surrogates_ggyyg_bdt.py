@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import shlex
 import sys
 import time
@@ -37,9 +38,10 @@ from loop_bnn import BLOCK, PROCESS, SEED, precision
 
 from hepemu.data.dataset import Dataset, write_dataset
 from hepemu.evaluation.regression import model_size_bytes, regression_metrics, time_per_point_us
+from hepemu.models.trees import TreeRegressor
 from hepemu.physics.providers import get_provider
 from hepemu.training.fit_config import FitCard
-from hepemu.training.fit_trees import fit_trees
+from hepemu.training.fit_trees import TreeRun, fit_trees
 
 LABEL = "BDT (XGBoost hist, 1 thread) on log A (no error bar)"
 TREES = {"max_depth": 12, "learning_rate": 0.05, "n_estimators": 20_000}  # regressors.py's BDT
@@ -54,6 +56,12 @@ def parse(argv=None) -> argparse.Namespace:
     ap.add_argument("--features", default="log-invariants", help="as loop_bnn.py's")
     ap.add_argument("--workdir", default="runs/bench_ggyyg_bdt")
     ap.add_argument("--out", default="benchmarks/results/surrogates_ggyyg_bdt.json")
+    ap.add_argument(
+        "--retime",
+        action="store_true",
+        help="no fitting: time the finished fits of --sizes again (on a quieter machine); "
+        "the first timing is kept as us_per_point_first",
+    )
     ap.add_argument("--quick", action="store_true", help="tiny settings for a smoke test")
     args = ap.parse_args(argv)
     args.sizes = [int(s) for s in args.sizes.split(",")]
@@ -116,6 +124,31 @@ def card(path: Path, args) -> FitCard:
     )
 
 
+def load_fitted(c: FitCard, out_dir: Path) -> TreeRegressor:
+    """The trees a finished or time-limited fit left in ``out_dir``, without training more
+    (as ``TreeRun.train`` returns them: cut at the best round once finished)."""
+    run = TreeRun(c, out_dir)
+    if not run.try_resume():
+        raise SystemExit(f"{out_dir}: no fit to time again (run without --retime first)")
+    st, booster = run.state, run.booster
+    best = booster[: st.best_iteration + 1] if st.finished else booster
+    return TreeRegressor(best, run.pre, run.columns, run.target)
+
+
+def retime(args, results: dict, files: dict[int, Path], x: np.ndarray) -> None:
+    """Time the fits of --sizes again; the first timing stays as us_per_point_first."""
+    for n, path in files.items():
+        res = results.get(str(n), {}).get(LABEL)
+        if res is None:
+            raise SystemExit(f"{args.out}: no BDT result for {n} points to time again")
+        model = load_fitted(card(path, args), Path(args.workdir) / f"bdt-{n}-{args.minutes:g}")
+        res.setdefault("us_per_point_first", res["us_per_point"])
+        res.setdefault("loadavg_first_timing", res.get("loadavg_at_start"))
+        res["us_per_point"] = time_per_point_us(model.predict, x[:2000], repeats=3)
+        res["loadavg_at_timing"] = os.getloadavg()[0]
+        print(f"{n}: {res['us_per_point']:.1f} µs/pt (first {res['us_per_point_first']:.1f})")
+
+
 def scores(model, x: np.ndarray, y: np.ndarray) -> dict:
     """loop_bnn.py's precision and timing, and the surrogates page's digits, R_1 and size."""
     mean = model.predict(x)[0]
@@ -135,26 +168,36 @@ def main(argv=None) -> None:
     pin_threads(1)
     torch.set_num_threads(1)
     out = Path(args.out)
-    results: dict = {}
-    if out.exists():  # keep the sizes an earlier (interrupted) run finished
-        results = json.loads(out.read_text()).get("results", {})
+    prev = json.loads(out.read_text()) if out.exists() else {}
+    results = prev.get("results", {})  # keep the sizes of earlier (interrupted) runs
+    command = "python " + " ".join(shlex.quote(a) for a in sys.argv)
+    args.commands = prev.get("commands", [prev["command"]] if "command" in prev else [])
+    args.commands.append(command)
     files, x_test, y_test = subsets(args)
+    if args.retime:
+        retime(args, results, files, x_test)
+        files = {}
     for n, path in files.items():
+        load = os.getloadavg()[0]
         c = card(path, args)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         model = fit_trees(c, Path(args.workdir) / f"bdt-{n}-{args.minutes:g}")
-        wall = time.perf_counter() - t0
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         member = model.info["members"][0]
         res = scores(model, x_test, y_test)
         res |= {
             "train_s": member["train_s"],
-            "fit_wall_s": wall,
+            "fit_wall_s": wall,  # data matrices included
+            "fit_cpu_s": cpu,  # this process's CPU time (a resumed fit: the last part only)
             "rounds": member["rounds"],
             "best_iteration": member["best_iteration"],
             "stop": member["stop"],
             "threads": 1,
+            "loadavg_at_start": load,  # 1-minute load average before the fit
+            "command": command,
         }
         results[str(n)] = {LABEL: res}
+        save(args, results, len(y_test))
         print(
             f"{n}: q68|Δ| {res['q68_abs_delta']:.2e}, top 1 % q68 "
             f"{res['top1pct_q68_abs_delta']:.2e}, R_1 {res['r_1']:.3f}, "
@@ -162,17 +205,22 @@ def main(argv=None) -> None:
             f"{res['train_s']:.0f} s",
             flush=True,
         )
-        write_json(
-            out,
-            {
-                "process": PROCESS,
-                "results": results,
-                "test_points": len(y_test),
-                "trees": TREES,
-                "args": vars(args),
-                "command": "python " + " ".join(shlex.quote(a) for a in sys.argv),
-            },
-        )
+    if args.retime:
+        save(args, results, len(y_test))
+
+
+def save(args, results: dict, test_points: int) -> None:
+    write_json(
+        args.out,
+        {
+            "process": PROCESS,
+            "results": results,
+            "test_points": test_points,
+            "trees": TREES,
+            "args": {k: v for k, v in vars(args).items() if k != "commands"},
+            "commands": args.commands,  # every run that wrote this file, in order
+        },
+    )
 
 
 if __name__ == "__main__":
