@@ -40,7 +40,7 @@ COLUMNS: list[tuple[str, str, Callable]] = [
     ("build", "build (training)", str),
     ("mean_digits", "mean digits", lambda x: f"{x:.2f}"),
     ("worst_digits", "worst", lambda x: f"{x:.2f}"),
-    ("r_1", "R_1", lambda x: r1(x)),
+    ("r_1", "R_1", lambda x: r1(x)),  # r1: below
     ("median", "median \\|δ\\|", sci),
     ("q68", "68 % of \\|δ\\|", sci),
     ("top1", "68 % of \\|δ\\|, largest 1 %", sci),
@@ -74,9 +74,7 @@ def build(seconds: float | None, threads: int, budget: float | None = None) -> s
 
 
 def cover(c1: float | None, c2: float | None = None) -> str | None:
-    if c1 is None:
-        return None
-    return f"{pct(c1)} / {pct(c2) if c2 is not None else '–'}"
+    return None if c1 is None else f"{pct(c1)} / {pct(c2) if c2 is not None else '–'}"
 
 
 def table(groups: dict[str, list[dict]]) -> tuple[list[str], str]:
@@ -213,29 +211,38 @@ def ggyyg_part(not_applicable: dict[str, str]) -> list[str]:
 
 
 def bdt_line(bdt: dict) -> str:
-    """How the BDT rows were made: commands, stops, load, CPU time and timing."""
-    parts = []
+    """How the BDT rows were made: commands, stops, the CPU share the fits got, timing."""
+    parts, starved = [], False
     for n, rows in bdt["results"].items():
         for r in rows.values():
-            stop = "the time limit" if r["stop"].startswith("time") else r["stop"]
+            stop = "the time limit" if r["stop"].startswith("time") else "early stopping"
             part = f"{count(int(n))}: {r['rounds']} rounds, stopped by {stop}"
-            if r.get("loadavg_at_start") is not None:
-                part += f", load average {r['loadavg_at_start']:.1f} at its start"
+            if r.get("fit_cpu_s") is not None:
+                share = r["fit_cpu_s"] / r["fit_wall_s"]
+                starved |= share < 0.8
+                part += f", {pct(share)} of a core during the fit"
             if r.get("us_per_point_first") is not None:
                 part += (
                     f", µs/point timed again at load {r['loadavg_at_timing']:.1f} (first "
-                    f"{r['us_per_point_first']:.0f} µs during the fit's run)"
+                    f"{r['us_per_point_first']:.0f} µs)"
                 )
             parts.append(part)
     commands = bdt.get("commands") or [bdt["command"]]
-    return (
+    line = (
         "The BDT rows: "
         + "; then ".join(f"`{c}`" for c in commands)
         + f" (last written {bdt['created']}). Per size: "
         + "; ".join(parts)
-        + ". The build column's CPU-min is the fitting process's own CPU time: below its "
-        "wall time where other runs shared the 2 cores."
+        + ". The build column's CPU-min is the fitting process's own CPU time"
     )
+    if starved:
+        line += (
+            ": other runs shared the 2 cores, so these fits had far less CPU time than "
+            "their 5 wall-minutes (and their µs/point were timed under that load) — the BDT "
+            "rows are not yet at equal CPU time with the networks; rerun the script on a "
+            "quiet machine for that"
+        )
+    return line + "."
 
 
 # -- e⁺e⁻ → 4 and 5 jets -------------------------------------------------------------------
@@ -359,11 +366,8 @@ def nets_part(na: dict[str, str]) -> list[str]:
 def leaders(groups: dict[str, list[dict]]) -> str:
     """Which kind led each group (rows sorted best first) of two or more rows."""
     top = {t: g[0]["short"] for t, g in groups.items() if len(g) > 1}
-    if not top:
-        return ""
-    names = set(top.values())
-    if len(names) == 1:
-        return f"{names.pop()} led in every group of two or more kinds"
+    if len(set(top.values())) == 1:
+        return f"{next(iter(top.values()))} led in every group of two or more kinds"
     return "; ".join(f"{name} at {t}" for t, name in top.items())
 
 
