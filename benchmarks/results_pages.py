@@ -9,8 +9,8 @@ disagree:
     python benchmarks/results_pages.py --print    # print every page (markdown), write nothing
 
 The pages' paragraphs come from results_integrals.py, results_dbox.py, results_regressors.py,
-results_me.py, results_chain.py, results_events.py, results_surrogates.py and
-results_precision.py (one per family
+results_me.py, results_chain.py, results_events.py, results_surrogates.py (with
+results_surrogates_nets.py) and results_precision.py (one per family
 of benchmarks).
 """
 
@@ -129,7 +129,8 @@ PAGES: dict[str, tuple[str, str, Callable[[], list[str]]]] = {
         "Which surrogate? Interpolants against networks",
         "Chebyshev tensor grids and Smolyak sparse grids against the integration network and "
         "DNNs on the gg→HH box (3D), the two-loop double box (3D) and a smooth 5-D function, "
-        "at equal truth calls and CPU time, and the jobs where a grid does not apply",
+        "at equal truth calls and CPU time, and the network kinds side by side where no grid "
+        "applies (g g → γ γ g 5D, e⁺e⁻ → 4 and 5 jets 8D and 11D)",
         surrogates_part,
     ),
     "precision.md": (

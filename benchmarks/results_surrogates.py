@@ -1,8 +1,10 @@
-"""Results page: "which surrogate?" — interpolants against networks (surrogates.json)."""
+"""Results page: "which surrogate?" — interpolants against networks (surrogates.json); the
+network kinds where no grid applies: results_surrogates_nets.py."""
 
 from __future__ import annotations
 
 from results_format import hw, load, md, pct, sci
+from results_surrogates_nets import covered, nets_part, summary
 
 TITLES = {
     "box-1l": "One-loop gg→HH box I(s₁₂, s₁₄, m_H²) on [−30, −3]³ (3D)",
@@ -186,8 +188,10 @@ def surrogates_part() -> list[str]:
         out += verdict(rows, calls, "14³" if key == "box-1l" else "5⁵")
     out += dbox_part()
     na = d.get("not_applicable") or {}
+    out += nets_part(na)
     if load("surrogates_dbox.json"):  # the double box has its own section above
         na = {job: why for job, why in na.items() if "double box" not in job}
+    na = {job: why for job, why in na.items() if not covered(job)}  # sections above
     if na:
         out += [
             "### Where a grid does not apply",
@@ -210,5 +214,6 @@ def surrogates_part() -> list[str]:
         "reach (tensor grids beyond ~5 parameters; sparse grids for truths that are not "
         "smooth).",
         "",
+        *summary(),
     ]
     return out
