@@ -134,20 +134,27 @@ def data(args, workdir: Path) -> tuple[np.ndarray, np.ndarray]:
 def subsets(args, workdir: Path) -> tuple[dict[int, Path], np.ndarray, np.ndarray]:
     """Per size n, a dataset of the n/0.8 rows after the test set (stored 80/10/10 split)."""
     x, y = data(args, workdir)
-    x_test, y_test = x[: args.test], y[: args.test]
+    return write_subsets(x, y, args.test, args.sizes, workdir)
+
+
+def write_subsets(
+    x: np.ndarray, y: np.ndarray, test: int, sizes: list[int], workdir: Path
+) -> tuple[dict[int, Path], np.ndarray, np.ndarray]:
+    """The first ``test`` rows as the test set and, per size n, a dataset in ``workdir`` of the
+    ⌈n/0.8⌉ rows after them (kept if already written)."""
     meta = {
         "columns": get_provider(PROCESS).columns(),
         "target_columns": ["msq"],
         "provider": PROCESS,
     }
     out = {}
-    for n in args.sizes:
-        rows = slice(args.test, args.test + math.ceil(n / 0.8))
-        path = workdir / f"{PROCESS}-test{args.test}-train{n}.h5"
+    for n in sizes:
+        rows = slice(test, test + math.ceil(n / 0.8))
+        path = workdir / f"{PROCESS}-test{test}-train{n}.h5"
         if not path.exists():
             write_dataset(path, x[rows], y[rows], meta)
         out[n] = path
-    return out, x_test, y_test
+    return out, x[:test], y[:test]
 
 
 def card(path: Path, kind: str, args) -> FitCard:

@@ -34,12 +34,11 @@ from pathlib import Path
 import numpy as np
 import torch
 from common import pin_threads, write_json
-from loop_bnn import BLOCK, PROCESS, SEED, precision
+from loop_bnn import BLOCK, PROCESS, SEED, precision, write_subsets
 
-from hepemu.data.dataset import Dataset, write_dataset
+from hepemu.data.dataset import Dataset
 from hepemu.evaluation.regression import model_size_bytes, regression_metrics, time_per_point_us
 from hepemu.models.trees import TreeRegressor
-from hepemu.physics.providers import get_provider
 from hepemu.training.fit_config import FitCard
 from hepemu.training.fit_trees import TreeRun, fit_trees
 
@@ -96,21 +95,9 @@ def subsets(args) -> tuple[dict[int, Path], np.ndarray, np.ndarray]:
     """As loop_bnn.subsets: the test rows, and per size a dataset of the ⌈n/0.8⌉ rows after
     them (written into --workdir, never next to the blocks)."""
     x, y = read_blocks(Path(args.blocks), args.test + math.ceil(max(args.sizes) / 0.8))
-    meta = {
-        "columns": get_provider(PROCESS).columns(),
-        "target_columns": ["msq"],
-        "provider": PROCESS,
-    }
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    out = {}
-    for n in args.sizes:
-        rows = slice(args.test, args.test + math.ceil(n / 0.8))
-        path = workdir / f"{PROCESS}-test{args.test}-train{n}.h5"
-        if not path.exists():
-            write_dataset(path, x[rows], y[rows], meta)
-        out[n] = path
-    return out, x[: args.test], y[: args.test]
+    return write_subsets(x, y, args.test, args.sizes, workdir)
 
 
 def card(path: Path, args) -> FitCard:

@@ -89,7 +89,7 @@ class MemberTrainer:
         self.opt = self.make_adam()
         if init_from is not None:  # a member directory of an earlier run
             self.net.load_state_dict(best_weights(init_from))
-        self.best = {k: v.detach().clone() for k, v in self.net.state_dict().items()}
+        self.keep_current()
         self.train_rows = self.ds.split("train")
         if multiplicity is not None:
             if len(multiplicity) != len(self.train_rows) or np.any(multiplicity < 0):
@@ -191,19 +191,27 @@ class MemberTrainer:
             group["lr"] = lr
 
     @torch.no_grad()
-    def validation_rmse(self) -> float:
+    def rms_error(self, x: torch.Tensor, z: torch.Tensor) -> float:
+        """RMS of (network − target) over encoded rows, in chunks of 65 536."""
         sq = torch.zeros((), dtype=torch.float64, device=self.device)
-        for start in range(0, len(self.val_x), 65536):
-            d = self.net(self.val_x[start : start + 65536]) - self.val_z[start : start + 65536]
+        for start in range(0, len(x), 65536):
+            d = self.net(x[start : start + 65536]) - z[start : start + 65536]
             sq += (d.double() ** 2).sum()
-        return float(torch.sqrt(sq / len(self.val_x)))
+        return float(torch.sqrt(sq / len(x)))
+
+    def validation_rmse(self) -> float:
+        return self.rms_error(self.val_x, self.val_z)
+
+    def keep_current(self) -> None:
+        """The network's current weights become the best ones (a copy)."""
+        self.best = {k: v.detach().clone() for k, v in self.net.state_dict().items()}
 
     def keep_if_best(self, rmse: float) -> bool:
         """Record ``rmse``; keep the weights as the best if it is the lowest so far."""
         st = self.state
         if rmse < st.best_rmse:
             st.best_rmse, st.best_epoch, st.stale_epochs = rmse, st.epoch, 0
-            self.best = {k: v.detach().clone() for k, v in self.net.state_dict().items()}
+            self.keep_current()
             return True
         return False
 

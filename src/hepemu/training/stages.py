@@ -32,16 +32,10 @@ def activate(net: torch.nn.Module, k: int) -> None:
             stage.requires_grad_(j == k)
 
 
-@torch.no_grad()
 def residual_rms(trainer: Any) -> float:
     """RMS of (target − network) on up to ``RESIDUAL_ROWS`` train rows, preprocessed units."""
     rows = trainer.train_rows[:: max(1, len(trainer.train_rows) // RESIDUAL_ROWS)]
-    x, z = trainer.read_rows(rows)
-    sq = sum(
-        float(torch.sum((trainer.net(x[i : i + 65536]) - z[i : i + 65536]).double() ** 2))
-        for i in range(0, len(x), 65536)
-    )
-    return (sq / len(x)) ** 0.5
+    return trainer.rms_error(*trainer.read_rows(rows))
 
 
 def begin_next(trainer: Any) -> None:
@@ -61,4 +55,4 @@ def begin_next(trainer: Any) -> None:
     st.stage, st.phase = k, "adam"
     st.stage_epoch0, st.stage_start_s = st.epoch, st.elapsed_s
     st.stale_epochs, st.batch_in_epoch = 0, 0
-    trainer.best = {n: v.detach().clone() for n, v in net.state_dict().items()}
+    trainer.keep_current()
