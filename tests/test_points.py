@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from hepemu.data.points import InputError, read_points, write_points
@@ -112,6 +112,7 @@ def test_any_bytes_are_read_or_refused_with_an_input_error(raw):
 @given(tables(), st.lists(finite, min_size=6, max_size=6))
 def test_written_columns_round_trip_exactly_with_lf(table, values):
     header, rows = table
+    assume("I" not in header)  # an input column named like the output is refused, by design
     src = write_text(as_csv(header, [[repr(v) for v in r] for r in rows]))
     got = read_points(src, COLUMNS)
     extra = np.array((values * 2)[: len(rows)], dtype=float)
