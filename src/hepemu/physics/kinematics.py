@@ -73,27 +73,38 @@ def rambo_from_unit(u: np.ndarray, sqrt_s: float, masses=None) -> tuple[np.ndarr
     sin_t = np.sqrt(np.clip(1 - cos_t**2, 0, None))
     phi = 2 * np.pi * r[..., 3]
     q = np.stack([e, e * sin_t * np.cos(phi), e * sin_t * np.sin(phi), e * cos_t], axis=-1)
-    Q = q.sum(axis=1)
-    M2 = dot(Q, Q)
-    degenerate = M2 <= 1e-12 * Q[:, 0] ** 2
-    if degenerate.any():  # all q parallel: a measure-zero set where the map is singular
-        rows = ", ".join(map(str, np.flatnonzero(degenerate)[:10]))
-        raise ValueError(f"degenerate RAMBO input (all momenta collinear) in rows {rows}")
-    M = np.sqrt(M2)
-    b = -Q[:, 1:] / M[:, None]
-    x = sqrt_s / M
-    gamma = Q[:, 0] / M
-    a = 1.0 / (1.0 + gamma)
-    bq = np.einsum("ij,inj->in", b, q[..., 1:])
-    p0 = x[:, None] * (gamma[:, None] * q[..., 0] + bq)
-    pv = x[:, None, None] * (
-        q[..., 1:] + b[:, None, :] * q[..., :1] + (a[:, None] * bq)[..., None] * b[:, None, :]
-    )
-    p = np.concatenate([p0[..., None], pv], axis=-1)
+    p = _boost_to_centre_of_mass(q, sqrt_s)
     w = np.full(len(u), massless_volume(n, sqrt_s))
     if masses is None or not np.any(masses):
         return p, w
     return _give_masses(p, w, np.asarray(masses, dtype=float), sqrt_s)
+
+
+def _boost_to_centre_of_mass(q: np.ndarray, sqrt_s: float) -> np.ndarray:
+    """The RAMBO conformal map (ibid., eq. 2.3: boost to the rest frame of Σq, scale to √s)
+    of massless q (N, n, 4), in light-cone components along n = Q̂ so that nothing cancels:
+    q^∓ = q⁰ ∓ n·q are sums of non-negative terms, M² = Q⁺Q⁻, and the boost scales them to
+    p^± = √s q^±/Q^± (the textbook form subtracts terms of size γ²√s, so momentum conservation
+    fails by ~10⁻¹⁶γ²√s where a soft momentum meets a collinear one)."""
+    Q = q[..., 1:].sum(axis=1)
+    norm = np.linalg.norm(Q, axis=-1, keepdims=True)
+    n = np.where(norm > 0, Q / np.where(norm > 0, norm, 1.0), [0.0, 0.0, 1.0])  # Q = 0: any n
+    par = np.einsum("ij,inj->in", n, q[..., 1:])
+    perp = q[..., 1:] - par[..., None] * n[:, None, :]
+    kt2 = np.einsum("inj,inj->in", perp, perp)
+    forward = par >= 0  # q⁺q⁻ = k_T²: take the small one of q^± from it, not by subtraction
+    big = q[..., 0] + np.abs(par)
+    small = kt2 / np.where(big > 0, big, 1.0)
+    q_plus, q_minus = np.where(forward, big, small), np.where(forward, small, big)
+    Q_plus, Q_minus = q_plus.sum(axis=1), q_minus.sum(axis=1)
+    if np.any(Q_minus <= 1e-12 * Q_plus):  # all q parallel: a measure-zero set, map singular
+        rows = ", ".join(map(str, np.flatnonzero(Q_minus <= 1e-12 * Q_plus)[:10]))
+        raise ValueError(f"degenerate RAMBO input (all momenta collinear) in rows {rows}")
+    p_plus = sqrt_s * q_plus / Q_plus[:, None]
+    p_minus = sqrt_s * q_minus / Q_minus[:, None]
+    x = sqrt_s / np.sqrt(Q_plus * Q_minus)
+    pv = 0.5 * (p_plus - p_minus)[..., None] * n[:, None, :] + x[:, None, None] * perp
+    return np.concatenate([0.5 * (p_plus + p_minus)[..., None], pv], axis=-1)
 
 
 def _rescaling(e0: np.ndarray, m: np.ndarray, sqrt_s: float) -> np.ndarray:
