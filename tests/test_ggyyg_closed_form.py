@@ -192,11 +192,13 @@ def test_providers_closed_form_and_numerical():
     assert closed.columns() == numerical.columns()
     assert "analytic" in closed.metadata()["truth"]
     assert "numerically" in numerical.metadata()["truth"]
-    assert "NaN" in numerical.metadata()["numerical_stability"]
+    assert "rescued by the closed form" in numerical.metadata()["numerical_stability"]
+    declining = get_provider("ggyyg-1l-numerical", {"rescue": "none"})
+    assert "NaN" in declining.metadata()["numerical_stability"]
     x, keep = closed.from_unit(np.random.default_rng(8).uniform(size=(30, 12)))
     x = x[keep][:3]
     np.testing.assert_allclose(closed(x), gg_yyg_closed.msq(closed.momenta(x)), rtol=1e-14)
-    reduced, value = numerical(x), closed(x)
+    reduced, value = declining(x), closed(x)
     answered = np.isfinite(reduced)  # the reduction declines ~5 % of points (NaN): here 1 of 3
     assert answered.sum() >= 2 and np.all(np.isfinite(value))
     np.testing.assert_allclose(reduced[answered], value[answered], rtol=2e-5)

@@ -74,6 +74,10 @@ def eval_cmd(
     threads: Annotated[int | None, THREADS] = None,
     force: Annotated[bool, typer.Option(help="replace an existing output file")] = False,
     chunk_rows: Annotated[int, CHUNK] = CHUNK_ROWS,
+    option: Annotated[
+        list[str] | None,
+        typer.Option(help="truth option key=value, e.g. --option rescue=none; repeatable"),
+    ] = None,
 ) -> None:
     """|M|² at the momenta of INPUT: the input columns plus msq and msq_err.
 
@@ -94,7 +98,11 @@ def eval_cmd(
     if not tolerance > 0:
         fail(f"--tolerance must be positive, got {tolerance}")
     check_output(output, force, inputs=[input], suffixes=(".csv",), flag="--output")
-    evaluate, legs, region, warn_once = _model(model, threads, strict) if model else _truth(process)
+    if option and model:
+        fail("--option sets a truth's options: give it with --process")
+    evaluate, legs, region, warn_once = (
+        _model(model, threads, strict) if model else _truth(process, option or [])
+    )
     cols = momentum_columns(legs)
     flags = RowFlags(strict, "their values are not to be trusted")
     unstable = RowFlags(False, "msq is nan there")
@@ -171,11 +179,12 @@ def _model(name: str, threads: int | None, strict: bool):
     return evaluate, n_cols // 4, [], report
 
 
-def _truth(name: str):
+def _truth(name: str, option: list[str]):
+    from hepemu.cli.data import _parse_option
     from hepemu.physics.providers import get_provider
 
     try:
-        prov = get_provider(name)
+        prov = get_provider(name, dict(map(_parse_option, option)))
     except (ValueError, KeyError) as exc:
         fail(str(exc))
     legs = len(prov.columns()) // 4

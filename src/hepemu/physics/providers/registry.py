@@ -11,7 +11,7 @@ from hepemu.physics.integrals.registry import INTEGRALS, find_integral
 from hepemu.physics.providers.amplicol import AMPLICOL_PREFIX, AmplicolProvider
 from hepemu.physics.providers.base import TruthProvider
 from hepemu.physics.providers.integrals import IntegralProvider, IntegralValueProvider
-from hepemu.physics.providers.loops import LOOP_PROCESSES, LoopProvider
+from hepemu.physics.providers.loops import LOOP_PROCESSES, NUMERICAL_LOOP, LoopProvider
 from hepemu.physics.providers.momenta import PROCESSES, PhaseSpaceProvider
 from hepemu.physics.providers.user import import_provider
 from hepemu.physics.tree.amplicol import NAMED_PROCESSES
@@ -62,8 +62,9 @@ def get_provider(name: str, options: dict[str, Any] | None = None) -> TruthProvi
     ``charge``, cuts ``ycut`` (Durham, exactly n jets) and ``y_min`` (all s_ij/s)), the
     pyamplicol processes ``ee3j``, ``ee4j``, ``ee5j`` and ``amplicol:<expression>`` (options
     ``sqrt_s`` (1000), ``ycut``, ``y_min``), the one-loop ``ggyyg-1l`` (closed form),
-    ``ggyyg-1l-numerical`` (numerical reduction) and ``ggyy-1l``
-    (option ``sqrt_s``; photon and jet cuts), or ``package.module:attribute`` naming a
+    ``ggyyg-1l-numerical`` (numerical reduction; option ``rescue``: ``closed-form`` (default)
+    or ``none`` (NaN) where it is unstable) and ``ggyy-1l`` (option ``sqrt_s``; photon and
+    jet cuts), or ``package.module:attribute`` naming a
     provider object or a function of the options returning one.
     """
     opts = dict(options or {})
@@ -99,7 +100,10 @@ def get_provider(name: str, options: dict[str, Any] | None = None) -> TruthProvi
         provider = AmplicolProvider(provider.process, provider.name, sqrt_s, cut)
     elif name in LOOP_PROCESSES:
         sqrt_s = _pop_number(opts, "sqrt_s", 1000.0, positive=True)
-        provider = LoopProvider(name, sqrt_s)
+        extra = {"rescue": str(opts.pop("rescue"))} if "rescue" in opts else {}
+        if extra and name != NUMERICAL_LOOP:
+            raise ValueError(f"option rescue is for {NUMERICAL_LOOP} only")
+        provider = LoopProvider(name, sqrt_s, **extra)
     elif ":" in name:
         provider = import_provider(name, opts)
         opts = {}
