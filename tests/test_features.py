@@ -9,7 +9,7 @@ from hepemu.models.preprocessing import Preprocessing
 from hepemu.physics.features import get_feature, invariants
 from hepemu.physics.kinematics import rambo_from_unit
 from hepemu.physics.references import antenna, antenna_q2, get_reference
-from hepemu.physics.symmetries import beam_azimuth
+from hepemu.physics.symmetries import CANONICALISERS, beam_azimuth
 
 SQRT_S = 1000.0
 
@@ -120,6 +120,8 @@ def test_features_and_references_in_torch_equal_numpy(n_final, seed):
         np.testing.assert_allclose(got.numpy(), want, rtol=1e-12, atol=1e-12)
     for ref in (antenna, antenna_q2):
         np.testing.assert_allclose(ref(xt).numpy(), ref(x), rtol=1e-13)
+    for name, fn in CANONICALISERS.items():  # symmetry maps in graphs: the same map
+        np.testing.assert_allclose(fn(xt).numpy(), fn(x), rtol=1e-14, atol=1e-12, err_msg=name)
     pairs = gluon_pairs(["q", "qbar"] + ["g"] * (n_final - 2))
     if pairs:
         phi = azimuths(x.reshape(50, -1, 4), pairs)

@@ -25,6 +25,7 @@ from hepemu.models.inn_graph import GaussLegendreGraph
 from hepemu.models.surrogate import Surrogate
 from hepemu.physics.features import get_feature
 from hepemu.physics.references import get_reference
+from hepemu.physics.symmetries import get_canonicaliser
 
 NOT_IN_GRAPHS = ("ee-dipoles-born+invariants",)  # reduced-Born antennas: NumPy only
 
@@ -130,11 +131,7 @@ class RegressorGraph(nn.Module):
     ) -> None:
         super().__init__()
         pre = model.pre
-        if pre.canonicalise:
-            raise ValueError(
-                f"symmetry maps {pre.canonicalise} are not written for graphs yet: "
-                "this model cannot be exported"
-            )
+        self.canonicalisers = [get_canonicaliser(name) for name in pre.canonicalise]
         if pre.features in NOT_IN_GRAPHS:
             raise ValueError(f"features {pre.features!r} are computed in NumPy only")
         self.features = get_feature(pre.features) if pre.features is not None else None
@@ -186,7 +183,10 @@ class RegressorGraph(nn.Module):
         return mean.to(x.dtype), sigma.to(x.dtype)
 
     def _predict(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        enc = self.features(x) if self.features is not None else x
+        c = x
+        for canonicalise in self.canonicalisers:  # into the fundamental domain, as predict
+            c = canonicalise(c)
+        enc = self.features(c) if self.features is not None else c
         # rows whose features are not finite (s_ij ≤ 0: not a physical point, where predict
         # raises) give NaN, never a finite number from a saturated network
         enc = torch.where(torch.isfinite(enc).all(1, keepdim=True), enc, float("nan"))

@@ -14,6 +14,8 @@ particle physics", "Symmetry properties": fewer regressors, less data).
   that the last leg has p_z ≥ 0 — exchanging the two identical incoming gluons, under which
   the helicity-summed, colour- and spin-averaged |M|² is symmetric (it is also parity
   invariant, so the reflection z → −z is a symmetry): a quarter of the phase space to learn.
+
+Each map takes NumPy arrays or torch tensors (the same map inside an export graph).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from array_api_compat import is_torch_array
 
 Canonicaliser = Callable[[np.ndarray], np.ndarray]
 
@@ -32,8 +35,23 @@ def _legs(x: np.ndarray, need: int) -> np.ndarray:
     return x.reshape(len(x), -1, 4)
 
 
+def _torch_legs(x, need: int):
+    if x.shape[1] % 4 or x.shape[1] // 4 < need:
+        raise ValueError(f"expected flattened momenta of >= {need} legs, got {x.shape[1]} columns")
+    return x.reshape(x.shape[0], -1, 4)
+
+
 def beam_azimuth(x: np.ndarray) -> np.ndarray:
     """Rotate every event about z so that leg 3 (the quark) has p_y = 0, p_x ≥ 0."""
+    if is_torch_array(x):  # the same map in an export graph
+        import torch
+
+        p = _torch_legs(x, 3)
+        phi = torch.atan2(p[:, 2, 2], p[:, 2, 1])
+        c, s = torch.cos(phi)[:, None], torch.sin(phi)[:, None]
+        px, py = p[:, :, 1], p[:, :, 2]
+        q = torch.stack([p[:, :, 0], c * px + s * py, -s * px + c * py, p[:, :, 3]], dim=-1)
+        return q.reshape(x.shape[0], -1)
     p = _legs(x, 3).copy()
     phi = np.arctan2(p[:, 2, 2], p[:, 2, 1])
     c, s = np.cos(phi)[:, None], np.sin(phi)[:, None]
@@ -45,6 +63,14 @@ def beam_azimuth(x: np.ndarray) -> np.ndarray:
 
 def gluon_order(x: np.ndarray) -> np.ndarray:
     """Sort the gluons (legs 5…) by decreasing energy."""
+    if is_torch_array(x):
+        import torch
+
+        p = _torch_legs(x, 5)
+        e = p[:, 4:, 0]  # top-k, not sort: ONNX has TopK (ties, of measure zero, may differ)
+        order = torch.topk(e, e.shape[1], dim=1, largest=True, sorted=True).indices
+        g = torch.gather(p[:, 4:], 1, order[:, :, None].expand(-1, -1, 4))
+        return torch.cat([p[:, :4], g], dim=1).reshape(x.shape[0], -1)
     p = _legs(x, 5)
     order = np.argsort(-p[:, 4:, 0], axis=1, kind="stable")
     g = np.take_along_axis(p[:, 4:], order[:, :, None], axis=1)
@@ -53,6 +79,16 @@ def gluon_order(x: np.ndarray) -> np.ndarray:
 
 def photon_order_beam_flip(x: np.ndarray) -> np.ndarray:
     """Photons (legs 3, 4) by decreasing energy; z → −z where the last leg has p_z < 0."""
+    if is_torch_array(x):
+        import torch
+
+        p = _torch_legs(x, 5)
+        swap = (p[:, 2, 0] < p[:, 3, 0])[:, None]
+        a, b = torch.where(swap, p[:, 3], p[:, 2]), torch.where(swap, p[:, 2], p[:, 3])
+        p = torch.cat([p[:, :2], a[:, None], b[:, None], p[:, 4:]], dim=1)
+        sign = torch.where(p[:, -1, 3] < 0, -1.0, 1.0).to(p.dtype)[:, None]
+        out = torch.cat([p[:, 2:, :3], (p[:, 2:, 3] * sign)[..., None]], dim=-1)
+        return torch.cat([p[:, :2], out], dim=1).reshape(x.shape[0], -1)
     p = _legs(x, 5).copy()
     swap = p[:, 2, 0] < p[:, 3, 0]
     p[swap, 2:4] = p[swap, 3:1:-1]
