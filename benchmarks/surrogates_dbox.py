@@ -6,14 +6,17 @@ Rule: the sector-wise tensor Gauss–Legendre rule in u with x = u² (provider o
 ``--reference-nodes`` on 12 points (the six corners of the box where |s| = 30 or 3 meet and
 six uniform ones), with seconds per point on one thread (the 12 points as one batch, the
 per-rule tables included). Surrogates: Chebyshev interpolants of log I on n³ Lobatto nodes
-(log|s| axes) built by ``hepemu fit`` from the node datasets ``runs/dbox/nodes<n>.h5`` that
-``scripts/label_dbox.sh`` labelled (``hepemu data generate``, one thread; its wall times in
-``runs/dbox/times.jsonl`` are the labelling cost), σ calibrated on ``calib.h5`` and every model
-scored on ``test.h5`` (fresh uniform points labelled by the same rule); the shipped
-``gghh-dbox-2l-chebyshev``; and the k = 6 INN of benchmarks/inn_dbox.py as recorded in
+(log|s| axes) built by ``hepemu fit`` from the node datasets ``runs/dbox/nodes<n>-14.h5``
+(labelled at ``--label-nodes`` 14 per axis) that ``scripts/label_dbox.sh`` wrote (``hepemu data
+generate``, one thread; its wall times in ``runs/dbox/times.jsonl`` are the labelling cost), σ
+calibrated on ``calib-16.h5`` and every model scored on ``test-16.h5`` (fresh uniform points
+labelled by the finer rule, ``--fine-nodes`` 16, so that σ and the score see the labels' own
+error too; ``mean_digits_vs_rule`` scores against the labelling rule's values, test-14.h5); the
+shipped ``gghh-dbox-2l-chebyshev``; and the k = 6 INN of benchmarks/inn_dbox.py as recorded in
 inn_dbox.json (not re-run). Writes benchmarks/results/surrogates_dbox.json.
 
-    python benchmarks/surrogates_dbox.py                    # ~4 min (the rule check)
+    STEPS="n12@14 test@14 calib@16 test@16" scripts/label_dbox.sh   # the labels (~55 CPU-min)
+    python benchmarks/surrogates_dbox.py                    # ~5 min (the rule check)
     python benchmarks/surrogates_dbox.py --no-rule-check    # seconds: the interpolants only
 """
 
@@ -90,6 +93,11 @@ def xy(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return ds.read("inputs").reshape(ds.n, -1), ds.read("targets").reshape(ds.n, -1)[:, 0]
 
 
+def suffix(nodes: int) -> str:
+    """label_dbox.sh's file suffix for labels at ``nodes`` per axis (13: the default, none)."""
+    return "" if nodes == 13 else f"-{nodes}"
+
+
 def digits(pred: np.ndarray, truth: np.ndarray) -> float:
     return float(-np.mean(np.log10(np.abs(pred / truth - 1) + 1e-300)))
 
@@ -102,9 +110,10 @@ def chebyshev_rows(args, times: dict[str, float]) -> tuple[dict, dict]:
     test = args.data / f"test{fine}.h5"
     calib = args.data / f"calib{fine}.h5"
     x, y = xy(test)
-    x13, y13 = xy(args.data / "test.h5")
+    own = args.data / f"test{suffix(args.label_nodes)}.h5"  # the labelling rule's own values
+    x13, y13 = xy(own)
     if not np.array_equal(x, x13):
-        raise SystemExit(f"{test} and test.h5 hold different points")
+        raise SystemExit(f"{test} and {own.name} hold different points")
     err = np.abs(y13 / y - 1)
     label_error = {
         "points": len(y),
@@ -114,8 +123,9 @@ def chebyshev_rows(args, times: dict[str, float]) -> tuple[dict, dict]:
         "fine_nodes": args.fine_nodes,
     }
     rows: dict[str, dict] = {}
-    files = [p for p in args.data.glob("nodes*.h5") if re.fullmatch(r"nodes\d+", p.stem)]
-    for path in sorted(files, key=lambda p: int(p.stem[5:])):
+    pattern = rf"nodes(\d+){suffix(args.label_nodes)}"
+    files = [p for p in args.data.glob("nodes*.h5") if re.fullmatch(pattern, p.stem)]
+    for path in sorted(files, key=lambda p: int(re.fullmatch(pattern, p.stem)[1])):
         card = FitCard.model_validate(
             {
                 "data": {"path": str(path)},
@@ -202,20 +212,21 @@ def print_rows(title: str, rows: dict[str, dict]) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=Path("runs/dbox"))
-    ap.add_argument("--rule", default="x = u² GL 13⁶ per sector")
+    ap.add_argument("--label-nodes", type=int, default=14, help="nodes of nodes<k>-N.h5")
     ap.add_argument("--reference-nodes", type=int, default=18)
-    ap.add_argument("--fine-nodes", type=int, default=14, help="nodes of test-N.h5, calib-N.h5")
+    ap.add_argument("--fine-nodes", type=int, default=16, help="nodes of test-N.h5, calib-N.h5")
     ap.add_argument("--no-rule-check", dest="rule_check", action="store_false")
     ap.add_argument("--no-shipped", dest="shipped", action="store_false")
     ap.add_argument("--shipped-nodes", type=int, default=12)
     ap.add_argument("--out", default="benchmarks/results/surrogates_dbox.json")
     args = ap.parse_args()
+    args.rule = f"x = u² GL {args.label_nodes}⁶ per sector"
     pin_threads(1)
     torch.set_num_threads(1)
     t0 = time.perf_counter()
     old = json.loads(Path(args.out).read_text()) if Path(args.out).exists() else {}
     if args.rule_check:
-        rule = rule_check(args.reference_nodes, (8, 10, 11, 12, 13, 14))
+        rule = rule_check(args.reference_nodes, (8, 10, 11, 12, 13, 14, 16))
     else:
         rule = old.get("rule")
     times = labelling_seconds(args.data / "times.jsonl")

@@ -46,19 +46,19 @@ Chebyshev–Lobatto nodes (axes in log|s|) on [−30, −3]³, labelled by 40³ 
 (48³ GL, seed 20261206)'))"
 # The shipped gghh-dbox-2l-chebyshev: a Chebyshev interpolant of log I(s12, s14, mH²) of the
 # two-loop double box on 12³ Lobatto nodes (log|s| axes), labelled by the sector-wise tensor
-# Gauss–Legendre rule in u, x = u² (13 nodes per axis, ~1e-7; ~0.5 s per point on one thread),
-# σ calibrated on 250 fresh points labelled by the same rule at 14 nodes (≤ 1e-8)
+# Gauss–Legendre rule in u, x = u² (14 nodes per axis, ≤ 1e-8; ~1.1 s per point on one
+# thread), σ calibrated on 250 fresh points labelled by the same rule at 16 nodes
 # (cards/gghh_dbox_chebyshev.toml).
-STEPS="n12 calib@14" scripts/label_dbox.sh
+STEPS="n12@14 calib@16" scripts/label_dbox.sh
 hepemu fit cards/gghh_dbox_chebyshev.toml --out runs/dbox-chebyshev
 cp runs/dbox-chebyshev/model.safetensors src/hepemu/pretrained/gghh-dbox-2l-chebyshev.safetensors
 python3 -c "from hepemu.registry import register; print(register('gghh-dbox-2l-chebyshev', \
 'src/hepemu/pretrained/gghh-dbox-2l-chebyshev.safetensors', \
 'gg→HH planar two-loop double box (top loop, mt²=1, massless rung), Chebyshev interpolant of \
 log I(s12, s14, mH²) on 12³ Chebyshev–Lobatto nodes (axes in log|s|) on [−30, −3]³, labelled \
-by the sector-wise tensor Gauss–Legendre rule in u, x = u², 13⁶ nodes per sector (16 CPU-min \
+by the sector-wise tensor Gauss–Legendre rule in u, x = u², 14⁶ nodes per sector (28 CPU-min \
 for the 1728 labels, one thread; cards/gghh_dbox_chebyshev.toml); I_err = coefficient tail \
-calibrated on 250 fresh points labelled at 14⁶ (seed 28002)'))"
+calibrated on 250 fresh points labelled at 16⁶ (seed 28002)'))"
 # The shipped ggyyg-1l-dnn and ggyyg-1l-ensemble (one-loop g g → γ γ g): from the
 # precision-per-CPU-minute runs of benchmarks/precision_budget.py (3·10⁵ closed-form points of
 # benchmarks/loop_bnn.py's blocks; canonical events; one thread per network):

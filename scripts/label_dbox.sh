@@ -4,10 +4,10 @@
 # and calib (250 uniform points each); a step <step>@<n> labels the same points by n nodes per
 # axis into <name>-<n>.h5 (test@14: the test points at ≤ 1e-8). Every label by the sector-wise
 # tensor Gauss–Legendre rule in u, x = u² (default 13 nodes per axis: ~1e-7 relative, ~0.5 s
-# per point; 14: ≤ 1e-8, ~0.9 s).
+# per point; 14: ≤ 1e-8, ~1 s; 16: ~2 s). The shipped model: STEPS="n12@14 calib@16".
 # Rerunning resumes (hepemu data generate); wall times are appended to runs/dbox/times.jsonl
 # (benchmarks/surrogates_dbox.py reads them as the labelling cost).
-#   STEPS="n8 n10 n12 test calib" scripts/label_dbox.sh
+#   STEPS="n12@14 test@14 calib@16 test@16" scripts/label_dbox.sh   # benchmarks/surrogates_dbox.py
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
@@ -25,7 +25,7 @@ run() {  # name, generate arguments...
   t1=$(date +%s.%N)
   echo "{\"name\": \"$name\", \"seconds\": $(echo "$t1 - $t0" | bc)}" >> runs/dbox/times.jsonl
 }
-for spec in ${STEPS:-n8 n10 n12 test calib}; do
+for spec in ${STEPS:-n12@14 test@14 calib@16 test@16}; do
   nodes=13 suffix=""
   if [[ $spec == *@* ]]; then
     nodes=${spec#*@} suffix="-${spec#*@}" spec=${spec%@*}
