@@ -155,3 +155,38 @@ def test_non_finite_true_weights_are_counted_and_never_events(provider):
     assert 0 < two.stats.nonfinite_truth <= two.stats.stage1
     total = one.stats + one.stats
     assert total.nonfinite_truth == 2 * one.stats.nonfinite_truth
+
+
+class CountingTruth(BrokenTruth):
+    """The truth, counting the points it is asked for."""
+
+    def __init__(self, provider):
+        super().__init__(provider)
+        self.calls = 0
+
+    def __call__(self, inputs):
+        self.calls += len(inputs)
+        return self.provider(inputs)
+
+
+def test_a_surrogate_only_pilot_sets_s_max_without_truth_calls(provider):
+    """s_max over many surrogate points, w_max and x_max from the short truth pilot alone (the
+    same points as without the extra ones); the truth is called on the short pilot only."""
+    surrogate = DistortedTruth(provider)
+    truth = CountingTruth(provider)
+    space = PhaseSpace(truth)
+    short = pilot_maxima(space, surrogate, 500, np.random.default_rng(4))
+    calls = truth.calls
+    long = pilot_maxima(space, surrogate, 500, np.random.default_rng(4), surrogate_n=20_000)
+    assert truth.calls - calls == calls  # the 500 pilot points' truth calls, no more
+    assert long["w_max"] == short["w_max"] and long["x_max"] == short["x_max"]
+    # the share of the surrogate's σ above s_max on fresh points: what the first stage's
+    # overweight events carry (reduced_max aims at 10⁻³); the short pilot's s_max is too low
+    x, factor, kept = PhaseSpace(provider).sample(200_000, np.random.default_rng(5))
+    s = np.zeros(len(x))
+    s[kept] = surrogate.predict(x[kept])[0] * factor[kept]
+
+    def share(m):
+        return np.sum(np.maximum(s - m, 0)) / np.sum(s)
+
+    assert share(long["s_max"]) < 0.01 < share(short["s_max"])

@@ -50,6 +50,7 @@ class EventRunSetup:
     seed: int = 0
     chunk_trials: int = 50_000
     pilot_points: int = 50_000
+    surrogate_pilot_points: int = 0  # s_max over this many points (surrogate only) if larger
     vegas_points: int = 20_000
     vegas_iterations: int = 5
     w_max: float = 0.0
@@ -131,7 +132,12 @@ def prepare(run_dir: str | Path, setup: EventRunSetup) -> EventRunSetup:
     rng = np.random.default_rng([setup.seed, 1 << 30])
     with fixed_threads(EVENT_THREADS):
         maxima = pilot_maxima(
-            space, surrogate, setup.pilot_points, rng, guard=setup.guard_max_rel_sigma
+            space,
+            surrogate,
+            setup.pilot_points,
+            rng,
+            guard=setup.guard_max_rel_sigma,
+            surrogate_n=setup.surrogate_pilot_points,
         )
     done = EventRunSetup(**{**setup.request(), **maxima})
     write_atomic(path, json.dumps(asdict(done), indent=1).encode())

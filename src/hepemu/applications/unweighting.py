@@ -299,20 +299,35 @@ def unweight_two_stage(
 
 
 def pilot_maxima(
-    space: PhaseSpace, surrogate, n: int, rng, tol: float = 1e-3, guard: float | None = None
+    space: PhaseSpace,
+    surrogate,
+    n: int,
+    rng,
+    tol: float = 1e-3,
+    guard: float | None = None,
+    surrogate_n: int = 0,
 ) -> dict[str, float]:
     """Reduced maxima from a pilot run of ``n`` points: w_max (one-stage), s_max and x_max
     (two-stage; x = w/s over the points, weighted by s as they enter the second stage; with
-    ``guard`` s = w and x = 1 where it falls back, as in :func:`unweight_two_stage`)."""
+    ``guard`` s = w and x = 1 where it falls back, as in :func:`unweight_two_stage`). With
+    ``surrogate_n`` > ``n``, s_max is taken over that many points, the extra ones evaluated
+    by the surrogate alone (cheap: a slow truth's pilot can stay short while the heavy tail of
+    s, which sets the first stage's overweights, is sampled well; a guard's fallback points
+    among them count with the surrogate's weight)."""
     inputs, factor, kept = space.sample(n, rng)
     s, fall, _, _ = guarded_weights(surrogate, inputs, factor, kept, guard)
     w, _ = weights_of(space.provider, inputs, factor, kept)
     s = np.where(fall, w, s)
     ok = kept & np.isfinite(s) & np.isfinite(w)  # non-finite values set no maximum
     x = np.where(fall[ok], 1.0, w[ok] / np.where(fall[ok], 1.0, s[ok]))
+    s_all = s
+    if surrogate_n > n:
+        more, more_factor, more_kept = space.sample(surrogate_n - n, rng)
+        extra, _ = _surrogate_weights(surrogate, more, more_factor, more_kept)
+        s_all = np.concatenate([s, extra])
     return {
         "w_max": reduced_max(w, tol=tol),
-        "s_max": reduced_max(s, tol=tol),
+        "s_max": reduced_max(s_all, tol=tol),
         "x_max": reduced_max(x, weights=s[ok], tol=tol),
     }
 

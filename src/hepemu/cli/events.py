@@ -41,6 +41,15 @@ def events_cmd(
             "for a slow truth, e.g. 1000 for ggyyg-1l-numerical)",
         ),
     ] = 50_000,
+    surrogate_pilot_points: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="take the first stage's maximum over this many pilot points, the extra ones "
+            "by the surrogate alone (cheap; with a short pilot for a slow truth, e.g. 50000, "
+            "fewer overweight events); 0: the pilot's own points",
+        ),
+    ] = 0,
     vegas_points: Annotated[
         int, typer.Option(min=100, help="surrogate points per vegas adaptation round")
     ] = 20_000,
@@ -137,6 +146,7 @@ def events_cmd(
             seed,
             chunk_trials,
             pilot_points=pilot_points,
+            surrogate_pilot_points=surrogate_pilot_points,
             vegas_points=vegas_points,
             guard_max_rel_sigma=max_rel_sigma,
         )
