@@ -67,3 +67,8 @@ python3 benchmarks/precision_budget.py --data-dir runs/bench_loop_1e6 --runs sym
 python3 benchmarks/precision_budget.py --data-dir runs/bench_loop_1e6 \
   --runs symmetric-ensemble:36 --member-workers 2 \
   --ship symmetric-ensemble:36:ggyyg-1l-ensemble --out /tmp/ggyyg-ensemble.json --no-overhead
+# The shipped ee4j-dnn (e+e- → d d~ g g, √s = 1 TeV, s_ij/s > 1e-3): the antenna hybrid of the
+# same benchmark, 10⁶ pyamplicol points, Adam over 60 CPU-min on one thread:
+python3 benchmarks/precision_budget.py --process ee4j --data-dir runs/bench_ee4j \
+  --train-points 1000000 --test 100000 --runs adam-f32:60 --ship adam-f32:60:ee4j-dnn \
+  --out /tmp/ee4j-dnn.json --no-overhead
