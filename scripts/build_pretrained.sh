@@ -72,3 +72,7 @@ python3 benchmarks/precision_budget.py --data-dir runs/bench_loop_1e6 \
 python3 benchmarks/precision_budget.py --process ee4j --data-dir runs/bench_ee4j \
   --train-points 1000000 --test 100000 --runs adam-f32:60 --ship adam-f32:60:ee4j-dnn \
   --out /tmp/ee4j-dnn.json --no-overhead
+# ee5j-dnn: the same hybrid for e+e- → d d~ g g g, 18 CPU-min on one thread:
+python3 benchmarks/precision_budget.py --process ee5j --data-dir runs/bench_ee5j \
+  --train-points 1000000 --test 100000 --runs adam-f32:18 --ship adam-f32:18:ee5j-dnn \
+  --out /tmp/ee5j-dnn.json --no-overhead
