@@ -254,12 +254,20 @@ def precision_rows(truth: str) -> list[str]:
                 else ""
             )
             job = jobs.get(process, "the same")
+            tree = (load("me_emulator.json") or {}).get(process, {}).get("pyamplicol")
+            cost = (
+                f"; {truth}"
+                if process == "ggyyg-1l" and truth
+                else f"; the truth (pyamplicol) {tree['us_per_point']:.1f} µs"
+                if tree
+                else ""
+            )
             out.append(
                 f"| {job} ([precision](docs/results/precision.md)) | `{name}`: "
-                f"{LABELS.get(method, method)}, {r['train_s'] / 60:.0f} CPU-min | "
-                f"68 % of \\|δ\\| below {sci(r['q68_abs_delta'])}, R_1 = {pct(r['R1'])}"
-                f"{cover} | {r['us_per_point']:.1f} µs"
-                + (f"; {truth}" if process == "ggyyg-1l" and truth else "")
-                + " |"
+                f"{LABELS.get(method, method)}"
+                + (" on log(\\|M\\|² ÷ antenna-q2), gluons ordered" if process in jobs else "")
+                + f", {r['train_s'] / 60:.0f} CPU-min | "
+                f"68 % of \\|δ\\| below {sci(r['q68_abs_delta'])}, R_1 = {pct2(r['R1'])}"
+                f"{cover} | {r['us_per_point']:.1f} µs{cost} |"
             )
     return out
