@@ -1,7 +1,9 @@
 """Benchmark: two-stage unweighting with a slow truth (issue 31), one run on one machine.
 
-Truth ``ggyyg-1l-numerical`` (the numerical one-loop reduction, ~0.1 s per point), surrogate
-``ggyyg-1l-bnn`` (boosted Bayesian network), partonic √s = 1 TeV with the provider's cuts:
+Truth ``ggyyg-1l-numerical`` (the numerical one-loop reduction, ~0.1 s per point; where it is
+unstable the closed form answers, so it answers everywhere), surrogate ``--surrogate`` (default
+``ggyyg-1l-ensemble``, the deep ensemble with calibrated σ), partonic √s = 1 TeV with the
+provider's cuts:
 
 - two-stage: an actual ``hepemu events`` run (``applications.event_run``: vegas map adapted
   to the surrogate, reduced maxima from a pilot run with the truth, chunks of trials) until
@@ -13,14 +15,14 @@ Truth ``ggyyg-1l-numerical`` (the numerical one-loop reduction, ~0.1 s per point
   truth's time per point are measured on M fresh trials through the same map, every one
   evaluated with the truth; its cost per event is (phase space + truth per trial) / ε;
 - f_eff = one-stage cost per event / two-stage cost per event (target ≥ 16);
-- non-finite truth values (the reduction declines unstable points) counted in both modes:
-  such trials are never events, so σ misses their (unknown) share;
-- a guarded surrogate (σ/|mean| threshold): its fallback count on the M subsample trials;
-- a reference: the same amplitude in closed form (``ggyyg-1l``, no instability, ~70 µs per
-  point): σ through the same map on many trials (both modes' pulls against it), and on the
-  subsample the share of σ at the points where the reduction gave NaN.
+- guarded two-stage runs (``hepemu events --guard sigma-threshold:T`` for each ``--guard`` T,
+  actual runs of N events in their own run directories): fallbacks, truth calls, cost, f_eff;
+- on the subsample, the points where the reduction was unstable (rescued by the closed form)
+  and their share of σ;
+- a reference: the same amplitude in closed form (``ggyyg-1l``, ~70 µs per point): σ through
+  the same map on many trials (every mode's pull against it).
 
-    python benchmarks/events_slow_truth.py            # the named run (≈ 10 CPU-minutes)
+    python benchmarks/events_slow_truth.py            # the named run (≈ 15 CPU-minutes)
     python benchmarks/events_slow_truth.py --quick    # smoke test
 """
 
@@ -38,7 +40,7 @@ from rich.console import Console
 from rich.table import Table
 
 console = Console(width=200)
-TRUTH, SURROGATE = "ggyyg-1l-numerical", "ggyyg-1l-bnn"
+TRUTH, SURROGATE = "ggyyg-1l-numerical", "ggyyg-1l-ensemble"
 CLOSED_FORM = "ggyyg-1l"  # the same |M|² in closed form (~70 µs per point): the reference
 
 
@@ -47,29 +49,36 @@ def parse(argv=None) -> argparse.Namespace:
     ap.add_argument("--events", type=int, default=200, help="two-stage unweighted events N")
     ap.add_argument("--subsample", type=int, default=3000, help="one-stage trials M (truth)")
     ap.add_argument("--pilot", type=int, default=1000, help="pilot points (truth and surrogate)")
+    ap.add_argument(
+        "--surrogate-pilot", type=int, default=50_000, help="pilot points for s_max (surrogate)"
+    )
     ap.add_argument("--vegas-points", type=int, default=20_000)
     ap.add_argument("--chunk-trials", type=int, default=50_000)
     ap.add_argument("--reference", type=int, default=200_000, help="closed-form σ trials")
-    ap.add_argument("--guard", type=float, nargs="+", default=[0.05, 0.1, 0.2])
+    ap.add_argument("--surrogate", default=SURROGATE, help="shipped model or model file")
+    ap.add_argument("--guard", type=float, nargs="*", default=[0.05], help="σ/|mean| thresholds T")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--run-dir", default="runs/events_slow_truth.run")
+    # hepemu events -o runs/events_slow_truth.lhe with the same settings writes its events
+    ap.add_argument("--run-dir", default="runs/events_slow_truth.lhe.run")
     ap.add_argument("--out", default="benchmarks/results/events_slow_truth.json")
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args(argv)
     if args.quick:
         args.events, args.subsample, args.pilot, args.vegas_points = 5, 100, 100, 2000
+        args.surrogate_pilot = 2000
         args.chunk_trials, args.reference, args.run_dir = (
             500,
             5000,
-            "runs/events_slow_truth_quick.run",
+            "runs/events_slow_truth_quick.lhe.run",
         )
         args.out = "runs/events_slow_truth_quick.json"
     return args
 
 
-def two_stage(args) -> tuple[dict, object]:
-    """The two-stage run through ``hepemu events``' machinery; (row, setup)."""
+def two_stage(args, run_dir: str, guard: float | None = None) -> tuple[dict, object]:
+    """A two-stage run through ``hepemu events``' machinery (guarded at σ/|mean| ≥ ``guard``);
+    (row, setup)."""
     from hepemu.applications.event_run import (
         EventRunSetup,
         finished_chunks,
@@ -80,23 +89,27 @@ def two_stage(args) -> tuple[dict, object]:
     setup = EventRunSetup(
         TRUTH,
         {},
-        SURROGATE,
+        args.surrogate,
         "two-stage",
         args.seed,
         args.chunk_trials,
         pilot_points=args.pilot,
         vegas_points=args.vegas_points,
+        guard_max_rel_sigma=guard,
+        surrogate_pilot_points=args.surrogate_pilot,
     )
     t0 = time.perf_counter()
-    setup = prepare(args.run_dir, setup)
+    setup = prepare(run_dir, setup)
     t_setup = time.perf_counter() - t0
-    found = len(finished_chunks(args.run_dir))
+    found = len(finished_chunks(run_dir))
     t0 = time.perf_counter()
-    st = generate_events(args.run_dir, args.events)
+    st = generate_events(run_dir, args.events)
     d = st.as_dict()
     t_ps, t_sur, t_truth = st.time_phase_space, st.time_surrogate, st.time_truth
     row = {
         **d,
+        "guard_max_rel_sigma": guard,
+        "run_dir": run_dir,
         "setup_s": t_setup,
         "chunks_found_at_start": found,  # > 0: resumed (times below are the chunks' own)
         "run_s": time.perf_counter() - t0,
@@ -121,8 +134,10 @@ def one_stage_subsample(args, setup) -> tuple[dict, dict]:
 
     from hepemu.applications.event_run import provider_and_surrogate
     from hepemu.applications.unweighting import PhaseSpace, weights_of
+    from hepemu.physics.providers import get_provider
 
     provider, surrogate = provider_and_surrogate(setup)
+    declining, closed = get_provider(TRUTH, {"rescue": "none"}), get_provider(CLOSED_FORM, {})
     grid = np.load(Path(args.run_dir) / "vegas_grid.npy")
     space = PhaseSpace(provider, vegas.AdaptiveMap(grid))
     rng = np.random.default_rng([args.seed, 1 << 31])  # not a chunk's or the pilot's stream
@@ -130,7 +145,13 @@ def one_stage_subsample(args, setup) -> tuple[dict, dict]:
     t0 = time.perf_counter()
     inputs, factor, kept = space.sample(m, rng)
     t_ps = time.perf_counter() - t0
-    w, t_truth = weights_of(provider, inputs, factor, kept)
+    # the truth as the run calls it (the reduction, the closed form where it is unstable),
+    # in two steps so that the rescued points are known
+    w, t_truth = weights_of(declining, inputs, factor, kept)
+    unstable = ~np.isfinite(w)
+    t0 = time.perf_counter()
+    w[unstable] = closed(inputs[unstable]) * factor[unstable]
+    t_truth += time.perf_counter() - t0
     bad = ~np.isfinite(w)
     w_ok = np.where(bad, 0.0, w)  # the event code: a non-finite true weight is no event
     p_acc = np.minimum(1.0, w_ok / setup.w_max)
@@ -142,6 +163,8 @@ def one_stage_subsample(args, setup) -> tuple[dict, dict]:
         "trials": m,
         "kept": int(kept.sum()),
         "nonfinite_truth": int(bad.sum()),
+        "rescued_truth": int(unstable.sum()),
+        "rescued_share_of_sigma": float(w_ok[unstable].sum() / max(w_ok.sum(), 1e-300)),
         "w_max": setup.w_max,
         "efficiency": eff,
         "efficiency_err": eff_err,
@@ -161,13 +184,20 @@ def one_stage_subsample(args, setup) -> tuple[dict, dict]:
         ),
     }
     sub = {"inputs": inputs[kept], "truth": w[kept] / factor[kept], "surrogate": surrogate}
-    return row, {**sub, "space": space, "weights": w, "factor": factor, "kept": kept}
+    return row, {
+        **sub,
+        "space": space,
+        "weights": w,
+        "factor": factor,
+        "kept": kept,
+        "unstable": unstable,
+    }
 
 
 def closed_form_reference(args, sub: dict) -> dict:
     """The closed-form |M|² (same amplitude, no instability): σ through the same map on
-    ``args.reference`` fresh trials, and on the subsample the share of σ at the points where
-    the numerical reduction gave NaN, and the largest relative difference elsewhere."""
+    ``args.reference`` fresh trials, and on the subsample the largest relative difference
+    from the reduction where the reduction was stable."""
     from hepemu.physics.providers import get_provider
 
     closed = get_provider(CLOSED_FORM, {})
@@ -178,14 +208,12 @@ def closed_form_reference(args, sub: dict) -> dict:
     sk, num = sub["kept"], sub["weights"]
     wc = np.zeros(len(num))
     wc[sk] = closed(sub["inputs"]) * sub["factor"][sk]
-    bad = ~np.isfinite(num)
-    ok = ~bad & (wc > 0)
+    ok = ~sub["unstable"] & np.isfinite(num) & (wc > 0)
     return {
         "provider": CLOSED_FORM,
         "trials": args.reference,
         "cross_section_pb": float(w.mean()),
         "cross_section_err_pb": float(w.std() / np.sqrt(len(w))),
-        "subsample_nan_share_of_sigma": float(wc[bad].sum() / max(wc.sum(), 1e-300)),
         "subsample_max_rel_diff": float(np.max(np.abs(num[ok] / wc[ok] - 1.0))),
     }
 
@@ -221,6 +249,11 @@ def guard_counts(sub: dict, thresholds: list[float]) -> list[dict]:
     return out
 
 
+def guarded_dir(args, guard: float) -> str:
+    """The guarded run's directory: that of ``hepemu events -o <stem>-guard<T>.lhe``."""
+    return args.run_dir.replace(".lhe.run", f"-guard{guard:g}.lhe.run")
+
+
 def main(argv=None) -> None:
     args = parse(argv)
     pin_threads(args.threads)
@@ -229,22 +262,35 @@ def main(argv=None) -> None:
     torch.set_num_threads(args.threads)
     t0 = time.perf_counter()
     console.print(f"[bold]two-stage run[/] ({args.events} events) in {args.run_dir}")
-    two, setup = two_stage(args)
+    two, setup = two_stage(args, args.run_dir)
+    guarded_runs = []
+    for g in args.guard:
+        console.print(f"[bold]guarded two-stage run[/], σ/|mean| ≥ {g:g}: {guarded_dir(args, g)}")
+        guarded_runs.append(two_stage(args, guarded_dir(args, g), g)[0])
     console.print(f"[bold]one-stage subsample[/] ({args.subsample} trials with the truth)")
     one, sub = one_stage_subsample(args, setup)
-    guards = guard_counts(sub, args.guard)
+    thresholds = sorted({*args.guard, 0.01, 0.02, 0.05, 0.1})
+    guards = guard_counts(sub, thresholds)
     ref = closed_form_reference(args, sub)
 
     def pull(a: dict, b: dict) -> float:
         d = a["cross_section_pb"] - b["cross_section_pb"]
         return float(d / np.hypot(a["cross_section_err_pb"], b["cross_section_err_pb"]))
 
+    for g in guarded_runs:
+        g |= {
+            "f_eff": one["cost_per_event_s"] / g["cost_per_event_s"],
+            "f_eff_same_t_truth": f_eff_same_truth_cost(g, one),
+            "sigma_pull_vs_reference": pull(g, ref),
+        }
     result = {
         "truth": TRUTH,
-        "surrogate": SURROGATE,
+        "truth_rescue": "closed form where the reduction's error estimate exceeds 1e-5",
+        "surrogate": args.surrogate,
         "sqrt_s_gev": 1000.0,
         "maxima": {k: getattr(setup, k) for k in ("w_max", "s_max", "x_max")},
         "two_stage": two,
+        "two_stage_guarded": guarded_runs,
         "one_stage": one,
         "f_eff": one["cost_per_event_s"] / two["cost_per_event_s"],
         "f_eff_same_t_truth": f_eff_same_truth_cost(two, one),
@@ -253,13 +299,13 @@ def main(argv=None) -> None:
         "closed_form_reference": ref,
         "sigma_pull_two_vs_reference": pull(two, ref),
         "sigma_pull_one_vs_reference": pull(one, ref),
-        "guarded": guards,
+        "guarded_subsample_counts": guards,
         "nonfinite_treatment": (
-            "trials with a non-finite true weight are counted and are never events (weight 0): "
-            "σ of both modes misses their share, which is unknown"
+            "the truth answers everywhere (the closed form where the reduction is unstable); a "
+            "trial with a non-finite true weight would be counted and never be an event"
         ),
-        "resume": f"hepemu events' run directory ({args.run_dir}): rerunning resumes the "
-        "two-stage chunks; the one-stage subsample is recomputed",
+        "resume": f"hepemu events' run directories ({args.run_dir} and the guarded ones): "
+        "rerunning resumes the two-stage chunks; the one-stage subsample is recomputed",
         "total_s": time.perf_counter() - t0,
     }
     write_json(
@@ -271,50 +317,61 @@ def main(argv=None) -> None:
 def report(r: dict) -> None:
     a, b = r["one_stage"], r["two_stage"]
     t = Table(title=f"{r['truth']} (truth) with {r['surrogate']} (surrogate), √s = 1 TeV")
-    for c in ("", "two-stage (run)", "one-stage (M-trial subsample, truth everywhere)"):
-        t.add_column(c)
-    rows = [
-        ("trials", f"{b['trials']}", f"{a['trials']}"),
-        (
-            "efficiency",
-            f"ε₁ {b['first_stage_efficiency']:.3g} × ε₂ {b['second_stage_efficiency']:.3g}",
-            f"ε {a['efficiency']:.3g} ± {a['efficiency_err']:.2g}",
-        ),
-        ("truth calls", f"{b['truth_calls']}", f"{a['kept']}"),
-        ("non-finite truth", f"{b['nonfinite_truth']}", f"{a['nonfinite_truth']}"),
-        (
-            "overweights",
-            f"{b['overweight']} events, {b['overweight_share']:.1e} of σ",
-            f"{a['overweight_trials']} trials, {a['overweight_share']:.1e} of σ",
-        ),
-        (
-            "σ [pb]",
-            f"{b['cross_section_pb']:.4g} ± {b['cross_section_err_pb']:.2g}",
-            f"{a['cross_section_pb']:.4g} ± {a['cross_section_err_pb']:.2g}",
-        ),
-        ("truth s/point", f"{b['truth_s_per_point']:.3g}", f"{a['truth_s_per_point']:.3g}"),
-        (
-            "cost per event [s]",
-            f"{b['cost_per_event_s']:.3g} (measured run, {b['events']} events)",
-            f"{a['cost_per_event_s']:.3g} (measured ε and t_truth, no events produced)",
-        ),
+    runs = [("two-stage (run)", b)] + [
+        (f"guarded {g['guard_max_rel_sigma']:g} (run)", g) for g in r["two_stage_guarded"]
     ]
-    for row in rows:
-        t.add_row(*row)
+    for c in ("", *(name for name, _ in runs), "one-stage (subsample, truth everywhere)"):
+        t.add_column(c)
+
+    def add(label, fn, one):
+        t.add_row(label, *(fn(x) for _, x in runs), one)
+
+    add(
+        "efficiency",
+        lambda x: f"ε₁ {x['first_stage_efficiency']:.3g} × ε₂ {x['second_stage_efficiency']:.3g}",
+        f"ε {a['efficiency']:.3g} ± {a['efficiency_err']:.2g}",
+    )
+    add("trials", lambda x: f"{x['trials']}", f"{a['trials']}")
+    add("truth calls", lambda x: f"{x['truth_calls']}", f"{a['kept']}")
+    add("fallbacks", lambda x: f"{x['fallbacks']}", "")
+    add(
+        "overweights",
+        lambda x: f"{x['overweight']} events, {x['overweight_share']:.1e} of σ",
+        f"{a['overweight_trials']} trials, {a['overweight_share']:.1e} of σ",
+    )
+    add(
+        "σ (pb)",
+        lambda x: f"{x['cross_section_pb']:.4g} ± {x['cross_section_err_pb']:.2g}",
+        f"{a['cross_section_pb']:.4g} ± {a['cross_section_err_pb']:.2g}",
+    )
+    add(
+        "truth s/point",
+        lambda x: f"{x['truth_s_per_point']:.3g}",
+        f"{a['truth_s_per_point']:.3g}",
+    )
+    add(
+        "cost per event (s)",
+        lambda x: f"{x['cost_per_event_s']:.3g} ({x['events']} events)",
+        f"{a['cost_per_event_s']:.3g} (measured ε and t_truth)",
+    )
     console.print(t)
-    guards = ", ".join(f"σ/|μ| > {g['max_rel_sigma']:g}: {g['fallbacks']}" for g in r["guarded"])
+    guards = ", ".join(
+        f"σ/|μ| > {g['max_rel_sigma']:g}: {g['fallbacks']}" for g in r["guarded_subsample_counts"]
+    )
     c = r["closed_form_reference"]
     console.print(
         f"closed-form σ ({c['trials']} trials): {c['cross_section_pb']:.4g} ± "
         f"{c['cross_section_err_pb']:.2g} pb, pulls two {r['sigma_pull_two_vs_reference']:.2f}, "
-        f"one {r['sigma_pull_one_vs_reference']:.2f}; NaN points' share of σ on the subsample "
-        f"{c['subsample_nan_share_of_sigma']:.2%}, max |num/closed − 1| "
-        f"{c['subsample_max_rel_diff']:.1e}"
+        f"one {r['sigma_pull_one_vs_reference']:.2f}; rescued (unstable) subsample points "
+        f"{a['rescued_truth']} ({a['rescued_share_of_sigma']:.2%} of σ); elsewhere max "
+        f"|num/closed − 1| {c['subsample_max_rel_diff']:.1e}"
     )
     console.print(
         f"f_eff = {r['f_eff']:.3g} ({r['f_eff_same_t_truth']:.3g} at one t_truth) "
-        f"(target ≥ {r['f_eff_target']}), σ pull {r['sigma_pull']:.2f}; "
-        f"guarded fallbacks on {r['one_stage']['kept']} subsample points: {guards}"
+        f"(target ≥ {r['f_eff_target']}); guarded: "
+        + ", ".join(f"{g['f_eff']:.3g}" for g in r["two_stage_guarded"])
+        + f"; σ pull {r['sigma_pull']:.2f}; guard fallbacks on {a['kept']} subsample points: "
+        + guards
     )
 
 

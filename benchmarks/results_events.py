@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from results_format import RESULTS, hw, pct, pct2, sci
 
@@ -62,115 +63,166 @@ def events_part() -> list[str]:
     return out
 
 
-def slow_truth_part() -> list[str]:
+def slow_truth_part(path: Path = RESULTS / "events_slow_truth.json") -> list[str]:
     """Two-stage unweighting with the numerical one-loop truth (benchmarks/events_slow_truth.py)."""
-    path = RESULTS / "events_slow_truth.json"
     if not path.exists():
         return []
     d = json.loads(path.read_text())
-    a, b = d["one_stage"], d["two_stage"]
-    parts = ", ".join(f"{v:.3g}" for v in b["cost_per_event_parts_s"].values())
+    a, b, args = d["one_stage"], d["two_stage"], d["args"]
+    runs = [("two-stage (run)", b)] + [
+        (f"guarded, σ/\\|mean\\| ≥ {g['guard_max_rel_sigma']:g} (run)", g)
+        for g in d.get("two_stage_guarded", [])
+    ]
+
+    def row(label: str, fn, one: str) -> str:
+        return f"| {label} | " + " | ".join(fn(x) for _, x in runs) + f" | {one} |"
+
+    c = d["closed_form_reference"]
     return [
         "### With a slow truth: one-loop g g → γ γ g",
         "",
         f"From `{d['command']}` (`benchmarks/results/events_slow_truth.json`, created "
         f"{d['created']}, {hw(d)}, one thread): the truth is `{d['truth']}` (the numerical "
-        f"one-loop reduction), the surrogate `{d['surrogate']}`, partonic √s = 1 TeV with the "
-        "provider's cuts; one vegas map adapted to the surrogate and the maxima from one pilot "
-        f"run of {d['args']['pilot']} points, both as `hepemu events` makes them: the "
-        "two-stage run is the run directory of `hepemu events --process ggyyg-1l-numerical "
-        f"--surrogate ggyyg-1l-bnn --n {d['args']['events']} --pilot-points {d['args']['pilot']} "
-        f"--vegas-points {d['args']['vegas_points']} --chunk-trials "
-        f"{d['args']['chunk_trials']} --seed {d['args']['seed']}`, which "
-        "resumes an interrupted run from its finished chunks with the same events. The "
-        f"two-stage column is an actual run producing {b['events']} unweighted events (whole "
-        f"chunks until at least {d['args']['events']}). The "
-        "one-stage column is **not** a run of events (that would need the truth on every "
-        "trial: hours): its efficiency ε = ⟨min(1, w/w_max)⟩, σ and the truth's time per "
-        f"point are measured on {a['trials']} fresh trials through the same map, each "
-        "evaluated with the truth, and its cost per event is (phase space + truth per "
-        "trial) / ε.",
+        "one-loop reduction; where its error estimate exceeds 1e-5 the closed form answers), "
+        f"the surrogate `{d['surrogate']}`, partonic √s = 1 TeV with the provider's cuts; the "
+        "vegas map adapted to the surrogate and the maxima from a pilot run of "
+        f"{args['pilot']} points, as `hepemu events` makes them. Each run column is an actual "
+        f"run directory of `hepemu events --process {d['truth']} --surrogate {d['surrogate']} "
+        f"--n {args['events']} --pilot-points {args['pilot']} --vegas-points "
+        f"{args['vegas_points']} --chunk-trials {args['chunk_trials']} --seed {args['seed']} "
+        "[--guard sigma-threshold:T]` (whole chunks until at least "
+        f"{args['events']} events; an interrupted run resumes from its finished chunks with "
+        "the same events). The one-stage column is **not** a run of events (that would need "
+        "the truth on every trial: hours): its efficiency ε = ⟨min(1, w/w_max)⟩, σ and the "
+        f"truth's time per point are measured on {a['trials']} fresh trials through the same "
+        "map, each evaluated with the truth, and its cost per event is (phase space + truth "
+        "per trial) / ε.",
         "",
-        "| | two-stage (run) | one-stage (subsample, truth everywhere) |",
-        "|---|---|---|",
-        f"| trials | {b['trials']} | {a['trials']} |",
-        f"| efficiency | ε₁ {sci(b['first_stage_efficiency'])} × ε₂ "
-        f"{b['second_stage_efficiency']:.3f} | ε {sci(a['efficiency'])} ± "
-        f"{sci(a['efficiency_err'])} |",
-        f"| truth calls | {b['truth_calls']} | {a['kept']} (inside the cuts) |",
-        f"| non-finite truth (no events) | {b['nonfinite_truth']} | {a['nonfinite_truth']} |",
-        f"| overweights (share of σ) | {b['overweight']} events ({sci(b['overweight_share'])})"
-        f" | {a['overweight_trials']} trials ({sci(a['overweight_share'])}) |",
-        f"| σ [pb] | {b['cross_section_pb']:.4g} ± {sci(b['cross_section_err_pb'])} | "
-        f"{a['cross_section_pb']:.4g} ± {sci(a['cross_section_err_pb'])} |",
-        f"| truth s per point | {b['truth_s_per_point']:.3g} | {a['truth_s_per_point']:.3g} |",
-        f"| two-stage cost per event: phase space, surrogate, truth [s] | {parts} | |",
-        f"| cost per unweighted event [s] | {b['cost_per_event_s']:.3g} (measured) | "
-        f"{a['cost_per_event_s']:.3g} (t_truth / ε, both measured) |",
-        *_reference_row(d),
+        "| | " + " | ".join(name for name, _ in runs) + " | one-stage (subsample) |",
+        "|---" * (len(runs) + 2) + "|",
+        row("trials", lambda x: f"{x['trials']}", f"{a['trials']}"),
+        row(
+            "efficiency",
+            lambda x: (
+                f"ε₁ {sci(x['first_stage_efficiency'])} × ε₂ {x['second_stage_efficiency']:.3f}"
+            ),
+            f"ε {sci(a['efficiency'])} ± {sci(a['efficiency_err'])}",
+        ),
+        row("events", lambda x: f"{x['events']}", "—"),
+        row("truth calls", lambda x: f"{x['truth_calls']}", f"{a['kept']} (inside the cuts)"),
+        row("guard fallbacks", lambda x: f"{x.get('fallbacks', 0)}", "—"),
+        row(
+            "overweights (share of σ)",
+            lambda x: f"{x['overweight']} events ({sci(x['overweight_share'])})",
+            f"{a['overweight_trials']} trials ({sci(a['overweight_share'])})",
+        ),
+        row(
+            "σ [pb]",
+            lambda x: f"{x['cross_section_pb']:.4g} ± {sci(x['cross_section_err_pb'])}",
+            f"{a['cross_section_pb']:.4g} ± {sci(a['cross_section_err_pb'])}",
+        ),
+        row("truth s per point", lambda x: f"{x['truth_s_per_point']:.3g}", ""),
+        row(
+            "cost per event: phase space, surrogate, truth [s]",
+            lambda x: ", ".join(f"{v:.3g}" for v in x["cost_per_event_parts_s"].values()),
+            f"{a['truth_s_per_point']:.3g} per truth call",
+        ),
+        row(
+            "cost per unweighted event [s]",
+            lambda x: f"{x['cost_per_event_s']:.3g} (measured)",
+            f"{a['cost_per_event_s']:.3g} (t_truth / ε, both measured)",
+        ),
+        row(
+            "f_eff (one-stage cost ÷ this)",
+            lambda x: f"**{x.get('f_eff', d['f_eff']):.3g}**",
+            "1",
+        ),
+        row(
+            f"σ pull against the closed form (`{c['provider']}`, {c['trials']} trials: "
+            f"{c['cross_section_pb']:.4g} ± {sci(c['cross_section_err_pb'])} pb)",
+            lambda x: f"{x.get('sigma_pull_vs_reference', d['sigma_pull_two_vs_reference']):.2f}",
+            f"{d['sigma_pull_one_vs_reference']:.2f}",
+        ),
         "",
         _slow_truth_notes(d),
         "",
+        *_distributions(),
     ]
 
 
-def _reference_row(d: dict) -> list[str]:
-    c = d.get("closed_form_reference")
-    if c is None:
+DISTRIBUTIONS = "events-ggyyg-distributions.png"
+
+
+def _distributions() -> list[str]:
+    """The slow-truth run's events against a one-stage closed-form run (hepemu plot-events)."""
+    path = RESULTS / f"{DISTRIBUTIONS}.json"
+    if not path.exists():
         return []
+    d = json.loads(path.read_text())
+    ref = json.loads((RESULTS / "events-ggyyg-closed-one-stage.json").read_text())
+    chi2 = ", ".join(
+        f"{name} {h['chi2_per_bin_vs_first']['two-stage']:.2f}" for name, h in d.items()
+    )
     return [
-        f"| σ pull against the closed form [`{c['provider']}`, {c['trials']} trials: "
-        f"{c['cross_section_pb']:.4g} ± {sci(c['cross_section_err_pb'])} pb] | "
-        f"{d['sigma_pull_two_vs_reference']:.2f} | {d['sigma_pull_one_vs_reference']:.2f} |"
+        "The standard distributions of the two-stage run's events against an independent "
+        "one-stage run on the closed-form truth (`hepemu events --process ggyyg-1l --surrogate "
+        "ggyyg-1l-ensemble --mode one-stage --n 3000 --seed 2 -o closed.lhe`: "
+        f"{ref['events']} events from {ref['trials']:,} trials, σ = "
+        f"{ref['cross_section_pb']:.4g} ± {sci(ref['cross_section_err_pb'])} pb; its summary "
+        "`benchmarks/results/events-ggyyg-closed-one-stage.json`; 3000 written), drawn by "
+        "`hepemu plot-events closed.lhe "
+        "runs/events_slow_truth.lhe --label one-stage --label two-stage --bins 15`: χ²/bin "
+        f"of the two-stage histograms against the one-stage ones {chi2} (15 bins, 500 "
+        "against 3000 events).",
+        "",
+        f"![two-stage events with the slow truth against one-stage closed-form events]"
+        f"(../../benchmarks/results/{DISTRIBUTIONS})",
+        "",
     ]
 
 
 def _slow_truth_notes(d: dict) -> str:
-    """The paragraph under the slow-truth table: f_eff, σ, NaN points, guard, overweights."""
-    a, b, c = d["one_stage"], d["two_stage"], d.get("closed_form_reference")
+    """The paragraph under the slow-truth table: f_eff, σ, rescued points, guard, overweights."""
+    a, b, c = d["one_stage"], d["two_stage"], d["closed_form_reference"]
     met = "met" if d["f_eff"] >= d["f_eff_target"] else "not met"
     guards = ", ".join(
-        f"{x['fallbacks']} (σ/|mean| > {x['max_rel_sigma']:g})" for x in d["guarded"]
-    )
-    same = (
-        f", {d['f_eff_same_t_truth']:.3g} with both modes' truth calls costed at the "
-        "subsample's time per point (the shared machine's load varies between the two)"
-        if "f_eff_same_t_truth" in d
-        else ""
+        f"{x['fallbacks']} (σ/|mean| > {x['max_rel_sigma']:g})"
+        for x in d["guarded_subsample_counts"]
     )
     text = (
-        f"f_eff = {d['f_eff']:.3g} (target ≥ {d['f_eff_target']}: {met})"
-        + same
-        + "; the two σ differ "
-        f"by {d['sigma_pull']:.2f} standard errors. The reduction declines (NaN) unstable "
-        "points: such trials are counted above and are never events (weight 0), so σ of "
-        "both modes misses their share"
+        f"f_eff = {d['f_eff']:.3g} unguarded (target ≥ {d['f_eff_target']}: {met}), "
+        f"{d['f_eff_same_t_truth']:.3g} with both modes' truth calls costed at the subsample's "
+        "time per point (the shared machine's load varies between measurements); the "
+        f"two-stage and one-stage σ differ by {d['sigma_pull']:.2f} standard errors. "
+        f"On the subsample the reduction was unstable at {a['rescued_truth']} of {a['kept']} "
+        f"points, {pct2(a['rescued_share_of_sigma'])} of σ, where the closed form answered "
+        "(elsewhere the two agree to "
+        f"{sci(c['subsample_max_rel_diff'])}). On the same subsample the guard would fall back "
+        f"to the truth at {guards} of the {a['kept']} points inside the cuts."
     )
-    if c is None:
-        text += ", which is unknown."
-    else:
-        text += (
-            f": on the subsample the closed form puts {pct2(c['subsample_nan_share_of_sigma'])} "
-            "of σ there (and agrees with the reduction elsewhere to "
-            f"{sci(c['subsample_max_rel_diff'])})."
-        )
     if a["overweight_share"] > 0.5:
         text += (
             f" One subsample trial carries {pct(a['overweight_share'])} of the one-stage σ "
-            "above w_max: the true weight has a heavy tail where the surrogate, and so the "
-            "vegas map adapted to it, is low — hence the one-stage σ's large error."
+            "above w_max: the true weight has a heavy tail where the vegas map, adapted to "
+            "the surrogate, is low — hence the one-stage σ's large error."
         )
-    text += (
-        " A guarded surrogate (`hepemu.applications.guarded.GuardedSurrogate`, the truth where "
-        f"σ/|mean| of the network exceeds a threshold) would call the truth at {guards} of the "
-        f"{a['kept']} subsample points inside the cuts."
-    )
-    if b["overweight_share"] > 0.01:
+    pilot = d["args"].get("surrogate_pilot", 0)
+    if pilot > d["args"]["pilot"]:
         text += (
-            f" With the truth at only {d['args']['pilot']} pilot points the reduced maxima come "
-            f"out low: the overweights (events of weight > 1) carry {pct(b['overweight_share'])} "
-            "of the two-stage σ — σ stays unbiased, but the events are not all of weight 1; a "
-            "longer pilot (or s_max from a surrogate-only pilot) would lower this at the price "
-            "of efficiency."
+            f" The first stage's maximum s_max comes from {pilot:,} pilot points evaluated by "
+            f"the surrogate alone (`--surrogate-pilot-points`), the second stage's from the "
+            f"{d['args']['pilot']} truth points: the overweight events carry "
+            f"{pct(b['overweight_share'])} of the two-stage σ, at the price of a lower first-stage "
+            "efficiency — more trials, each costing only phase space and the surrogate."
+        )
+    for g in d.get("two_stage_guarded", []):
+        text += (
+            f" The guarded run (σ/|mean| ≥ {g['guard_max_rel_sigma']:g}) called the truth at "
+            f"{g['fallbacks']} of its {g['trials']:,} trials besides the second stage: a guard "
+            "costs truth calls in proportion to the trials, so its f_eff "
+            f"({g['f_eff']:.3g}) is lower"
+            + (" than the target" if g["f_eff"] < d["f_eff_target"] else "")
+            + "; it buys events that never rest on a surrogate value the surrogate itself "
+            "doubts."
         )
     return text
