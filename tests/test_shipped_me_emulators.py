@@ -77,3 +77,6 @@ def test_me_eval_and_list_with_a_shipped_emulator(tmp_path, capsys, fresh):
     listed = capsys.readouterr().out
     shipped = listed[listed.index("shipped emulators") :]
     assert all(p in shipped for p in EXPECTED)
+    # the other kinds shipped for a process are listed too; shipped integrals are not
+    assert "ee4j-dnn" in shipped and "ggyyg-1l-ensemble" in shipped
+    assert "gghh-box-1l" not in shipped

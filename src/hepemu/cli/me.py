@@ -48,8 +48,9 @@ def list_cmd() -> None:
     m = Table(title="shipped emulators (hepemu me eval --model NAME)")
     for c in ("name", "sha256", "description"):
         m.add_column(c)
-    for name, e in manifest().items():
-        if name in NAMED_PROCESSES or name in PROCESSES:
+    processes = [*NAMED_PROCESSES, *PROCESSES, *LOOP_PROCESSES]
+    for name, e in manifest().items():  # a process's name, or one followed by -<kind>
+        if any(name == p or name.startswith(p + "-") for p in processes):
             m.add_row(name, e["sha256"][:16] + "…", e["description"])
     out.print(m)
 
