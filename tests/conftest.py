@@ -24,3 +24,19 @@ def saved_figures(monkeypatch):
 
     monkeypatch.setattr(Figure, "savefig", record)
     return saved
+
+
+@pytest.fixture(scope="session")
+def fresh_points(tmp_path_factory):
+    """A function (process, n, options=()) -> (inputs, truth) of n fresh points of a provider,
+    drawn with seed 99 (no training run of a shipped model used it)."""
+    from hepemu.data.dataset import Dataset
+    from hepemu.data.generate import GenerationPlan, generate
+
+    def draw(process: str, n: int, options: tuple = ()) -> tuple[np.ndarray, np.ndarray]:
+        path = tmp_path_factory.mktemp("fresh") / "points.h5"
+        generate(GenerationPlan(process, n, n, seed=99, options=tuple(options)), path)
+        ds = Dataset.open(path)
+        return ds.read("inputs"), ds.read("targets").ravel()
+
+    return draw

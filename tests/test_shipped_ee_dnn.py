@@ -13,8 +13,6 @@ import warnings
 import numpy as np
 import pytest
 
-from hepemu.data.dataset import Dataset
-from hepemu.data.generate import GenerationPlan, generate
 from hepemu.registry import load_model, manifest
 
 # process: (fresh points, share within 1 % it must beat, 68 % of |δ| it must beat); named runs:
@@ -23,15 +21,9 @@ EXPECTED = {"ee4j": (4000, 0.998, 6.5e-4), "ee5j": (2000, 0.80, 7.6e-3)}
 
 
 @pytest.fixture(scope="module")
-def fresh(tmp_path_factory):
+def fresh(fresh_points):
     """Fresh points at the trained cut (seed 99: no training run used it)."""
-    out = {}
-    for proc, (n, _, _) in EXPECTED.items():
-        path = tmp_path_factory.mktemp("fresh") / f"{proc}.h5"
-        generate(GenerationPlan(proc, n, n, seed=99, options=(("y_min", 0.001),)), path)
-        ds = Dataset.open(path)
-        out[proc] = (ds.read("inputs"), ds.read("targets").ravel())
-    return out
+    return {p: fresh_points(p, n, (("y_min", 0.001),)) for p, (n, _, _) in EXPECTED.items()}
 
 
 @pytest.mark.parametrize("proc", list(EXPECTED))

@@ -10,8 +10,6 @@ not for a worse model.
 import numpy as np
 import pytest
 
-from hepemu.data.dataset import Dataset
-from hepemu.data.generate import GenerationPlan, generate
 from hepemu.registry import load_model, manifest
 
 # named runs: 68 % of |δ| = 1.65e-3 (DNN), 99.15 % within 1 %; the ensemble 2.52e-3, σ
@@ -21,12 +19,9 @@ ENSEMBLE_Q68, ENSEMBLE_COVER = 3.4e-3, (0.59, 0.76)
 
 
 @pytest.fixture(scope="module")
-def fresh(tmp_path_factory):
+def fresh(fresh_points):
     """Fresh one-loop points (seed 99: no training run used it)."""
-    path = tmp_path_factory.mktemp("fresh") / "ggyyg.h5"
-    generate(GenerationPlan("ggyyg-1l", 600, 600, seed=99), path)
-    ds = Dataset.open(path)
-    return ds.read("inputs"), ds.read("targets").ravel()
+    return fresh_points("ggyyg-1l", 600)
 
 
 def test_shipped_dnn_is_as_precise_as_its_run_says(fresh):

@@ -12,8 +12,6 @@ import numpy as np
 import pytest
 
 from hepemu.cli.main import run_cli
-from hepemu.data.dataset import Dataset
-from hepemu.data.generate import GenerationPlan, generate
 from hepemu.registry import load_model, manifest
 
 NAME = "ggyyg-1l-bnn"
@@ -24,12 +22,9 @@ COVER_1SIGMA = (0.68, 0.92)
 
 
 @pytest.fixture(scope="module")
-def fresh(tmp_path_factory):
-    """Fresh one-loop points (seed 99: no training run used it), unstable points left out."""
-    path = tmp_path_factory.mktemp("fresh") / "ggyyg.h5"
-    generate(GenerationPlan("ggyyg-1l", 240, 240, seed=99), path)
-    ds = Dataset.open(path)
-    return ds.read("inputs"), ds.read("targets").ravel()
+def fresh(fresh_points):
+    """Fresh one-loop points (seed 99: no training run used it)."""
+    return fresh_points("ggyyg-1l", 240)
 
 
 def test_shipped_loop_bnn_is_as_precise_and_honest_as_its_run_says(fresh):

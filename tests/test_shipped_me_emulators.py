@@ -12,8 +12,6 @@ import numpy as np
 import pytest
 
 from hepemu.cli.main import run_cli
-from hepemu.data.dataset import Dataset
-from hepemu.data.generate import GenerationPlan, generate
 from hepemu.registry import load_model, manifest
 
 # process: (points, share within 1 % it must beat, median |δ| it must beat); measured in the
@@ -27,16 +25,12 @@ EXPECTED = {
 
 
 @pytest.fixture(scope="module")
-def fresh(tmp_path_factory):
+def fresh(fresh_points):
     """Fresh RAMBO points of every shipped process (seed 99: no training run used it)."""
-    tmp = tmp_path_factory.mktemp("fresh")
     out = {}
     for proc, (n, _, _) in EXPECTED.items():
-        path = tmp / f"{proc}.h5"
         y_min = load_model(proc).info["dataset"]["provider_options"]["y_min"]  # trained cut
-        generate(GenerationPlan(proc, n, n, seed=99, options=(("y_min", y_min),)), path)
-        ds = Dataset.open(path)
-        out[proc] = (ds.read("inputs"), ds.read("targets").ravel())
+        out[proc] = fresh_points(proc, n, (("y_min", y_min),))
     return out
 
 

@@ -29,13 +29,9 @@ Canonicaliser = Callable[[np.ndarray], np.ndarray]
 
 
 def _legs(x: np.ndarray, need: int) -> np.ndarray:
-    x = np.asarray(x, dtype=float)
-    if x.shape[1] % 4 or x.shape[1] // 4 < need:
-        raise ValueError(f"expected flattened momenta of >= {need} legs, got {x.shape[1]} columns")
-    return x.reshape(len(x), -1, 4)
-
-
-def _torch_legs(x, need: int):
+    """Flattened momenta (N, 4·legs) as (N, legs, 4): NumPy (as float) or torch tensors."""
+    if not is_torch_array(x):
+        x = np.asarray(x, dtype=float)
     if x.shape[1] % 4 or x.shape[1] // 4 < need:
         raise ValueError(f"expected flattened momenta of >= {need} legs, got {x.shape[1]} columns")
     return x.reshape(x.shape[0], -1, 4)
@@ -46,7 +42,7 @@ def beam_azimuth(x: np.ndarray) -> np.ndarray:
     if is_torch_array(x):  # the same map in an export graph
         import torch
 
-        p = _torch_legs(x, 3)
+        p = _legs(x, 3)
         phi = torch.atan2(p[:, 2, 2], p[:, 2, 1])
         c, s = torch.cos(phi)[:, None], torch.sin(phi)[:, None]
         px, py = p[:, :, 1], p[:, :, 2]
@@ -66,7 +62,7 @@ def gluon_order(x: np.ndarray) -> np.ndarray:
     if is_torch_array(x):
         import torch
 
-        p = _torch_legs(x, 5)
+        p = _legs(x, 5)
         e = p[:, 4:, 0]  # top-k, not sort: ONNX has TopK (ties, of measure zero, may differ)
         order = torch.topk(e, e.shape[1], dim=1, largest=True, sorted=True).indices
         g = torch.gather(p[:, 4:], 1, order[:, :, None].expand(-1, -1, 4))
@@ -82,7 +78,7 @@ def photon_order_beam_flip(x: np.ndarray) -> np.ndarray:
     if is_torch_array(x):
         import torch
 
-        p = _torch_legs(x, 5)
+        p = _legs(x, 5)
         swap = (p[:, 2, 0] < p[:, 3, 0])[:, None]
         a, b = torch.where(swap, p[:, 3], p[:, 2]), torch.where(swap, p[:, 2], p[:, 3])
         p = torch.cat([p[:, :2], a[:, None], b[:, None], p[:, 4:]], dim=1)
