@@ -20,9 +20,17 @@ provider's cuts:
 - on the subsample, the points where the reduction was unstable (rescued by the closed form)
   and their share of σ;
 - a reference: the same amplitude in closed form (``ggyyg-1l``, ~70 µs per point): σ through
-  the same map on many trials (every mode's pull against it).
+  the same map on many trials (every mode's pull against it);
+- with ``--one-stage-run K``: an actual one-stage run of K events (``hepemu events --mode
+  one-stage``) with the closed-form truth (equal to the reduction to ~1e-5, and exactly where
+  the reduction is rescued), its cost per event taken with the numerical truth's measured time
+  per call: one-stage efficiency from a run of events, not only from the subsample;
+- with ``--pdf SET``: the same at a pp collider (``--sqrt-s``, ``--scale``), folded with the
+  set's parton densities (``hepemu events --collider pp``).
 
     python benchmarks/events_slow_truth.py            # the named run (≈ 15 CPU-minutes)
+    python benchmarks/toy_pdf.py runs/pdf && python benchmarks/events_slow_truth.py \
+        --pdf runs/pdf/LHToyQ0 --surrogate ggyyg-1l-pp-ensemble   # at 13.6 TeV
     python benchmarks/events_slow_truth.py --quick    # smoke test
 """
 
@@ -62,8 +70,15 @@ def parse(argv=None) -> argparse.Namespace:
     # hepemu events -o runs/events_slow_truth.lhe with the same settings writes its events
     ap.add_argument("--run-dir", default="runs/events_slow_truth.lhe.run")
     ap.add_argument("--out", default="benchmarks/results/events_slow_truth.json")
+    ap.add_argument("--one-stage-run", type=int, default=0, help="closed-form one-stage events")
+    ap.add_argument("--pdf", default=None, help="LHAPDF6 set: a pp collider run (else partonic)")
+    ap.add_argument("--sqrt-s", type=float, default=13600.0, help="pp energy (GeV, with --pdf)")
+    ap.add_argument("--scale", default="mgg", help="μ_F = μ_R (with --pdf)")
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args(argv)
+    if args.pdf:  # the pp runs' own directories and result
+        args.run_dir = args.run_dir.replace(".lhe.run", "_pp.lhe.run")
+        args.out = args.out.replace(".json", "_pp.json")
     if args.quick:
         args.events, args.subsample, args.pilot, args.vegas_points = 5, 100, 100, 2000
         args.surrogate_pilot = 2000
@@ -97,6 +112,7 @@ def two_stage(args, run_dir: str, guard: float | None = None) -> tuple[dict, obj
         vegas_points=args.vegas_points,
         guard_max_rel_sigma=guard,
         surrogate_pilot_points=args.surrogate_pilot,
+        collider=collider(args),
     )
     t0 = time.perf_counter()
     setup = prepare(run_dir, setup)
@@ -127,6 +143,57 @@ def two_stage(args, run_dir: str, guard: float | None = None) -> tuple[dict, obj
     return row, setup
 
 
+def collider(args) -> dict | None:
+    """``EventRunSetup.collider`` of a pp run (None: partonic)."""
+    if not args.pdf:
+        return None
+    return {"sqrt_s": args.sqrt_s, "pdf": str(Path(args.pdf).resolve()), "scale": args.scale}
+
+
+def truth(args, name: str, options: dict):
+    """A truth provider, folded with the parton densities in a pp run."""
+    from hepemu.physics.providers import get_provider
+
+    base = get_provider(name, options)
+    if not args.pdf:
+        return base
+    from hepemu.applications.collider import Collider, HadronicProcess
+
+    return HadronicProcess(base, Collider(**collider(args)))
+
+
+def one_stage_run(args, one: dict) -> dict:
+    """An actual one-stage run of ``args.one_stage_run`` events with the closed-form truth
+    (its own run directory, resumable); costed with the numerical truth's time per call."""
+    from hepemu.applications.event_run import EventRunSetup, generate_events, prepare
+
+    run_dir = args.run_dir.replace(".lhe.run", "-one-stage-closed.lhe.run")
+    setup = EventRunSetup(
+        CLOSED_FORM,
+        {},
+        args.surrogate,
+        "one-stage",
+        args.seed,
+        args.chunk_trials,
+        pilot_points=args.pilot,
+        vegas_points=args.vegas_points,
+        collider=collider(args),
+    )
+    prepare(run_dir, setup)
+    st = generate_events(run_dir, args.one_stage_run)
+    d = st.as_dict()
+    t_truth = one["truth_s_per_point"] * st.truth_calls  # the numerical truth's cost
+    return {
+        **d,
+        "run_dir": run_dir,
+        "truth_calls": st.truth_calls,
+        "closed_form_s": st.time_truth,
+        "cost_per_event_s": (st.time_phase_space + t_truth) / max(st.events, 1),
+        "how": "an actual one-stage run with the closed-form truth; its truth calls costed at "
+        "the numerical truth's time per point measured on the subsample",
+    }
+
+
 def one_stage_subsample(args, setup) -> tuple[dict, dict]:
     """M fresh trials through the run's map, the truth at every one inside the cuts:
     ε, σ and the truth's time (row), and the arrays the guard check reuses."""
@@ -134,10 +201,9 @@ def one_stage_subsample(args, setup) -> tuple[dict, dict]:
 
     from hepemu.applications.event_run import provider_and_surrogate
     from hepemu.applications.unweighting import PhaseSpace, weights_of
-    from hepemu.physics.providers import get_provider
 
     provider, surrogate = provider_and_surrogate(setup)
-    declining, closed = get_provider(TRUTH, {"rescue": "none"}), get_provider(CLOSED_FORM, {})
+    declining, closed = truth(args, TRUTH, {"rescue": "none"}), truth(args, CLOSED_FORM, {})
     grid = np.load(Path(args.run_dir) / "vegas_grid.npy")
     space = PhaseSpace(provider, vegas.AdaptiveMap(grid))
     rng = np.random.default_rng([args.seed, 1 << 31])  # not a chunk's or the pilot's stream
@@ -198,9 +264,7 @@ def closed_form_reference(args, sub: dict) -> dict:
     """The closed-form |M|² (same amplitude, no instability): σ through the same map on
     ``args.reference`` fresh trials, and on the subsample the largest relative difference
     from the reduction where the reduction was stable."""
-    from hepemu.physics.providers import get_provider
-
-    closed = get_provider(CLOSED_FORM, {})
+    closed = truth(args, CLOSED_FORM, {})
     space = sub["space"]
     x, factor, kept = space.sample(args.reference, np.random.default_rng([args.seed, 3 << 30]))
     w = np.zeros(len(x))
@@ -231,8 +295,9 @@ def f_eff_same_truth_cost(two: dict, one: dict) -> float:
 
 
 def guard_counts(sub: dict, thresholds: list[float]) -> list[dict]:
-    """Fallbacks of ``GuardedSurrogate`` on the subsample's points inside the cuts (its truth
-    answers from the values already computed there: counts, no extra truth time)."""
+    """Fallbacks of ``GuardedSurrogate`` on the subsample's points inside the cuts, outside
+    the surrogate's trained region included (its truth answers from the values already
+    computed there: counts, no extra truth time)."""
     from hepemu.applications.guarded import GuardedSurrogate
 
     x, y = sub["inputs"], sub["truth"]
@@ -243,7 +308,8 @@ def guard_counts(sub: dict, thresholds: list[float]) -> list[dict]:
 
     out = []
     for thr in thresholds:
-        g = GuardedSurrogate(sub["surrogate"], known_truth, thr)
+        outside = getattr(sub["surrogate"], "outside_region", None)
+        g = GuardedSurrogate(sub["surrogate"], known_truth, thr, outside)
         g.predict(x)
         out.append(g.report())
     return out
@@ -269,6 +335,11 @@ def main(argv=None) -> None:
         guarded_runs.append(two_stage(args, guarded_dir(args, g), g)[0])
     console.print(f"[bold]one-stage subsample[/] ({args.subsample} trials with the truth)")
     one, sub = one_stage_subsample(args, setup)
+    one_run = None
+    if args.one_stage_run:
+        console.print(f"[bold]one-stage run[/] ({args.one_stage_run} events, closed-form truth)")
+        one_run = one_stage_run(args, one)
+        one_run["f_eff"] = one_run["cost_per_event_s"] / two["cost_per_event_s"]
     thresholds = sorted({*args.guard, 0.01, 0.02, 0.05, 0.1})
     guards = guard_counts(sub, thresholds)
     ref = closed_form_reference(args, sub)
@@ -287,7 +358,9 @@ def main(argv=None) -> None:
         "truth": TRUTH,
         "truth_rescue": "closed form where the reduction's error estimate exceeds 1e-5",
         "surrogate": args.surrogate,
-        "sqrt_s_gev": 1000.0,
+        "sqrt_s_gev": args.sqrt_s if args.pdf else 1000.0,
+        "collider": collider(args),
+        "one_stage_run": one_run,
         "maxima": {k: getattr(setup, k) for k in ("w_max", "s_max", "x_max")},
         "two_stage": two,
         "two_stage_guarded": guarded_runs,
@@ -316,7 +389,8 @@ def main(argv=None) -> None:
 
 def report(r: dict) -> None:
     a, b = r["one_stage"], r["two_stage"]
-    t = Table(title=f"{r['truth']} (truth) with {r['surrogate']} (surrogate), √s = 1 TeV")
+    where = f"pp at √s = {r['sqrt_s_gev']:g} GeV" if r.get("collider") else "√s = 1 TeV"
+    t = Table(title=f"{r['truth']} (truth) with {r['surrogate']} (surrogate), {where}")
     runs = [("two-stage (run)", b)] + [
         (f"guarded {g['guard_max_rel_sigma']:g} (run)", g) for g in r["two_stage_guarded"]
     ]
@@ -366,6 +440,14 @@ def report(r: dict) -> None:
         f"{a['rescued_truth']} ({a['rescued_share_of_sigma']:.2%} of σ); elsewhere max "
         f"|num/closed − 1| {c['subsample_max_rel_diff']:.1e}"
     )
+    if r.get("one_stage_run"):
+        o = r["one_stage_run"]
+        console.print(
+            f"one-stage run (closed-form truth): {o['events']} events from {o['trials']} "
+            f"trials, ε {o['efficiency']:.3g}, σ {o['cross_section_pb']:.4g} ± "
+            f"{o['cross_section_err_pb']:.2g} pb, cost per event {o['cost_per_event_s']:.3g} s "
+            f"at the numerical truth's time: f_eff {o['f_eff']:.3g}"
+        )
     console.print(
         f"f_eff = {r['f_eff']:.3g} ({r['f_eff_same_t_truth']:.3g} at one t_truth) "
         f"(target ≥ {r['f_eff_target']}); guarded: "

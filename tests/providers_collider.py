@@ -62,7 +62,7 @@ class _BNNGluonFusion(RamboMomenta):
         return [f"{c}_{leg}" for leg in legs for c in ("E", "px", "py", "pz")]
 
     def __call__(self, inputs: np.ndarray) -> np.ndarray:
-        from hepemu.applications.process_legs import rescaled
+        from hepemu.physics.hadronic import rescaled
 
         p = self.momenta(inputs)
         x, factor = rescaled(p, self.sqrt_s)

@@ -18,16 +18,15 @@ from typing import Any
 
 import numpy as np
 
-from hepemu.applications.process_legs import (
-    alpha_s_power,
-    process_legs,
+from hepemu.applications.process_legs import alpha_s_power, process_legs, scale_free
+from hepemu.applications.unweighting import PB_PER_GEV2
+from hepemu.physics.hadronic import (
+    lab_from_unit,
+    mhat_min_from_cut,
     rescaled,
-    scale_free,
     to_partonic_frame,
 )
-from hepemu.applications.unweighting import PB_PER_GEV2
-from hepemu.physics.cuts import PhotonJetCut
-from hepemu.physics.kinematics import massless_volume, rambo_from_unit
+from hepemu.physics.kinematics import massless_volume
 from hepemu.physics.pdf import PartonDensity
 
 SCALES = ("fixed:VALUE", "mgg", "mhat")
@@ -66,13 +65,6 @@ def _density(folder: str, member: int) -> PartonDensity:
     return PartonDensity(folder, member)
 
 
-def _mhat_min_from_cut(cut, jets: int) -> float:
-    """√ŝ ≥ Σ E_T ≥ Σ p_T thresholds of the photons and ``jets`` jets (0 for other cuts)."""
-    if isinstance(cut, PhotonJetCut):
-        return float(sum(cut.photon_pt) + jets * cut.jet_pt)
-    return 0.0
-
-
 class HadronicProcess:
     """A partonic momentum provider (incoming partons) at a hadron collider: the provider
     protocol with lab-frame inputs and dσ/du in pb as the truth."""
@@ -80,6 +72,8 @@ class HadronicProcess:
     weight_in_pb = True  # PhaseSpace: the truth already holds flux and phase space
 
     def __init__(self, base, collider: Collider) -> None:
+        if getattr(base, "hadronic_sqrt_s", None) is not None:
+            raise ValueError(f"{base.name}: give the partonic provider (no hadronic_sqrt_s)")
         self.base, self.collider = base, collider
         self.legs = process_legs(base)
         self.pdgs = [pdg for pdg, _ in self.legs]
@@ -88,7 +82,7 @@ class HadronicProcess:
         self.pdf = _density(collider.pdf, collider.member)
         self.n_out = len(self.legs) - 2
         jets = sum(1 for pdg in self.pdgs[2:] if pdg != 22)
-        mhat_min = collider.mhat_min or _mhat_min_from_cut(getattr(base, "cut", None), jets)
+        mhat_min = collider.mhat_min or mhat_min_from_cut(getattr(base, "cut", None), jets)
         if not mhat_min > 0:
             raise ValueError(f"{base.name}: give --mhat-min (GeV), the lowest partonic √ŝ")
         self.tau0 = max(mhat_min**2 / collider.sqrt_s**2, self.pdf.x_range[0])
@@ -116,21 +110,7 @@ class HadronicProcess:
         return self.base.columns()
 
     def from_unit(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        u = np.clip(np.asarray(u, dtype=float), 1e-300, 1.0)
-        log_tau = (1.0 - u[:, 0]) * np.log(self.tau0)
-        y = (u[:, 1] - 0.5) * -log_tau
-        sqrt_shat = self.collider.sqrt_s * np.exp(0.5 * log_tau)
-        p_out, _ = rambo_from_unit(u[:, 2:], 1.0)
-        p_out = p_out * sqrt_shat[:, None, None]
-        half = 0.5 * sqrt_shat[:, None]
-        beams = np.stack(
-            [
-                np.hstack([half, 0 * half, 0 * half, half]),
-                np.hstack([half, 0 * half, 0 * half, -half]),
-            ],
-            axis=1,
-        )
-        lab = _boost_z(np.concatenate([beams, p_out], axis=1), y)
+        lab = lab_from_unit(u, self.collider.sqrt_s, self.tau0, self.n_out)
         cut = getattr(self.base, "cut", None)
         keep = cut(lab[:, 2:]) if cut is not None else np.ones(len(u), dtype=bool)
         return lab.reshape(len(u), -1), keep
@@ -214,15 +194,6 @@ class HadronicSurrogate:
         p = self.process._momenta(x)
         scaled, _ = rescaled(to_partonic_frame(p), self.process.base.sqrt_s)
         return np.asarray(inner(scaled), dtype=bool)
-
-
-def _boost_z(p: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Momenta (N, n, 4) boosted along +z by rapidity y (N,)."""
-    ch, sh = np.cosh(y)[:, None], np.sinh(y)[:, None]
-    out = p.copy()
-    out[..., 0] = ch * p[..., 0] + sh * p[..., 3]
-    out[..., 3] = sh * p[..., 0] + ch * p[..., 3]
-    return out
 
 
 def hadronic(provider, surrogate, collider: dict):

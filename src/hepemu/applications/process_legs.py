@@ -3,8 +3,6 @@ the order of its inputs, and whether its |M|² is free of any mass scale."""
 
 from __future__ import annotations
 
-import numpy as np
-
 INCOMING, OUTGOING = -1, 1  # LHE ISTUP of the legs (Alwall et al., CPC 176 (2007) 300)
 
 # providers without a "legs" record: PDG codes in input order (PDG RPP, Monte Carlo numbering)
@@ -53,29 +51,3 @@ def alpha_s_power(provider) -> tuple[int, float] | None:
     if "alpha_s_power" in meta and "alpha_s" in meta:
         return int(meta["alpha_s_power"]), float(meta["alpha_s"])
     return _ALPHA_S.get(getattr(provider, "name", ""))
-
-
-def rescaled(momenta: np.ndarray, sqrt_s0: float) -> tuple[np.ndarray, np.ndarray]:
-    """Momenta (N, n, 4) scaled to √s = ``sqrt_s0`` (flattened, λp with λ = √s0/√ŝ) and the
-    factor λ^(2(n−4)) that turns a scale-free |M|² there into |M|² at p (dimensional
-    analysis: |M|² has mass dimension 2(4−n))."""
-    p = np.asarray(momenta, dtype=float)
-    total = p[:, 0] + p[:, 1]
-    shat = total[:, 0] ** 2 - np.sum(total[:, 1:] ** 2, axis=1)
-    lam = sqrt_s0 / np.sqrt(shat)
-    return (p * lam[:, None, None]).reshape(len(p), -1), lam ** (2.0 * (p.shape[1] - 4))
-
-
-def to_partonic_frame(momenta: np.ndarray) -> np.ndarray:
-    """Momenta (N, n, 4) boosted along z into the frame where the two incoming legs (the
-    first two) have no total longitudinal momentum (their centre-of-mass frame when they
-    move along ±z)."""
-    p = np.asarray(momenta, dtype=float)
-    total = p[:, 0] + p[:, 1]
-    beta = total[:, 3] / total[:, 0]
-    gamma = 1.0 / np.sqrt(1.0 - beta**2)
-    e, pz = p[..., 0], p[..., 3]
-    out = p.copy()
-    out[..., 0] = gamma[:, None] * (e - beta[:, None] * pz)
-    out[..., 3] = gamma[:, None] * (pz - beta[:, None] * e)
-    return out

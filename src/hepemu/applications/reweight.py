@@ -20,13 +20,9 @@ from hepemu.applications.lhe_stream import (
     stream_blocks,
     with_weight,
 )
-from hepemu.applications.process_legs import (
-    process_legs,
-    rescaled,
-    scale_free,
-    to_partonic_frame,
-)
+from hepemu.applications.process_legs import process_legs, scale_free
 from hepemu.fileio import atomic_path
+from hepemu.physics.hadronic import rescaled, to_partonic_frame
 
 BATCH = 4096  # events evaluated together
 SQRT_S_TOLERANCE = 1e-6  # relative: √ŝ of an event against the model's √s (not scale-free)

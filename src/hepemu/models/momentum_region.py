@@ -28,7 +28,7 @@ def trained_region(dataset: dict) -> list[Check]:
         prov = get_provider(dataset["provider"], dict(options))
     except (KeyError, TypeError, ValueError):
         return checks  # a model of unknown provenance: only the checks above
-    cut = getattr(prov, "cut", None)
+    cut = getattr(prov, "region_cut", getattr(prov, "cut", None))
     if cut is not None and options.get("y_min") is None:
         checks.append(
             (f"outside the trained cuts of {dataset['provider']}", lambda p: ~cut(p[:, 2:]))

@@ -10,6 +10,13 @@ from typing import Any
 import numpy as np
 
 from hepemu.physics.cuts import Cut, PhotonJetCut
+from hepemu.physics.hadronic import (
+    image_region,
+    lab_from_unit,
+    mhat_min_from_cut,
+    rescaled,
+    to_partonic_frame,
+)
 from hepemu.physics.kinematics import massless_volume
 from hepemu.physics.loop import gg_yy, gg_yyg, gg_yyg_closed
 from hepemu.physics.providers.momenta import RamboMomenta
@@ -52,6 +59,11 @@ class LoopProvider(RamboMomenta):
     :class:`~hepemu.physics.cuts.PhotonJetCut`. ``rescue`` (numerical reduction only, one of
     :data:`RESCUES`): the answer where the reduction's error estimate exceeds
     :data:`LOOP_TOLERANCE` — the closed form (the default: the truth answers everywhere), or NaN.
+
+    ``hadronic_sqrt_s`` (GeV): points are instead the images of a pp collider's lab phase
+    space at that energy (log τ, rapidity and RAMBO from u; the cuts applied in the lab),
+    boosted to the partonic frame and rescaled to ``sqrt_s`` — training data for a surrogate
+    of a scale-free |M|² that serves hadron collisions (:mod:`hepemu.physics.hadronic`).
     """
 
     target_name = "msq"  # the truth column's name in datasets (not a field)
@@ -59,6 +71,7 @@ class LoopProvider(RamboMomenta):
     sqrt_s: float = 1000.0
     cut: Cut | None = field(default_factory=PhotonJetCut)
     rescue: str = RESCUES[0]
+    hadronic_sqrt_s: float | None = None
 
     def __post_init__(self) -> None:
         if self.process not in LOOP_PROCESSES:
@@ -69,6 +82,11 @@ class LoopProvider(RamboMomenta):
             )
         if not self.sqrt_s > 0:
             raise ValueError(f"sqrt_s must be positive, got {self.sqrt_s}")
+        if self.hadronic_sqrt_s is not None and not self.hadronic_sqrt_s > self._mhat_min():
+            raise ValueError(
+                f"hadronic_sqrt_s must exceed the cuts' lowest partonic √ŝ "
+                f"({self._mhat_min():g} GeV), got {self.hadronic_sqrt_s}"
+            )
 
     @property
     def name(self) -> str:
@@ -77,6 +95,33 @@ class LoopProvider(RamboMomenta):
     @property
     def n_out(self) -> int:
         return LOOP_PROCESSES[self.process][0]
+
+    # the images of hadron-collider phase space (option hadronic_sqrt_s)
+    def _mhat_min(self) -> float:
+        return mhat_min_from_cut(self.cut, self.n_out - 2)
+
+    @property
+    def unit_dim(self) -> int:
+        return 4 * self.n_out + (0 if self.hadronic_sqrt_s is None else 2)
+
+    @property
+    def tau0(self) -> float:
+        """The lowest τ = ŝ/S of the images (from the cuts' Σ p_T)."""
+        return (self._mhat_min() / self.hadronic_sqrt_s) ** 2
+
+    def from_unit(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self.hadronic_sqrt_s is None:
+            return super().from_unit(u)
+        lab = lab_from_unit(u, self.hadronic_sqrt_s, self.tau0, self.n_out)
+        keep = self.cut(lab[:, 2:]) if self.cut is not None else np.ones(len(u), dtype=bool)
+        return rescaled(to_partonic_frame(lab), self.sqrt_s)[0], keep
+
+    @property
+    def region_cut(self) -> Cut | None:
+        """A cut every point of this provider passes (at ``sqrt_s``, partonic frame)."""
+        if self.hadronic_sqrt_s is None or not isinstance(self.cut, PhotonJetCut):
+            return self.cut
+        return image_region(self.cut, self.sqrt_s, self.hadronic_sqrt_s, self.tau0)
 
     def columns(self) -> list[str]:
         legs = ["g1", "g2", "a1", "a2", "g3"][: 2 + self.n_out]
@@ -110,7 +155,10 @@ class LoopProvider(RamboMomenta):
             "numerical_stability": self._stability(),
             "sqrt_s": self.sqrt_s,
             "cuts": repr(self.cut),
-            "phase_space": "RAMBO (massless)",
+            "phase_space": "RAMBO (massless)"
+            if self.hadronic_sqrt_s is None
+            else f"images of pp lab phase space at sqrt(S) = {self.hadronic_sqrt_s:g} GeV "
+            f"(log tau, rapidity, RAMBO; cuts in the lab), rescaled to sqrt(s) = {self.sqrt_s:g}",
             "phase_space_weight": massless_volume(n_out, self.sqrt_s),
             "generator": "hepemu.physics.loop",
         }

@@ -64,7 +64,8 @@ def get_provider(name: str, options: dict[str, Any] | None = None) -> TruthProvi
     ``sqrt_s`` (1000), ``ycut``, ``y_min``), the one-loop ``ggyyg-1l`` (closed form),
     ``ggyyg-1l-numerical`` (numerical reduction; option ``rescue``: ``closed-form`` (default)
     or ``none`` (NaN) where it is unstable) and ``ggyy-1l`` (option ``sqrt_s``; photon and
-    jet cuts), or ``package.module:attribute`` naming a
+    jet cuts; option ``hadronic_sqrt_s``: points are the images of a pp collider's phase
+    space at that energy, rescaled to ``sqrt_s``), or ``package.module:attribute`` naming a
     provider object or a function of the options returning one.
     """
     opts = dict(options or {})
@@ -103,6 +104,8 @@ def get_provider(name: str, options: dict[str, Any] | None = None) -> TruthProvi
         extra = {"rescue": str(opts.pop("rescue"))} if "rescue" in opts else {}
         if extra and name != NUMERICAL_LOOP:
             raise ValueError(f"option rescue is for {NUMERICAL_LOOP} only")
+        if "hadronic_sqrt_s" in opts:
+            extra["hadronic_sqrt_s"] = _pop_number(opts, "hadronic_sqrt_s", positive=True)
         provider = LoopProvider(name, sqrt_s, **extra)
     elif ":" in name:
         provider = import_provider(name, opts)
