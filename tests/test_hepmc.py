@@ -65,3 +65,11 @@ def test_hadron_collider_hepmc3_has_protons_and_pdf_info(tmp_path):
         assert pdf.x2 == pytest.approx(partons[1].momentum.e / 6800.0)
         assert pdf.scale == 125.0 and pdf.pdf_id1 == 990000
         assert [p.pid for p in h.particles if p.status == 1] == [22, 22, 21]
+        # each proton's vertex keeps its remnant P − xP: every vertex conserves momentum
+        remnants = [p for p in h.particles if p.status == 63]
+        assert [p.pid for p in remnants] == [82, 82]
+        for v in h.vertices:
+            p_in = sum(np.array(p.momentum) for p in v.particles_in)
+            p_out = sum(np.array(p.momentum) for p in v.particles_out)
+            np.testing.assert_allclose(p_out, p_in, atol=1e-6 * 6800)
+        assert remnants[0].momentum.pz == pytest.approx(6800.0 - partons[0].momentum.pz)

@@ -8,6 +8,10 @@ from pathlib import Path
 import numpy as np
 
 BEAM, FINAL, HARD_INCOMING = 4, 1, 21  # HepMC3 status codes (21: Pythia's incoming hard parton)
+# the proton's remnant at parton level: a pseudoparticle (PDG Monte Carlo numbering reserves
+# 81–100 for generator-specific ones) with a generator-specific status (HepMC3: 11–200; 63 is
+# Pythia 8's outgoing beam remnant), so that final-state analyses skip it
+REMNANT_PID, REMNANT_STATUS = 82, 63
 
 
 def _particle(pyhepmc, p: np.ndarray, pid: int, status: int):
@@ -40,6 +44,8 @@ def gen_event(
             split.add_particle_in(proton)
             parton = _particle(pyhepmc, p[k], ids[k], HARD_INCOMING)
             split.add_particle_out(parton)
+            rest = np.array([energy, 0, 0, sign * energy]) - p[k]  # P − xP: along the beam
+            split.add_particle_out(_particle(pyhepmc, rest, REMNANT_PID, REMNANT_STATUS))
             event.add_vertex(split)
             hard.add_particle_in(parton)
         pdf = pyhepmc.GenPdfInfo()
@@ -78,7 +84,8 @@ def write_hepmc3(
     Lepton or partonic beams: the two incoming legs are the beam particles (status 4) of one
     vertex whose outgoing legs are final (status 1). Hadron collisions (``beams`` = (beam
     PDG code, beam energy, LHAPDF id), lab-frame momenta): each proton (status 4) ends in a
-    vertex that gives its parton (status 21) to the hard vertex; no remnants (parton level);
+    vertex that gives its parton (status 21) to the hard vertex and keeps the remnant P − xP
+    (:data:`REMNANT_PID`, status :data:`REMNANT_STATUS`; every vertex conserves momentum);
     the PDF record holds x₁, x₂ and μ = ``scales``. Each event's weight is σ·w/⟨w⟩ in pb
     (named "Weight"), and the cross section record holds σ ± err and the trials.
     """

@@ -69,42 +69,38 @@ def _declares(line: bytes, name: str) -> bool:
     )
 
 
-def stream_blocks(fh: BinaryIO, name: str, description: str) -> Iterator[tuple[bytes, bool]]:
+def stream_blocks(fh: BinaryIO, weights: dict[str, str]) -> Iterator[tuple[bytes, bool]]:
     """The file's bytes as (chunk, is_event) in order: everything before the events comes
-    with the declaration of weight ``name`` added to ``<initrwgt>`` (made, and a ``<header>``
-    too, if missing); event blocks come whole, everything else line by line.
+    with the declarations of the weights (name → description) added to ``<initrwgt>`` (made,
+    and a ``<header>`` too, if missing); event blocks come whole, everything else line by line.
 
-    Raises :class:`LHEFormatError` if there is no ``<init>`` block or ``name`` is declared.
+    Raises :class:`LHEFormatError` if there is no ``<init>`` block or a name is declared.
     """
+
+    def declarations(eol: bytes) -> bytes:
+        return b"".join(weight_declaration(n, d, eol) for n, d in weights.items())
+
     state, declared, seen_header, block = "header", False, False, []
     for line in fh:
         if state == "header":
             eol = _eol(line)
-            if _declares(line, name):
-                raise LHEFormatError(
-                    f"the file already declares a weight {name!r}; choose another --name"
-                )
+            for name in weights:
+                if _declares(line, name):
+                    raise LHEFormatError(
+                        f"the file already declares a weight {name!r}; choose another name"
+                    )
             if b"<header" in line:
                 seen_header = True
             if b"</initrwgt>" in line and not declared:
-                line = _insert_before(
-                    line, b"</initrwgt>", weight_declaration(name, description, eol)
-                )
+                line = _insert_before(line, b"</initrwgt>", declarations(eol))
                 declared = True
             elif b"</header>" in line and not declared:
-                group = (
-                    b"<initrwgt>"
-                    + eol
-                    + weight_declaration(name, description, eol)
-                    + b"</initrwgt>"
-                    + eol
-                )
+                group = b"<initrwgt>" + eol + declarations(eol) + b"</initrwgt>" + eol
                 line = _insert_before(line, b"</header>", group)
                 declared = True
             elif _INIT.search(line):
                 if not declared:
-                    group = b"<initrwgt>" + eol + weight_declaration(name, description, eol)
-                    group += b"</initrwgt>" + eol
+                    group = b"<initrwgt>" + eol + declarations(eol) + b"</initrwgt>" + eol
                     if not seen_header:
                         group = b"<header>" + eol + group + b"</header>" + eol
                     else:  # a <header> left open before <init>: not LHE
@@ -172,11 +168,11 @@ def read_init(path: str | Path) -> list[float]:
     raise LHEFormatError("no <init> block: not a Les Houches event file")
 
 
-def with_weight(block: bytes, name: str, value: float) -> bytes:
-    """The event block with ``<wgt id='name'>value</wgt>`` appended to its ``<rwgt>`` block
-    (made before ``</event>`` if missing); every other byte kept."""
+def with_weights(block: bytes, values: dict[str, float]) -> bytes:
+    """The event block with ``<wgt id='name'>value</wgt>`` per entry appended to its
+    ``<rwgt>`` block (made before ``</event>`` if missing); every other byte kept."""
     eol = _eol(block)
-    wgt = f"<wgt id='{name}'> {value:+.10e} </wgt>".encode() + eol
+    wgts = b"".join(f"<wgt id='{n}'> {v:+.10e} </wgt>".encode() + eol for n, v in values.items())
     if b"</rwgt>" in block:
-        return _insert_before(block, b"</rwgt>", wgt)
-    return _insert_before(block, b"</event>", b"<rwgt>" + eol + wgt + b"</rwgt>" + eol)
+        return _insert_before(block, b"</rwgt>", wgts)
+    return _insert_before(block, b"</event>", b"<rwgt>" + eol + wgts + b"</rwgt>" + eol)

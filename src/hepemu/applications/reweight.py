@@ -1,9 +1,10 @@
-"""Reweighting a generator's Les Houches file with a surrogate: a named weight per event.
+"""Reweighting a generator's Les Houches file: named weights per event.
 
-Weight = |M|²_model at the event's momenta, or XWGTUP × |M|²_model / |M|²_P with a
-denominator provider P (the matrix element the events were generated with). The file is
-streamed in batches of events (:mod:`hepemu.applications.lhe_stream`); every byte other
-than the new weight is kept.
+A surrogate's weight (:class:`Reweighter`) = |M|²_model at the event's momenta, or
+XWGTUP × |M|²_model / |M|²_P with a denominator provider P (the matrix element the events
+were generated with); scale and PDF variations (:mod:`hepemu.applications.variations`) add
+theirs in the same pass. The file is streamed in batches of events
+(:mod:`hepemu.applications.lhe_stream`); every byte other than the new weights is kept.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from hepemu.applications.lhe_stream import (
     open_binary,
     parse_event,
     stream_blocks,
-    with_weight,
+    with_weights,
 )
 from hepemu.applications.process_legs import process_legs, scale_free
 from hepemu.fileio import atomic_path
@@ -66,6 +67,8 @@ class Reweighter:
     denominator: object | None = None
     check_truth: object | None = None
     check_events: int = 0
+    name: str = "surrogate"
+    description: str = ""
 
     def __post_init__(self) -> None:
         self.legs = process_legs(self.provider)
@@ -119,7 +122,14 @@ class Reweighter:
         mean, sigma = self.model.predict(x)
         return np.asarray(mean) * factor, np.asarray(sigma) * factor
 
-    def weights(self, records, first: int, check: CheckStats) -> np.ndarray:
+    @property
+    def names(self) -> dict[str, str]:
+        return {self.name: self.description}
+
+    def named_weights(self, records, first: int, check: CheckStats) -> dict[str, np.ndarray]:
+        return {self.name: self.weight(records, first, check)}
+
+    def weight(self, records, first: int, check: CheckStats) -> np.ndarray:
         """The new weight of each event (``first``: the 1-based number of the first)."""
         p = self.momenta(records, first)
         flat = p.reshape(len(p), -1)
@@ -139,58 +149,72 @@ class Reweighter:
         return xwgtup * mean / den
 
 
-def reweight_file(
-    src: str | Path,
-    out: str | Path,
-    reweighter: Reweighter,
-    name: str,
-    description: str = "",
-    progress=None,
-) -> dict:
-    """Stream ``src`` into ``out`` (atomically) with weight ``name`` added to every event;
-    returns a summary (events, weight sum, check statistics). ``progress(events)`` is called
-    after every batch. Raises :class:`EventMismatch` or :class:`LHEFormatError`."""
+def _named(weighers: list, records, first: int, check: CheckStats) -> dict[str, np.ndarray]:
+    out: dict[str, np.ndarray] = {}
+    for w in weighers:
+        named = w.named_weights if hasattr(w, "named_weights") else w.weights
+        out.update(named(records, first, check))
+    return out
+
+
+def _summary(weighers: list, n_events: int, totals: dict[str, float], check) -> dict:
+    summary = {"events": n_events, "sums_of_new_weights": totals}
+    for w in weighers:
+        if isinstance(w, Reweighter):
+            summary.update(weight_name=w.name, sum_of_new_weights=totals.get(w.name, 0.0))
+            if w.check_truth is not None:
+                summary["check"] = check.as_dict()
+    return summary
+
+
+def reweight_file(src: str | Path, out: str | Path, weighers: list, progress=None) -> dict:
+    """Stream ``src`` into ``out`` (atomically) with every weigher's weights (a
+    :class:`Reweighter`, :class:`~hepemu.applications.variations.Variations`: ``names``
+    and ``named_weights``/``weights``) added to every event; returns a summary (events,
+    weight sums, check statistics). ``progress(events)`` is called after every batch.
+    Raises :class:`EventMismatch`, ``ValueError`` or :class:`LHEFormatError`."""
+    names = {k: v for w in weighers for k, v in w.names.items()}
+    if len(names) != sum(len(w.names) for w in weighers):
+        raise ValueError("two weights share a name")
     if Path(out).suffix == ".hepmc3":
-        return _reweight_to_hepmc(src, out, reweighter, name, progress)
-    check, n_events, total = CheckStats(), 0, 0.0
+        return _reweight_to_hepmc(src, out, weighers, names, progress)
+    check, n_events, totals = CheckStats(), 0, dict.fromkeys(names, 0.0)
     gz = ".gz" if Path(out).suffix == ".gz" else ""
     with atomic_path(out, gz) as tmp, open_binary(src) as fin, open_binary(tmp, "wb") as fout:
         pending: list[bytes] = []  # chunks after the first event of the batch
         blocks: list[int] = []  # indices of the event blocks in ``pending``
 
         def flush() -> None:
-            nonlocal n_events, total
+            nonlocal n_events
             if blocks:
                 records = [
                     parse_numbered(pending[i], n_events + 1 + j) for j, i in enumerate(blocks)
                 ]
-                w = reweighter.weights(records, n_events + 1, check)
+                w = _named(weighers, records, n_events + 1, check)
                 for j, i in enumerate(blocks):
-                    pending[i] = with_weight(pending[i], name, float(w[j]))
+                    pending[i] = with_weights(pending[i], {k: float(v[j]) for k, v in w.items()})
                 n_events += len(blocks)
-                total += float(np.sum(w))
+                for k, v in w.items():
+                    totals[k] += float(np.sum(v))
                 if progress is not None:
                     progress(n_events)
             fout.write(b"".join(pending))
             pending.clear()
             blocks.clear()
 
-        for chunk, is_event in stream_blocks(fin, name, description):
+        for chunk, is_event in stream_blocks(fin, names):
             if is_event:
                 blocks.append(len(pending))
             pending.append(chunk)
             if len(blocks) >= BATCH:
                 flush()
         flush()
-    summary = {"events": n_events, "weight_name": name, "sum_of_new_weights": total}
-    if reweighter.check_truth is not None:
-        summary["check"] = check.as_dict()
-    return summary
+    return _summary(weighers, n_events, totals, check)
 
 
-def _reweight_to_hepmc(src, out, reweighter: Reweighter, name: str, progress=None) -> dict:
-    """The events of ``src`` as HepMC3 (:mod:`hepemu.applications.hepmc`) with two weights,
-    ``Weight`` (XWGTUP) and ``name``; incoming and final legs only."""
+def _reweight_to_hepmc(src, out, weighers: list, names: dict, progress=None) -> dict:
+    """The events of ``src`` as HepMC3 (:mod:`hepemu.applications.hepmc`) with the weights
+    ``Weight`` (XWGTUP) and the new ones; incoming and final legs only."""
     import pyhepmc
 
     from hepemu.applications.hepmc import gen_event, run_info
@@ -199,37 +223,36 @@ def _reweight_to_hepmc(src, out, reweighter: Reweighter, name: str, progress=Non
     init = read_init(src)
     hadrons = abs(int(init[0])) > 100  # proton beams: partons from them, PDF records
     beams = (int(init[0]), init[2], int(init[6])) if hadrons else None
-    run = run_info(pyhepmc, ["Weight", name], "hepemu reweight")
-    check, n_events, total, blocks = CheckStats(), 0, 0.0, []
+    run = run_info(pyhepmc, ["Weight", *names], "hepemu reweight")
+    check, n_events, blocks = CheckStats(), 0, []
+    totals = dict.fromkeys(names, 0.0)
 
     def flush(f) -> None:
-        nonlocal n_events, total
+        nonlocal n_events
         records = [parse_numbered(b, n_events + 1 + j) for j, b in enumerate(blocks)]
-        w = reweighter.weights(records, n_events + 1, check)
+        w = _named(weighers, records, n_events + 1, check)
         for j, rec in enumerate(records):
             keep = np.abs(rec.status) == 1
             p, ids = rec.momenta[keep], rec.ids[keep].tolist()
-            weights = [rec.weight, float(w[j])]
+            weights = [rec.weight, *(float(w[k][j]) for k in names)]
             f.write(gen_event(pyhepmc, run, n_events + j, p, ids, weights, beams, rec.scale))
         n_events += len(blocks)
-        total += float(np.sum(w))
+        for k, v in w.items():
+            totals[k] += float(np.sum(v))
         blocks.clear()
         if progress is not None:
             progress(n_events)
 
     with atomic_path(out, ".hepmc3") as tmp, open_binary(src) as fin:
         with pyhepmc.open(str(tmp), "w") as f:
-            for chunk, is_event in stream_blocks(fin, name, ""):
+            for chunk, is_event in stream_blocks(fin, names):
                 if is_event:
                     blocks.append(chunk)
                     if len(blocks) >= BATCH:
                         flush(f)
             if blocks:
                 flush(f)
-    summary = {"events": n_events, "weight_name": name, "sum_of_new_weights": total}
-    if reweighter.check_truth is not None:
-        summary["check"] = check.as_dict()
-    return summary
+    return _summary(weighers, n_events, totals, check)
 
 
 def parse_numbered(block: bytes, number: int):

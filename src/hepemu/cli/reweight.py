@@ -1,4 +1,5 @@
-"""`hepemu reweight`: add a surrogate's weight to every event of a Les Houches file."""
+"""`hepemu reweight`: add a surrogate's weight, and scale and PDF variations, to every event
+of a Les Houches file."""
 
 from __future__ import annotations
 
@@ -23,10 +24,99 @@ def _provider(name: str, flag: str, options: dict):
         fail(f"{flag} {name!r}: {exc}")
 
 
+def _members(spec: str | None, n_members: int) -> list[int]:
+    """PDF members from ``all``, ``3`` or ``1-4,7``; fails on members the set lacks."""
+    if not spec:
+        return []
+    if spec == "all":
+        return list(range(1, n_members))
+    out: list[int] = []
+    try:
+        for part in spec.split(","):
+            lo, _, hi = part.partition("-")
+            out += list(range(int(lo), int(hi or lo) + 1))
+    except ValueError:
+        fail(f"--pdf-members {spec!r}: give all, N or ranges such as 1-4,7")
+    bad = [m for m in out if not 1 <= m < n_members]
+    if bad:
+        fail(f"--pdf-members: the set has members 1 to {n_members - 1} besides 0; not {bad}")
+    return out
+
+
+def _model_weigher(model, name, denominator, check_truth, check, options):
+    """The surrogate's :class:`Reweighter` (fails with a clear message)."""
+    from hepemu.applications.reweight import Reweighter
+    from hepemu.models.envelope import ModelFileError
+    from hepemu.physics.providers import get_provider
+    from hepemu.registry import load_model
+
+    try:
+        sur = load_model(model)
+    except (ModelFileError, ValueError, OSError) as exc:
+        fail(f"cannot load --model {model!r}: {exc}")
+    trained = sur.info.get("dataset", {})
+    if trained.get("provider") is None:
+        fail(f"{model} does not record the process it was trained on; it cannot reweight events")
+    name = name or Path(model).stem
+    if not _NAME.match(name):
+        fail(f"--name {name!r}: use letters, digits and _ . + - only")
+    what = f"|M|^2 of {model}" + (f" / |M|^2 of {denominator}, times XWGTUP" if denominator else "")
+    try:
+        own = get_provider(trained["provider"], trained.get("provider_options", {}))
+        return Reweighter(
+            sur,
+            own,
+            _provider(denominator, "--denominator", options) if denominator else None,
+            _provider(check_truth, "--check-truth", options) if check_truth else None,
+            check if check_truth else 0,
+            name=name,
+            description=what,
+        )
+    except ValueError as exc:
+        fail(f"{model}: {exc}")
+
+
+def _variations_weigher(events: Path, kinds: str, pdf, members, alpha_s_power, own):
+    """The :class:`Variations` of ``--variations`` (fails with a clear message)."""
+    from hepemu.applications.lhe_stream import LHEFormatError, read_init
+    from hepemu.applications.process_legs import alpha_s_power as power_of
+    from hepemu.applications.variations import KINDS, Variations
+    from hepemu.physics.pdf import PartonDensity, find_set
+
+    wanted = [k.strip() for k in kinds.split(",") if k.strip()]
+    unknown = sorted(set(wanted) - set(KINDS))
+    if unknown or not wanted:
+        fail(f"--variations {kinds!r}: give scale, pdf or scale,pdf")
+    if pdf is None:
+        fail("--variations needs --pdf, the set the events were generated with (member 0)")
+    try:
+        init = read_init(events)
+    except LHEFormatError as exc:
+        fail(f"{events}: {exc}")
+    if abs(int(init[0])) < 100 or abs(int(init[1])) < 100:
+        fail(f"{events}: beams {int(init[0])}, {int(init[1])} are not hadrons: nothing to vary")
+    if alpha_s_power is None and own is not None:
+        found = power_of(own)
+        alpha_s_power = None if found is None else found[0]
+    if alpha_s_power is None and "scale" in wanted:
+        fail("give --alpha-s-power K (|M|^2 ∝ α_s^K) to vary μ_R, or a --model that knows it")
+    try:
+        density = PartonDensity(find_set(pdf), 0)
+        n_members = int(density.info.get("NumMembers", 1))
+        chosen = _members(members or ("all" if "pdf" in wanted else None), n_members)
+        if "pdf" in wanted and not chosen:
+            fail(f"--variations pdf: {density.name} has no members besides 0")
+        return Variations(density, alpha_s_power or 0, init[2], "scale" in wanted, chosen)
+    except ValueError as exc:
+        fail(f"--pdf {pdf!r}: {exc}")
+
+
 def reweight_cmd(
     events: Annotated[Path, typer.Argument(help="Les Houches file (.lhe or .lhe.gz)")],
-    model: Annotated[str, typer.Option(help="surrogate (shipped name or file)")],
     out: Annotated[Path, typer.Option("--out", "-o", help="output .lhe, .lhe.gz or .hepmc3")],
+    model: Annotated[
+        str | None, typer.Option(help="surrogate (shipped name or file) whose weight to add")
+    ] = None,
     denominator: Annotated[
         str | None,
         typer.Option(help="truth provider the events were generated with: weight XWGTUP × M/P"),
@@ -42,23 +132,45 @@ def reweight_cmd(
         typer.Option(help="option key=value of the --denominator and --check-truth providers"),
     ] = None,
     name: Annotated[str | None, typer.Option(help="weight id (default: the model's name)")] = None,
+    variations: Annotated[
+        str | None,
+        typer.Option(
+            help="scale, pdf or scale,pdf: weights of the seven-point μ_R, μ_F variation "
+            "(MUR<k>_MUF<k>) and of PDF members (PDF<lhaid>) of hadron-collider events"
+        ),
+    ] = None,
+    pdf: Annotated[
+        str | None, typer.Option(help="LHAPDF6 set the events were generated with (member 0)")
+    ] = None,
+    pdf_members: Annotated[
+        str | None, typer.Option(help="members to vary: all (default), N or 1-4,7")
+    ] = None,
+    alpha_s_power: Annotated[
+        int | None, typer.Option(min=0, help="K of |M|² ∝ α_s^K (default: the model's process)")
+    ] = None,
     force: Annotated[bool, typer.Option(help="replace an existing output file")] = False,
 ) -> None:
-    """Add a named weight (<rwgt><wgt id=NAME>) to every event of a Les Houches file: the
-    surrogate's |M|² at the event's momenta, or with --denominator P the event weight
-    XWGTUP × |M|²_model / |M|²_P. Streams files of any size; every other byte is kept and
-    the weight is declared in the header's <initrwgt>. Events whose particles (PDG ids,
-    incoming/outgoing, order) differ from the model's process are refused by number.
-    Writes OUT and a summary OUT.json; OUT.hepmc3 converts the events to HepMC3 with the
-    weights "Weight" (XWGTUP) and NAME.
+    """Add named weights (<rwgt><wgt id=NAME>) to every event of a Les Houches file: with
+    --model the surrogate's |M|² at the event's momenta, or with --denominator P the event
+    weight XWGTUP × |M|²_model / |M|²_P; with --variations the event weight at μ_R, μ_F
+    varied by factors of two around SCALUP and at other members of the --pdf set (events
+    generated at μ_F = μ_R = SCALUP with member 0, as `hepemu events --collider pp` writes
+    them). Streams files of any size; every other byte is kept and the weights are declared
+    in the header's <initrwgt>. Events whose particles (PDG ids, incoming/outgoing, order)
+    differ from the model's process are refused by number. Writes OUT and a summary
+    OUT.json; OUT.hepmc3 converts the events to HepMC3 with the weights "Weight" (XWGTUP)
+    and the new ones.
     """
     from hepemu.applications.lhe_stream import LHEFormatError
-    from hepemu.applications.reweight import EventMismatch, Reweighter, reweight_file
-    from hepemu.models.envelope import ModelFileError
-    from hepemu.registry import load_model
+    from hepemu.applications.reweight import EventMismatch, reweight_file
 
     if not events.is_file():
         fail(f"{events} is not a file")
+    if model is None and variations is None:
+        fail("give --model (a surrogate's weight), --variations (scale and PDF weights) or both")
+    for flag, value in (("--denominator", denominator), ("--check-truth", check_truth)):
+        if value is not None and model is None:
+            fail(f"{flag} needs --model")
     check_output(out, force, inputs=[events], flag="--out")
     if out.suffix == ".hepmc3":
         import importlib.util
@@ -66,48 +178,43 @@ def reweight_cmd(
         if importlib.util.find_spec("pyhepmc") is None:
             fail("HepMC3 output needs PyPI pyhepmc: pip install 'hepemu[hepmc]'")
     summary_path = out.with_name(out.name + ".json")
-    try:
-        sur = load_model(model)
-    except (ModelFileError, ValueError, OSError) as exc:
-        fail(f"cannot load --model {model!r}: {exc}")
-    trained = sur.info.get("dataset", {})
-    if trained.get("provider") is None:
-        fail(f"{model} does not record the process it was trained on; it cannot reweight events")
-    name = name or Path(model).stem
-    if not _NAME.match(name):
-        fail(f"--name {name!r}: use letters, digits and _ . + - only")
     from hepemu.cli.data import _parse_option
-    from hepemu.physics.providers import get_provider
 
     options = dict(map(_parse_option, option or []))
-    try:
-        own = get_provider(trained["provider"], trained.get("provider_options", {}))
-        reweighter = Reweighter(
-            sur,
-            own,
-            _provider(denominator, "--denominator", options) if denominator else None,
-            _provider(check_truth, "--check-truth", options) if check_truth else None,
-            check if check_truth else 0,
+    weighers = []
+    if model is not None:
+        weighers.append(_model_weigher(model, name, denominator, check_truth, check, options))
+    if variations is not None:
+        own = weighers[0].provider if weighers else None
+        weighers.append(
+            _variations_weigher(events, variations, pdf, pdf_members, alpha_s_power, own)
         )
-    except ValueError as exc:
-        fail(f"{model}: {exc}")
-    what = f"|M|^2 of {model}" + (f" / |M|^2 of {denominator}, times XWGTUP" if denominator else "")
+    names = [n for w in weighers for n in w.names]
     try:
         summary = reweight_file(
             events,
             out,
-            reweighter,
-            name,
-            description=what,
+            weighers,
             progress=lambda n: err.print(f"reweighted {n} events", highlight=False),
         )
-    except (EventMismatch, LHEFormatError) as exc:
+    except (EventMismatch, LHEFormatError, ValueError) as exc:
         fail(f"{events}: {exc}")
-    summary.update(input=str(events), model=model, denominator=denominator, check_truth=check_truth)
+    summary.update(
+        input=str(events),
+        model=model,
+        denominator=denominator,
+        check_truth=check_truth,
+        variations=variations,
+        pdf=pdf,
+    )
     from hepemu.fileio import write_atomic
 
     write_atomic(summary_path, json.dumps(summary, indent=1))
-    err.print(f"wrote {summary['events']} events with weight {name!r} to {out}", highlight=False)
+    shown = ", ".join(repr(n) for n in names[:4]) + (" …" if len(names) > 4 else "")
+    err.print(
+        f"wrote {summary['events']} events with {len(names)} new weight(s) {shown} to {out}",
+        highlight=False,
+    )
     if "check" in summary:
         c = summary["check"]
         if c["events"]:
