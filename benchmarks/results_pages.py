@@ -30,7 +30,7 @@ from results_chain import (
     loop_million_part,
 )
 from results_dbox import dbox_part, dbox_sectors_part
-from results_events import events_part, slow_truth_part
+from results_events import events_part, pp_part, slow_truth_part
 from results_format import RESULTS, ROOT, hw, load, pct, pct2, sci, wrap
 from results_integrals import (
     grid_part,
@@ -123,7 +123,7 @@ PAGES: dict[str, tuple[str, str, Callable[[], list[str]]]] = {
         "Surrogates in a Monte Carlo chain: two-stage unweighting",
         "unweighting efficiencies, cross sections and the gain f_eff for ee3j/ee4j/ee5j events, "
         "and with a slow truth (the numerical one-loop g g → γ γ g)",
-        lambda: events_part() + slow_truth_part(),
+        lambda: events_part() + slow_truth_part() + pp_part(),
     ),
     "surrogates.md": (
         "Which surrogate? Interpolants against networks",
