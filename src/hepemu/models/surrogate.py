@@ -41,10 +41,13 @@ class Region:
     source: str  # e.g. "the integral's parameter box", "the training data's input ranges"
 
     def outside(self, x: np.ndarray, slack: float = 0.0) -> np.ndarray:
-        """Rows of ``x`` outside the box widened by ``slack`` × its width on each side."""
+        """Rows of ``x`` outside the box widened by ``slack`` × its width on each side, and
+        by at least 10⁻⁹ of the edges' size (rounding: a constant column such as a beam's
+        energy, reached through boosts and rescalings, is not outside)."""
         lo, hi = self.bounds[:, 0], self.bounds[:, 1]
-        span = np.maximum(hi - lo, 1e-12)
-        return np.any((x < lo - slack * span) | (x > hi + slack * span), axis=1)
+        size = np.maximum(np.abs(lo), np.abs(hi))
+        tol = np.maximum(slack * (hi - lo), np.maximum(1e-9 * size, 1e-12))
+        return np.any((x < lo - tol) | (x > hi + tol), axis=1)
 
     def describe(self) -> str:
         pairs = zip(self.columns, self.bounds, strict=True)
