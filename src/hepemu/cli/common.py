@@ -37,7 +37,7 @@ def warn(msg: str) -> None:
 
 
 def _rows_message(rows, what: str) -> str:
-    """"N point(s) WHAT: rows r1, …, r10 …" for 1-based ``rows``."""
+    """ "N point(s) WHAT: rows r1, …, r10 …" for 1-based ``rows``."""
     shown = ", ".join(map(str, rows[:10])) + (" …" if len(rows) > 10 else "")
     return f"{len(rows)} point(s) {what}: rows {shown}"
 
@@ -211,3 +211,24 @@ def check_scheduler(address: str, timeout: float = 5.0) -> None:
             pass
     except OSError as exc:
         fail(f"cannot reach the Dask scheduler at {address}: {exc}")
+
+
+def key_value(item: str, flag: str) -> tuple[str, str]:
+    """Split ``key=value`` (stripped), or fail naming the option."""
+    if "=" not in item:
+        fail(f"{flag} expects key=value, got {item!r}")
+    key, value = item.split("=", 1)
+    if not key.strip():
+        fail(f"{flag} expects key=value, got {item!r} (no key)")
+    return key.strip(), value.strip()
+
+
+def parse_option(item: str) -> tuple[str, float | int | str]:
+    """``key=value`` of an ``--option`` flag, the value as int, float or text."""
+    key, value = key_value(item, "--option")
+    for cast in (int, float):
+        try:
+            return key, cast(value)
+        except ValueError:
+            pass
+    return key, value

@@ -16,6 +16,8 @@ from hepemu.cli.common import (
     check_writable_folder,
     fail,
     holding_lock,
+    key_value,
+    parse_option,
     resumable,
     validation_message,
     warn,
@@ -101,16 +103,6 @@ def plot_cmd(
     typer.echo(f"wrote {out}")
 
 
-def _key_value(item: str, flag: str) -> tuple[str, str]:
-    """Split ``key=value`` (stripped), or fail naming the option."""
-    if "=" not in item:
-        fail(f"{flag} expects key=value, got {item!r}")
-    key, value = item.split("=", 1)
-    if not key.strip():
-        fail(f"{flag} expects key=value, got {item!r} (no key)")
-    return key.strip(), value.strip()
-
-
 @app.command("import")
 def import_cmd(
     source: Annotated[Path, typer.Argument(help="csv, csv.gz, a part-* directory, npy or npz")],
@@ -129,7 +121,7 @@ def import_cmd(
     from hepemu.data.importers import import_table
     from hepemu.data.points import InputError
 
-    entries = dict(_key_value(item, "--meta") for item in meta or [])
+    entries = dict(key_value(item, "--meta") for item in meta or [])
     check_output(out, force, inputs=[source])
     info = {"source": str(source), "generator": "imported", **entries}
     try:
@@ -157,16 +149,6 @@ def export_cmd(
     except (DatasetError, OSError) as exc:
         fail(str(exc))
     typer.echo(f"wrote {n} rows to {out}")
-
-
-def _parse_option(item: str) -> tuple[str, float | int | str]:
-    key, value = _key_value(item, "--option")
-    for cast in (int, float):
-        try:
-            return key, cast(value)
-        except ValueError:
-            pass
-    return key, value
 
 
 @app.command("generate")
@@ -261,7 +243,7 @@ def generate_cmd(
     if axis_maps is not None:
         settings["axis_maps"] = [m.strip() for m in axis_maps.split(",")]
     if option:
-        settings["options"] = {**settings.get("options", {}), **dict(map(_parse_option, option))}
+        settings["options"] = {**settings.get("options", {}), **dict(map(parse_option, option))}
     try:
         cfg = (
             GenerateCard.model_validate(settings)

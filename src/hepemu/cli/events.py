@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-from hepemu.cli.common import WAIT, check_output, err, fail, holding_lock, warn
-from hepemu.cli.data import _parse_option
+from hepemu.cli.common import WAIT, check_output, err, fail, holding_lock, parse_option, warn
 
 OUTPUTS = (".lhe", ".h5", ".hepmc3")
 GUARD_DEFAULT = 0.1  # --guard sigma-threshold without :T
@@ -131,7 +130,7 @@ def events_cmd(
     if provider is None:
         fail(f"{surrogate} does not record its provider: name one with --process")
     options = (
-        dict(map(_parse_option, option))
+        dict(map(parse_option, option))
         if option
         else dict(
             trained.get("provider_options", {}) if provider == trained.get("provider") else {}

@@ -181,11 +181,11 @@ def _model(name: str, threads: int | None, strict: bool):
 
 
 def _truth(name: str, option: list[str]):
-    from hepemu.cli.data import _parse_option
+    from hepemu.cli.common import parse_option
     from hepemu.physics.providers import get_provider
 
     try:
-        prov = get_provider(name, dict(map(_parse_option, option)))
+        prov = get_provider(name, dict(map(parse_option, option)))
     except (ValueError, KeyError) as exc:
         fail(str(exc))
     legs = len(prov.columns()) // 4

@@ -178,9 +178,9 @@ def reweight_cmd(
         if importlib.util.find_spec("pyhepmc") is None:
             fail("HepMC3 output needs PyPI pyhepmc: pip install 'hepemu[hepmc]'")
     summary_path = out.with_name(out.name + ".json")
-    from hepemu.cli.data import _parse_option
+    from hepemu.cli.common import parse_option
 
-    options = dict(map(_parse_option, option or []))
+    options = dict(map(parse_option, option or []))
     weighers = []
     if model is not None:
         weighers.append(_model_weigher(model, name, denominator, check_truth, check, options))
