@@ -121,3 +121,36 @@ def test_variations_are_refused_where_they_cannot_be_made(events, tmp_path, caps
     assert "members 1 to 2" in capsys.readouterr().err
     assert run_cli(args[:3] + ["mur", *args[4:]]) == 2
     assert "give scale, pdf" in capsys.readouterr().err
+
+
+def test_events_carry_the_variations_when_asked(events, tmp_path):
+    """`hepemu events --variations`: the same weights as reweighting the plain run's file."""
+    pyhepmc = pytest.importorskip("pyhepmc")
+    root, folder, src = events
+    args = ["events", "--surrogate", "ggyyg-1l-bnn", "--n", "12"]
+    args += ["--process", "providers_collider:bnn_gluon_fusion", "--chunk-trials", "5000"]
+    args += ["--collider", "pp", "--sqrt-s", "13600", "--pdf", str(folder), "--scale", "mgg"]
+    args += ["--variations", "scale,pdf", "--pdf-members", "2"]
+    lhe, hep = tmp_path / "v.lhe", tmp_path / "v.hepmc3"
+    assert run_cli(args + ["--out", str(lhe)]) == 0
+    assert run_cli(args + ["--out", str(hep)]) == 0
+    assert not (tmp_path / "v.lhe.base").exists()
+    read = list(pylhe.LHEFile.fromfile(str(lhe)).events)
+    plain = list(pylhe.LHEFile.fromfile(str(src)).events)  # the same seed: the same events
+    assert len(read) == len(plain) == 12
+    for e, p in zip(read, plain, strict=True):
+        assert e.eventinfo.weight == pytest.approx(p.eventinfo.weight, rel=1e-12)
+        mu, x = e.eventinfo.scale, np.array([e.particles[0].e, e.particles[1].e]) / 6800.0
+        want = np.prod(xg(x, mu, 2) / xg(x, mu)) * e.eventinfo.weight
+        assert e.weights["PDF991002"] == pytest.approx(want, rel=1e-4)
+        assert len(e.weights) == 7
+    with pyhepmc.open(str(hep)) as f:
+        got = list(f)
+    names = got[0].run_info.weight_names
+    assert names[0] == "Weight" and "MUR2_MUF2" in names and "PDF991002" in names
+    for h, e in zip(got, read, strict=True):
+        for k, name in enumerate(names[1:], start=1):
+            assert h.weights[k] / h.weights[0] == pytest.approx(
+                e.weights[name] / e.eventinfo.weight, rel=1e-6
+            )
+    assert run_cli(args[:-4] + ["--variations", "scale", "--out", str(tmp_path / "x.h5")]) == 2

@@ -77,6 +77,7 @@ def write_hepmc3(
     trials: int,
     beams: tuple[int, float, int] | None = None,
     scales: np.ndarray | None = None,
+    extra: dict[str, np.ndarray] | None = None,
 ) -> int:
     """Write events (momenta (N, legs, 4) as E, px, py, pz; first two incoming; PDG ``ids``)
     as HepMC3 ASCII; returns the number written.
@@ -87,18 +88,21 @@ def write_hepmc3(
     vertex that gives its parton (status 21) to the hard vertex and keeps the remnant P − xP
     (:data:`REMNANT_PID`, status :data:`REMNANT_STATUS`; every vertex conserves momentum);
     the PDF record holds x₁, x₂ and μ = ``scales``. Each event's weight is σ·w/⟨w⟩ in pb
-    (named "Weight"), and the cross section record holds σ ± err and the trials.
+    (named "Weight"), times each ``extra`` ratio under its name (e.g. scale variations), and
+    the cross section record holds σ ± err and the trials.
     """
     import pyhepmc
 
     sigma, err = cross_section
-    run = run_info(pyhepmc, ["Weight"], "hepemu events")
+    extra = extra or {}
+    run = run_info(pyhepmc, ["Weight", *extra], "hepemu events")
     mean_weight = float(np.mean(weights)) if len(weights) else 1.0
     with pyhepmc.open(str(path), "w") as f:
         for i, (p, w) in enumerate(zip(momenta, weights, strict=True)):
             scale = float(scales[i]) if scales is not None else 0.0
             weight = sigma * float(w) / mean_weight
-            event = gen_event(pyhepmc, run, i, p, ids, [weight], beams, scale)
+            ws = [weight, *(weight * float(r[i]) for r in extra.values())]
+            event = gen_event(pyhepmc, run, i, p, ids, ws, beams, scale)
             xs = pyhepmc.GenCrossSection()
             xs.set_cross_section(sigma, err, len(weights), trials)
             event.cross_section = xs

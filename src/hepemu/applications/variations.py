@@ -30,7 +30,7 @@ class Variations:
     """Extra weights of events from one PDF set (``density``: member 0, the one the events
     were generated with), for |M|² ∝ α_s^``alpha_s_power``; ``members``: PDF members varied."""
 
-    density: PartonDensity
+    density: PartonDensity  # the member the events were generated with
     alpha_s_power: int
     beam_energy: float  # GeV, of each proton beam
     scales: bool = True
@@ -51,9 +51,14 @@ class Variations:
             for k_r, k_f in SEVEN_POINT:
                 out[scale_name(k_r, k_f)] = f"mu_R = {k_r:g} mu, mu_F = {k_f:g} mu (mu = SCALUP)"
         for m in self.members:
-            lhaid = self.density.lhaid + m
-            out[f"PDF{lhaid}"] = f"member {m} of {self.density.name} (LHAPDF id {lhaid})"
+            out[self._pdf_name(m)] = f"member {m} of {self.density.name} (LHAPDF id {self._id(m)})"
         return out
+
+    def _id(self, member: int) -> int:
+        return int(self.density.info.get("SetIndex", 0)) + member
+
+    def _pdf_name(self, member: int) -> str:
+        return f"PDF{self._id(member)}"
 
     def factors(self, ids: np.ndarray, x: np.ndarray, mu: np.ndarray) -> dict[str, np.ndarray]:
         """Weight ratios per variation at incoming partons ``ids`` (N, 2), momentum fractions
@@ -68,7 +73,7 @@ class Variations:
                     r = r * (self.density.alpha_s(k_r * mu) / a0) ** self.alpha_s_power
                 out[scale_name(k_r, k_f)] = r
         for m, dens in self._members.items():
-            out[f"PDF{self.density.lhaid + m}"] = self._lumi(dens, ids, x, mu) / central
+            out[self._pdf_name(m)] = self._lumi(dens, ids, x, mu) / central
         return out
 
     @staticmethod
@@ -79,6 +84,11 @@ class Variations:
                 rows = ids[:, leg] == pid
                 f[rows] *= dens.xf(int(pid), x[rows, leg], mu[rows]) / x[rows, leg]
         return f
+
+    def at_momenta(self, ids: list[int], p: np.ndarray, mu: np.ndarray) -> dict[str, np.ndarray]:
+        """:meth:`factors` of lab-frame events (N, legs, 4), incoming partons first."""
+        x = p[:, :2, 0] / self.beam_energy
+        return self.factors(np.broadcast_to(np.asarray(ids[:2]), (len(p), 2)), x, mu)
 
     def weights(self, records, first: int, check=None) -> dict[str, np.ndarray]:
         """The variation weights of LHE records (XWGTUP × ratio); raises ``ValueError`` naming

@@ -232,3 +232,37 @@ def parse_option(item: str) -> tuple[str, float | int | str]:
         except ValueError:
             pass
     return key, value
+
+
+def variation_kinds(text: str) -> list[str]:
+    """The kinds of ``--variations`` (scale, pdf), or fail."""
+    from hepemu.applications.variations import KINDS
+
+    wanted = [k.strip() for k in text.split(",") if k.strip()]
+    if not wanted or set(wanted) - set(KINDS):
+        fail(f"--variations {text!r}: give scale, pdf or scale,pdf")
+    return wanted
+
+
+def pdf_members(kinds: list[str], spec: str | None, n_members: int, name: str) -> list[int]:
+    """The PDF members of ``--pdf-members`` (``all`` (the default with pdf), ``3``, ``1-4,7``)
+    for the variation ``kinds``; fails on members the set lacks."""
+    if "pdf" not in kinds:
+        return []
+    spec = spec or "all"
+    if spec == "all":
+        out = list(range(1, n_members))
+    else:
+        out = []
+        try:
+            for part in spec.split(","):
+                lo, _, hi = part.partition("-")
+                out += list(range(int(lo), int(hi or lo) + 1))
+        except ValueError:
+            fail(f"--pdf-members {spec!r}: give all, N or ranges such as 1-4,7")
+    bad = [m for m in out if not 1 <= m < n_members]
+    if bad:
+        fail(f"--pdf-members: {name} has members 1 to {n_members - 1} besides 0; not {bad}")
+    if not out:
+        fail(f"--variations pdf: {name} has no members besides 0")
+    return out

@@ -8,7 +8,17 @@ from typing import Annotated
 
 import typer
 
-from hepemu.cli.common import WAIT, check_output, err, fail, holding_lock, parse_option, warn
+from hepemu.cli.common import (
+    WAIT,
+    check_output,
+    err,
+    fail,
+    holding_lock,
+    parse_option,
+    pdf_members,
+    variation_kinds,
+    warn,
+)
 
 OUTPUTS = (".lhe", ".h5", ".hepmc3")
 GUARD_DEFAULT = 0.1  # --guard sigma-threshold without :T
@@ -75,6 +85,17 @@ def events_cmd(
     mhat_min: Annotated[
         float, typer.Option(help="lowest partonic √ŝ in GeV (default: from the cuts)")
     ] = 0.0,
+    variations: Annotated[
+        str | None,
+        typer.Option(
+            help="scale, pdf or scale,pdf (with --collider): extra weights at μ_R, μ_F × ½, 2 "
+            "(MUR<k>_MUF<k>) and at the set's other members (PDF<id>), LHE and HepMC3"
+        ),
+    ] = None,
+    pdf_members_: Annotated[
+        str | None,
+        typer.Option("--pdf-members", help="members for --variations pdf: all, N, 1-4,7"),
+    ] = None,
     guard: Annotated[
         str | None,
         typer.Option(
@@ -89,8 +110,9 @@ def events_cmd(
     written as a Les Houches file (.lhe, readable by pylhe), HepMC3 (.hepmc3, pyhepmc) or
     an HDF5 dataset (.h5); with --collider pp --pdf SET folded with parton densities.
     With --guard sigma-threshold[:T] the truth replaces the surrogate in the first stage
-    where its σ/|mean| ≥ T or the point is outside its trained region. Counts, σ and the
-    settings go to OUT.json.
+    where its σ/|mean| ≥ T or the point is outside its trained region. With --variations
+    the events carry scale and PDF-member weights as `hepemu reweight --variations` adds
+    them. Counts, σ and the settings go to OUT.json.
 
     Chunks of trials are kept in OUT.run/: rerunning the same command resumes, and the
     chunks spread over --executor processes or dask like `data generate`. One run at a time
@@ -109,6 +131,9 @@ def events_cmd(
     max_rel_sigma = None if guard is None else _parse_guard(guard, mode)
     if out.suffix not in OUTPUTS:
         fail(f"--out must end in {' or '.join(OUTPUTS)}, got {out.name!r}")
+    kinds = None if variations is None else variation_kinds(variations)
+    if kinds and (collider is None or out.suffix == ".h5"):
+        fail("--variations needs --collider pp and an .lhe or .hepmc3 output")
     if out.suffix == ".hepmc3":
         import importlib.util
 
@@ -180,9 +205,10 @@ def events_cmd(
         _, total = run_prefix(run_dir, n)
         _say_nonfinite(total)
         sigma, sigma_err = total.cross_section
+        var = None if kinds is None else _variations(setup, kinds, pdf_members_)
         try:
-            n_written = _write(out, run_dir, n, setup, total)
-            summary = _write_summary(out, n_written, setup, total)
+            n_written = _write(out, run_dir, n, setup, total, var)
+            summary = _write_summary(out, n_written, setup, total, var)
         except OSError as exc:
             fail(f"cannot write {out}: {exc} (the chunks are kept in {run_dir}; rerun to resume)")
         err.print(
@@ -219,8 +245,9 @@ def _fallbacks(stats) -> str:
     )
 
 
-def _write_summary(out: Path, n_written: int, setup, total) -> Path:
-    """``OUT.json`` next to the events: the run's settings, counts, σ and times."""
+def _write_summary(out: Path, n_written: int, setup, total, var=None) -> Path:
+    """``OUT.json`` next to the events: the run's settings, counts, σ, times and the names
+    of variation weights."""
     import json
     from dataclasses import asdict
 
@@ -229,6 +256,7 @@ def _write_summary(out: Path, n_written: int, setup, total) -> Path:
     path = out.with_name(out.name + ".json")
     body = {"output": out.name, "events_written": n_written, **total.as_dict()}
     body["setup"] = asdict(setup)
+    body["variation_weights"] = {} if var is None else var.names
     write_atomic(path, json.dumps(body, indent=1).encode())
     return path
 
@@ -265,7 +293,22 @@ def _with_collider(setup, collider, sqrt_s, pdf, member, scale, mhat_min):
     return replace(setup, collider=dict(settings.__dict__))
 
 
-def _write(out: Path, run_dir: Path, n: int, setup, total) -> int:
+def _variations(setup, kinds: list[str], members: str | None):
+    """The run's :class:`~hepemu.applications.variations.Variations` (one error line if wrong)."""
+    from hepemu.applications.event_run import provider_and_surrogate
+    from hepemu.applications.variations import Variations
+
+    provider, _ = provider_and_surrogate(setup)
+    density = provider.pdf
+    chosen = pdf_members(kinds, members, int(density.info.get("NumMembers", 1)), density.name)
+    try:
+        power = 0 if provider.alpha is None else provider.alpha[0]
+        return Variations(density, power, provider.sqrt_s / 2, "scale" in kinds, chosen)
+    except ValueError as exc:
+        fail(f"--variations: {exc}")
+
+
+def _write(out: Path, run_dir: Path, n: int, setup, total, var=None) -> int:
     """Write the run's first ``n`` events to ``out`` (LHE, HepMC3 or HDF5) chunk by chunk:
     memory holds one chunk of events and the weights (HepMC3: all events); returns the
     events written."""
@@ -288,10 +331,16 @@ def _write(out: Path, run_dir: Path, n: int, setup, total) -> int:
         if setup.collider:  # beams, LHAPDF id and each event's scale (per chunk)
             lhaid = meta["collider"]["lhaid"]
             hadronic = {"beams": (2212, 2212, provider.sqrt_s / 2, lhaid), "scales": provider.scale}
-        with atomic_path(out) as tmp:
+        base = out if var is None else out.with_name(out.name + ".base")
+        with atomic_path(base) as tmp:
             write_lhe(
                 tmp, momenta(), weights, ids, provider.sqrt_s, total.cross_section, **hadronic
             )
+        if var is not None:  # the variation weights, streamed in as `hepemu reweight` does
+            from hepemu.applications.reweight import reweight_file
+
+            reweight_file(base, out, [var])
+            base.unlink()
         return len(weights)
     if out.suffix == ".hepmc3":
         import numpy as np
@@ -304,6 +353,8 @@ def _write(out: Path, run_dir: Path, n: int, setup, total) -> int:
         if setup.collider:
             lhaid = meta["collider"]["lhaid"]
             hadronic = {"beams": (2212, provider.sqrt_s / 2, lhaid), "scales": provider.scale(p)}
+            if var is not None:
+                hadronic["extra"] = var.at_momenta(ids, p, hadronic["scales"])
         with atomic_path(out, suffix=".hepmc3") as tmp:
             write_hepmc3(tmp, p, weights, ids, total.cross_section, total.trials, **hadronic)
         return len(weights)

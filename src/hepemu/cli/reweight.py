@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from hepemu.cli.common import check_output, err, fail
+from hepemu.cli.common import check_output, err, fail, pdf_members, variation_kinds
 
 _NAME = re.compile(r"^[A-Za-z0-9_.+\-]+$")
 
@@ -22,25 +22,6 @@ def _provider(name: str, flag: str, options: dict):
         return get_provider(name, options)
     except ValueError as exc:
         fail(f"{flag} {name!r}: {exc}")
-
-
-def _members(spec: str | None, n_members: int) -> list[int]:
-    """PDF members from ``all``, ``3`` or ``1-4,7``; fails on members the set lacks."""
-    if not spec:
-        return []
-    if spec == "all":
-        return list(range(1, n_members))
-    out: list[int] = []
-    try:
-        for part in spec.split(","):
-            lo, _, hi = part.partition("-")
-            out += list(range(int(lo), int(hi or lo) + 1))
-    except ValueError:
-        fail(f"--pdf-members {spec!r}: give all, N or ranges such as 1-4,7")
-    bad = [m for m in out if not 1 <= m < n_members]
-    if bad:
-        fail(f"--pdf-members: the set has members 1 to {n_members - 1} besides 0; not {bad}")
-    return out
 
 
 def _model_weigher(model, name, denominator, check_truth, check, options):
@@ -80,13 +61,10 @@ def _variations_weigher(events: Path, kinds: str, pdf, members, alpha_s_power, o
     """The :class:`Variations` of ``--variations`` (fails with a clear message)."""
     from hepemu.applications.lhe_stream import LHEFormatError, read_init
     from hepemu.applications.process_legs import alpha_s_power as power_of
-    from hepemu.applications.variations import KINDS, Variations
+    from hepemu.applications.variations import Variations
     from hepemu.physics.pdf import PartonDensity, find_set
 
-    wanted = [k.strip() for k in kinds.split(",") if k.strip()]
-    unknown = sorted(set(wanted) - set(KINDS))
-    if unknown or not wanted:
-        fail(f"--variations {kinds!r}: give scale, pdf or scale,pdf")
+    wanted = variation_kinds(kinds)
     if pdf is None:
         fail("--variations needs --pdf, the set the events were generated with (member 0)")
     try:
@@ -103,9 +81,7 @@ def _variations_weigher(events: Path, kinds: str, pdf, members, alpha_s_power, o
     try:
         density = PartonDensity(find_set(pdf), 0)
         n_members = int(density.info.get("NumMembers", 1))
-        chosen = _members(members or ("all" if "pdf" in wanted else None), n_members)
-        if "pdf" in wanted and not chosen:
-            fail(f"--variations pdf: {density.name} has no members besides 0")
+        chosen = pdf_members(wanted, members, n_members, density.name)
         return Variations(density, alpha_s_power or 0, init[2], "scale" in wanted, chosen)
     except ValueError as exc:
         fail(f"--pdf {pdf!r}: {exc}")
