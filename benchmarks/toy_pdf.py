@@ -36,7 +36,8 @@ def densities(x: np.ndarray) -> dict[int, np.ndarray]:
 
 
 def write(root: Path, force: bool = False) -> Path:
-    """Write ``root/LHToyQ0/`` (info file and member 0); refuses to replace it without force."""
+    """Write ``root/LHToyQ0/`` (info file and member 0); an existing set is kept (the same
+    numbers) unless ``force``."""
     folder = Path(root) / NAME
     if folder.exists() and not force:
         return folder

@@ -103,11 +103,25 @@ def test_the_option_is_checked():
         get_provider("ggyyg-1l", {"hadronic_sqrt_s": 80})
     with pytest.raises(ValueError, match="positive"):
         get_provider("ggyyg-1l", {"hadronic_sqrt_s": -1})
+    with pytest.raises(ValueError, match="p_T thresholds"):
+        from hepemu.physics.providers.loops import LoopProvider
+
+        LoopProvider("ggyyg-1l", cut=None, hadronic_sqrt_s=SQRT_S)
+
+
+def test_a_collider_run_takes_the_partonic_truth_and_a_partonic_run_refuses_images(tmp_path):
+    pytest.importorskip("parton")
+    from test_collider import write_set
+
     from hepemu.applications.collider import Collider, HadronicProcess
+    from hepemu.applications.event_run import EventRunSetup, prepare
 
     base = get_provider("ggyyg-1l", {"hadronic_sqrt_s": SQRT_S})
-    with pytest.raises(ValueError, match="partonic provider"):
-        HadronicProcess(base, Collider(SQRT_S, "no-such-set"))
+    process = HadronicProcess(base, Collider(SQRT_S, str(write_set(tmp_path))))
+    assert process.base.hadronic_sqrt_s is None and process.unit_dim == 14
+    setup = EventRunSetup("ggyyg-1l", {"hadronic_sqrt_s": SQRT_S}, "ggyyg-1l-pp-ensemble")
+    with pytest.raises(ValueError, match="add --collider pp"):
+        prepare(tmp_path / "run", setup)
 
 
 def test_rounding_in_a_constant_column_is_not_outside_the_input_box():

@@ -35,3 +35,21 @@ def test_shipped_pp_ensemble_is_precise_and_covers_on_collider_points(fresh):
     assert not model.outside_region(x).any()  # its region holds every image
     # the partonic model's cuts do not (boosted photons pass |η| < 2.37 in the lab only)
     assert load_model("ggyyg-1l-ensemble").outside_region(x).any()
+
+
+def test_events_at_a_collider_with_the_shipped_pp_model(tmp_path):
+    """The model's training option is left out of the truth (its |M|² is the partonic one)."""
+    pytest.importorskip("parton")
+    from test_collider import write_set
+
+    from hepemu.cli.main import run_cli
+
+    out = tmp_path / "pp.lhe"
+    args = ["events", "--surrogate", "ggyyg-1l-pp-ensemble", "--n", "3", "--out", str(out)]
+    args += ["--chunk-trials", "4000", "--pilot-points", "2000", "--vegas-points", "1000"]
+    args += ["--collider", "pp", "--sqrt-s", "13600", "--pdf", str(write_set(tmp_path))]
+    assert run_cli(args) == 0
+    import json
+
+    setup = json.loads((tmp_path / "pp.lhe.json").read_text())["setup"]
+    assert setup["provider"] == "ggyyg-1l" and setup["options"] == {}

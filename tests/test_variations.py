@@ -118,7 +118,7 @@ def test_variations_are_refused_where_they_cannot_be_made(events, tmp_path, caps
     assert "--alpha-s-power" in capsys.readouterr().err
     args = ["reweight", str(src), "--variations", "pdf", "--pdf", str(folder), "-o", out]
     assert run_cli(args + ["--pdf-members", "5"]) == 2
-    assert "members 1 to 2" in capsys.readouterr().err
+    assert "members 0 to 2, the events' own is 0" in capsys.readouterr().err
     assert run_cli(args[:3] + ["mur", *args[4:]]) == 2
     assert "give scale, pdf" in capsys.readouterr().err
 
@@ -154,3 +154,15 @@ def test_events_carry_the_variations_when_asked(events, tmp_path):
                 e.weights[name] / e.eventinfo.weight, rel=1e-6
             )
     assert run_cli(args[:-4] + ["--variations", "scale", "--out", str(tmp_path / "x.h5")]) == 2
+
+
+def test_a_ratio_that_is_not_finite_names_its_event(events):
+    from hepemu.applications.variations import Variations
+    from hepemu.physics.pdf import PartonDensity
+
+    _, folder, _ = events
+    var = Variations(PartonDensity(folder, 0), 3, (6800.0, 6800.0), True, [1])
+    p = np.zeros((2, 5, 4))
+    p[:, 0, 0], p[:, 1, 0] = [680.0, 6.8e-6], [680.0, 680.0]  # x = 0.1 and 1e-9 < XMin
+    with pytest.raises(ValueError, match="event 2: weight MUR0.5_MUF0.5 is nan"):
+        var.at_momenta([21, 21], p, np.array([100.0, 100.0]))

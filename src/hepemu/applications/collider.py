@@ -12,6 +12,7 @@ the lab-frame momenta (beams x₁P₁, x₂P₂).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -72,8 +73,8 @@ class HadronicProcess:
     weight_in_pb = True  # PhaseSpace: the truth already holds flux and phase space
 
     def __init__(self, base, collider: Collider) -> None:
-        if getattr(base, "hadronic_sqrt_s", None) is not None:
-            raise ValueError(f"{base.name}: give the partonic provider (no hadronic_sqrt_s)")
+        if getattr(base, "hadronic_sqrt_s", None) is not None:  # how training points were
+            base = dataclasses.replace(base, hadronic_sqrt_s=None)  # drawn; the |M|² is the same
         self.base, self.collider = base, collider
         self.legs = process_legs(base)
         self.pdgs = [pdg for pdg, _ in self.legs]

@@ -73,6 +73,11 @@ def _load(provider: str, options: str, surrogate: str, collider: str = "null"):
     from hepemu.registry import load_model
 
     truth, model = get_provider(provider, json.loads(options)), load_model(surrogate)
+    if json.loads(collider) is None and getattr(truth, "hadronic_sqrt_s", None) is not None:
+        raise ValueError(
+            f"{provider} with option hadronic_sqrt_s gives images of pp phase space, not "
+            "partonic events: add --collider pp (or leave the option out for a partonic run)"
+        )
     if json.loads(collider) is not None:  # folded with parton densities
         from hepemu.applications.collider import hadronic
 

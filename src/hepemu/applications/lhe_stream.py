@@ -1,5 +1,5 @@
 """Streaming a Les Houches event file as raw bytes: header, init and event blocks, and
-inserting one named weight (LHE 3: ``<initrwgt>``/``<rwgt>``, Andersen et al.,
+inserting named weights (LHE 3: ``<initrwgt>``/``<rwgt>``, Andersen et al.,
 arXiv:1405.1067 sec. 3) without touching any other byte.
 
 Assumes the layout every generator writes: ``<event …>`` starts a line and ``</event>`` ends
@@ -87,7 +87,8 @@ def stream_blocks(fh: BinaryIO, weights: dict[str, str]) -> Iterator[tuple[bytes
             for name in weights:
                 if _declares(line, name):
                     raise LHEFormatError(
-                        f"the file already declares a weight {name!r}; choose another name"
+                        f"the file already declares a weight {name!r} (a model's weight takes "
+                        "another name with --name)"
                     )
             if b"<header" in line:
                 seen_header = True

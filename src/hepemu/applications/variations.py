@@ -32,7 +32,7 @@ class Variations:
 
     density: PartonDensity  # the member the events were generated with
     alpha_s_power: int
-    beam_energy: float  # GeV, of each proton beam
+    beam_energies: tuple[float, float]  # GeV: the proton beams along +z and −z
     scales: bool = True
     members: list[int] = field(default_factory=list)
 
@@ -86,28 +86,44 @@ class Variations:
         return f
 
     def at_momenta(self, ids: list[int], p: np.ndarray, mu: np.ndarray) -> dict[str, np.ndarray]:
-        """:meth:`factors` of lab-frame events (N, legs, 4), incoming partons first."""
-        x = p[:, :2, 0] / self.beam_energy
-        return self.factors(np.broadcast_to(np.asarray(ids[:2]), (len(p), 2)), x, mu)
+        """:meth:`factors` of lab-frame events (N, legs, 4): incoming partons first, the first
+        along +z (raises ``ValueError`` naming an event whose ratios are not finite)."""
+        x = p[:, :2, 0] / np.asarray(self.beam_energies)
+        return self._checked(np.broadcast_to(np.asarray(ids[:2]), (len(p), 2)), x, mu, 1)
+
+    def _checked(self, ids, x, mu, first: int) -> dict[str, np.ndarray]:
+        out = self.factors(ids, x, mu)
+        for name, r in out.items():
+            bad = ~np.isfinite(r)
+            if bad.any():
+                k = int(np.flatnonzero(bad)[0])
+                raise ValueError(
+                    f"event {first + k}: weight {name} is {r[k]} (x = {x[k].tolist()}, "
+                    f"μ = {mu[k]:g} GeV; x below the set's XMin {self.density.x_range[0]:g}?)"
+                )
+        return out
 
     def weights(self, records, first: int, check=None) -> dict[str, np.ndarray]:
         """The variation weights of LHE records (XWGTUP × ratio); raises ``ValueError`` naming
-        an event whose incoming partons are not two beams' partons."""
+        an event whose incoming partons are not two beams' partons or whose ratios are not
+        finite. The incoming parton along +z comes from the first beam."""
         n = len(records)
         ids, x, mu = np.zeros((n, 2), dtype=int), np.zeros((n, 2)), np.zeros(n)
         for k, rec in enumerate(records):
             incoming = np.flatnonzero(rec.status == -1)
             if len(incoming) != 2:
                 raise ValueError(f"event {first + k}: {len(incoming)} incoming particles, not 2")
+            if rec.momenta[incoming[0], 3] < rec.momenta[incoming[1], 3]:
+                incoming = incoming[::-1]  # the first beam moves along +z
             ids[k] = rec.ids[incoming]
-            x[k] = rec.momenta[incoming, 0] / self.beam_energy
+            x[k] = rec.momenta[incoming, 0] / np.asarray(self.beam_energies)
             mu[k] = rec.scale
         bad = ~((x > 0) & (x <= 1 + 1e-9)).all(axis=1) | ~(mu > 0)
         if bad.any():
             k = int(np.flatnonzero(bad)[0])
             raise ValueError(
-                f"event {first + k}: x = {x[k].tolist()} of beams of {self.beam_energy:g} GeV, "
-                f"scale {mu[k]:g} GeV: not an event of these beams"
+                f"event {first + k}: x = {x[k].tolist()} of beams of "
+                f"{list(self.beam_energies)} GeV, scale {mu[k]:g} GeV: not an event of these beams"
             )
         xwgtup = np.array([r.weight for r in records])
-        return {name: xwgtup * r for name, r in self.factors(ids, x, mu).items()}
+        return {name: xwgtup * r for name, r in self._checked(ids, x, mu, first).items()}

@@ -244,14 +244,17 @@ def variation_kinds(text: str) -> list[str]:
     return wanted
 
 
-def pdf_members(kinds: list[str], spec: str | None, n_members: int, name: str) -> list[int]:
+def pdf_members(
+    kinds: list[str], spec: str | None, n_members: int, name: str, central: int
+) -> list[int]:
     """The PDF members of ``--pdf-members`` (``all`` (the default with pdf), ``3``, ``1-4,7``)
-    for the variation ``kinds``; fails on members the set lacks."""
+    for the variation ``kinds``, besides the ``central`` one the events were made with; fails
+    on members the set lacks."""
     if "pdf" not in kinds:
         return []
     spec = spec or "all"
     if spec == "all":
-        out = list(range(1, n_members))
+        out = [m for m in range(n_members) if m != central]
     else:
         out = []
         try:
@@ -260,9 +263,12 @@ def pdf_members(kinds: list[str], spec: str | None, n_members: int, name: str) -
                 out += list(range(int(lo), int(hi or lo) + 1))
         except ValueError:
             fail(f"--pdf-members {spec!r}: give all, N or ranges such as 1-4,7")
-    bad = [m for m in out if not 1 <= m < n_members]
+    bad = [m for m in out if not 0 <= m < n_members or m == central]
     if bad:
-        fail(f"--pdf-members: {name} has members 1 to {n_members - 1} besides 0; not {bad}")
+        fail(
+            f"--pdf-members: {name} has members 0 to {n_members - 1}, the events' own is "
+            f"{central}; not {bad}"
+        )
     if not out:
-        fail(f"--variations pdf: {name} has no members besides 0")
+        fail(f"--variations pdf: no members of {name} besides {central} ({spec!r})")
     return out

@@ -161,6 +161,8 @@ def events_cmd(
             trained.get("provider_options", {}) if provider == trained.get("provider") else {}
         )
     )
+    if not option:  # how the training points were drawn, not the truth's own setting
+        options.pop("hadronic_sqrt_s", None)
     with holding_lock(out, wait):
         setup = EventRunSetup(
             provider,
@@ -182,6 +184,7 @@ def events_cmd(
                 setup = prepare(run_dir, setup)
         except ValueError as exc:
             fail(str(exc))
+        var = None if kinds is None else _variations(setup, kinds, pdf_members_)
         t0 = time.monotonic()
         start = {"events": None}
 
@@ -205,10 +208,11 @@ def events_cmd(
         _, total = run_prefix(run_dir, n)
         _say_nonfinite(total)
         sigma, sigma_err = total.cross_section
-        var = None if kinds is None else _variations(setup, kinds, pdf_members_)
         try:
             n_written = _write(out, run_dir, n, setup, total, var)
             summary = _write_summary(out, n_written, setup, total, var)
+        except ValueError as exc:  # a variation weight that is not finite
+            fail(f"cannot write {out}: {exc} (the chunks are kept in {run_dir})")
         except OSError as exc:
             fail(f"cannot write {out}: {exc} (the chunks are kept in {run_dir}; rerun to resume)")
         err.print(
@@ -299,11 +303,14 @@ def _variations(setup, kinds: list[str], members: str | None):
     from hepemu.applications.variations import Variations
 
     provider, _ = provider_and_surrogate(setup)
-    density = provider.pdf
-    chosen = pdf_members(kinds, members, int(density.info.get("NumMembers", 1)), density.name)
+    density, n_members = provider.pdf, int(provider.pdf.info.get("NumMembers", 1))
+    chosen = pdf_members(kinds, members, n_members, density.name, density.member)
+    if provider.alpha is None and "scale" in kinds:
+        fail(f"--variations scale: the α_s power of {setup.provider}'s |M|² is not known")
     try:
         power = 0 if provider.alpha is None else provider.alpha[0]
-        return Variations(density, power, provider.sqrt_s / 2, "scale" in kinds, chosen)
+        beams = (provider.sqrt_s / 2, provider.sqrt_s / 2)
+        return Variations(density, power, beams, "scale" in kinds, chosen)
     except ValueError as exc:
         fail(f"--variations: {exc}")
 
@@ -339,8 +346,10 @@ def _write(out: Path, run_dir: Path, n: int, setup, total, var=None) -> int:
         if var is not None:  # the variation weights, streamed in as `hepemu reweight` does
             from hepemu.applications.reweight import reweight_file
 
-            reweight_file(base, out, [var])
-            base.unlink()
+            try:
+                reweight_file(base, out, [var])
+            finally:
+                base.unlink()
         return len(weights)
     if out.suffix == ".hepmc3":
         import numpy as np

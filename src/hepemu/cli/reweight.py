@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from hepemu.cli.common import check_output, err, fail, pdf_members, variation_kinds
+from hepemu.cli.common import check_output, err, fail, pdf_members, variation_kinds, warn
 
 _NAME = re.compile(r"^[A-Za-z0-9_.+\-]+$")
 
@@ -71,8 +71,11 @@ def _variations_weigher(events: Path, kinds: str, pdf, members, alpha_s_power, o
         init = read_init(events)
     except LHEFormatError as exc:
         fail(f"{events}: {exc}")
-    if abs(int(init[0])) < 100 or abs(int(init[1])) < 100:
-        fail(f"{events}: beams {int(init[0])}, {int(init[1])} are not hadrons: nothing to vary")
+    if (int(init[0]), int(init[1])) != (2212, 2212):
+        fail(
+            f"{events}: beams {int(init[0])}, {int(init[1])}: --variations reads proton beams "
+            "(2212, 2212) only"
+        )
     if alpha_s_power is None and own is not None:
         found = power_of(own)
         alpha_s_power = None if found is None else found[0]
@@ -81,8 +84,14 @@ def _variations_weigher(events: Path, kinds: str, pdf, members, alpha_s_power, o
     try:
         density = PartonDensity(find_set(pdf), 0)
         n_members = int(density.info.get("NumMembers", 1))
-        chosen = pdf_members(wanted, members, n_members, density.name)
-        return Variations(density, alpha_s_power or 0, init[2], "scale" in wanted, chosen)
+        chosen = pdf_members(wanted, members, n_members, density.name, central=0)
+        if int(init[6]) > 0 and int(init[6]) != density.lhaid:
+            warn(
+                f"{events} records PDF set {int(init[6])} (PDFSUP), --pdf {pdf!r} is "
+                f"{density.lhaid}: the variations assume the events were made with --pdf"
+            )
+        beams = (init[2], init[3])
+        return Variations(density, alpha_s_power or 0, beams, "scale" in wanted, chosen)
     except ValueError as exc:
         fail(f"--pdf {pdf!r}: {exc}")
 

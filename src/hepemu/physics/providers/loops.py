@@ -82,6 +82,8 @@ class LoopProvider(RamboMomenta):
             )
         if not self.sqrt_s > 0:
             raise ValueError(f"sqrt_s must be positive, got {self.sqrt_s}")
+        if self.hadronic_sqrt_s is not None and not self._mhat_min() > 0:
+            raise ValueError("hadronic_sqrt_s needs photon and jet cuts with p_T thresholds")
         if self.hadronic_sqrt_s is not None and not self.hadronic_sqrt_s > self._mhat_min():
             raise ValueError(
                 f"hadronic_sqrt_s must exceed the cuts' lowest partonic √ŝ "
@@ -159,7 +161,10 @@ class LoopProvider(RamboMomenta):
             if self.hadronic_sqrt_s is None
             else f"images of pp lab phase space at sqrt(S) = {self.hadronic_sqrt_s:g} GeV "
             f"(log tau, rapidity, RAMBO; cuts in the lab), rescaled to sqrt(s) = {self.sqrt_s:g}",
-            "phase_space_weight": massless_volume(n_out, self.sqrt_s),
+            # a partonic RAMBO volume; none for images of pp phase space (a folded measure)
+            "phase_space_weight": massless_volume(n_out, self.sqrt_s)
+            if self.hadronic_sqrt_s is None
+            else None,
             "generator": "hepemu.physics.loop",
         }
 
