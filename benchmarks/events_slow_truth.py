@@ -144,10 +144,14 @@ def two_stage(args, run_dir: str, guard: float | None = None) -> tuple[dict, obj
 
 
 def collider(args) -> dict | None:
-    """``EventRunSetup.collider`` of a pp run (None: partonic)."""
+    """``EventRunSetup.collider`` of a pp run (None: partonic), as ``hepemu events
+    --collider pp`` records it (so that the CLI writes the run's events)."""
     if not args.pdf:
         return None
-    return {"sqrt_s": args.sqrt_s, "pdf": str(Path(args.pdf).resolve()), "scale": args.scale}
+    from hepemu.applications.collider import Collider
+    from hepemu.physics.pdf import find_set
+
+    return dict(Collider(args.sqrt_s, str(find_set(args.pdf)), scale=args.scale).__dict__)
 
 
 def truth(args, name: str, options: dict):

@@ -77,3 +77,8 @@ def wrap(line: str, width: int = 96) -> str:
     if not line or line.startswith(("|", "#", "- ", "<!--")):
         return line
     return textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False)
+
+
+def big(v: float) -> str:
+    """A ratio: three significant digits, whole numbers with thousands separators above 100."""
+    return f"{v:,.0f}" if v >= 100 else f"{v:.3g}"

@@ -30,7 +30,8 @@ from results_chain import (
     loop_million_part,
 )
 from results_dbox import dbox_part, dbox_sectors_part
-from results_events import events_part, pp_part, slow_truth_part
+from results_events import events_part, slow_truth_part
+from results_events_pp import pp_part
 from results_format import RESULTS, ROOT, hw, load, pct, pct2, sci, wrap
 from results_integrals import (
     grid_part,
