@@ -152,8 +152,7 @@ class Reweighter:
 def _named(weighers: list, records, first: int, check: CheckStats) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {}
     for w in weighers:
-        named = w.named_weights if hasattr(w, "named_weights") else w.weights
-        out.update(named(records, first, check))
+        out.update(w.named_weights(records, first, check))
     return out
 
 
@@ -170,7 +169,7 @@ def _summary(weighers: list, n_events: int, totals: dict[str, float], check) -> 
 def reweight_file(src: str | Path, out: str | Path, weighers: list, progress=None) -> dict:
     """Stream ``src`` into ``out`` (atomically) with every weigher's weights (a
     :class:`Reweighter`, :class:`~hepemu.applications.variations.Variations`: ``names``
-    and ``named_weights``/``weights``) added to every event; returns a summary (events,
+    and ``named_weights``) added to every event; returns a summary (events,
     weight sums, check statistics). ``progress(events)`` is called after every batch.
     Raises :class:`EventMismatch`, ``ValueError`` or :class:`LHEFormatError`."""
     names = {k: v for w in weighers for k, v in w.names.items()}

@@ -1,12 +1,12 @@
 """Scale and PDF-member variations of hadron-collider events as extra weights.
 
-An event generated at μ_F = μ_R = μ (its SCALUP) with member 0 of a parton-density set has
+An event generated at μ_F = μ_R = μ (its SCALUP) with one member of a parton-density set has
 weight w ∝ f(x₁, μ) f(x₂, μ) α_s(μ)^k |M|²; a variation changes only the densities and the
 coupling, so its weight is w · f'(x₁, μ_F') f'(x₂, μ_F') / (f(x₁, μ) f(x₂, μ)) ·
 (α_s(μ_R')/α_s(μ))^k (the on-the-fly variations of event generators; Bothmann, Schönherr
 & Schumann, Eur. Phys. J. C 76 (2016) 590, eq. 2.3 at leading order). Scales: the
 seven-point set μ_R, μ_F ∈ {μ/2, μ, 2μ} without the opposite pairs (the central one is
-the event's own weight); PDF members 1 … N of the same set at μ.
+the event's own weight); the set's other members at μ.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ def scale_name(k_r: float, k_f: float) -> str:
 
 @dataclass
 class Variations:
-    """Extra weights of events from one PDF set (``density``: member 0, the one the events
-    were generated with), for |M|² ∝ α_s^``alpha_s_power``; ``members``: PDF members varied."""
+    """Extra weights of events from one PDF set (``density``: the member the events were
+    generated with), for |M|² ∝ α_s^``alpha_s_power``; ``members``: PDF members varied."""
 
     density: PartonDensity  # the member the events were generated with
     alpha_s_power: int
@@ -103,7 +103,7 @@ class Variations:
                 )
         return out
 
-    def weights(self, records, first: int, check=None) -> dict[str, np.ndarray]:
+    def named_weights(self, records, first: int, check=None) -> dict[str, np.ndarray]:
         """The variation weights of LHE records (XWGTUP × ratio); raises ``ValueError`` naming
         an event whose incoming partons are not two beams' partons or whose ratios are not
         finite. The incoming parton along +z comes from the first beam."""
