@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from results_events_pp import cost_same_t
+from results_events_common import chi2_against_one_stage, cost_same_t, stages, table_row
 from results_format import RESULTS, big, hw, pct, pct2, sci
 
 
@@ -76,8 +76,7 @@ def slow_truth_part(path: Path = RESULTS / "events_slow_truth.json") -> list[str
         for g in d.get("two_stage_guarded", [])
     ]
 
-    def row(label: str, fn, one: str) -> str:
-        return f"| {label} | " + " | ".join(fn(x) for _, x in runs) + f" | {one} |"
+    row = table_row(runs)
 
     c = d["closed_form_reference"]
     return [
@@ -110,9 +109,7 @@ def slow_truth_part(path: Path = RESULTS / "events_slow_truth.json") -> list[str
         row("trials", lambda x: f"{x['trials']}", f"{a['trials']}"),
         row(
             "efficiency",
-            lambda x: (
-                f"ε₁ {sci(x['first_stage_efficiency'])} × ε₂ {x['second_stage_efficiency']:.3f}"
-            ),
+            stages,
             f"ε {sci(a['efficiency'])} ± {sci(a['efficiency_err'])}",
         ),
         row("events", lambda x: f"{x['events']}", "—"),
@@ -190,14 +187,10 @@ DISTRIBUTIONS = "events-ggyyg-distributions.png"
 
 def _distributions() -> list[str]:
     """The slow-truth run's events against a one-stage closed-form run (hepemu plot-events)."""
-    path = RESULTS / f"{DISTRIBUTIONS}.json"
-    if not path.exists():
+    found = chi2_against_one_stage(DISTRIBUTIONS, "events-ggyyg-closed-one-stage.json")
+    if found is None:
         return []
-    d = json.loads(path.read_text())
-    ref = json.loads((RESULTS / "events-ggyyg-closed-one-stage.json").read_text())
-    chi2 = ", ".join(
-        f"{name} {h['chi2_per_bin_vs_first']['two-stage']:.2f}" for name, h in d.items()
-    )
+    ref, chi2 = found
     return [
         "The standard distributions of the two-stage run's events against an independent "
         "one-stage run on the closed-form truth (`hepemu events --process ggyyg-1l --surrogate "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from results_events_common import chi2_against_one_stage, cost_same_t, stages, table_row
 from results_format import RESULTS, big, hw, pct, pct2, sci
 
 PP = RESULTS / "events_slow_truth_pp.json"
@@ -24,8 +25,7 @@ def pp_part() -> list[str]:
     for g in d["two_stage_guarded"]:
         cols.append((f"`{d['surrogate']}`, guard σ/\\|mean\\| ≥ {g['guard_max_rel_sigma']:g}", g))
 
-    def row(label: str, fn, one: str) -> str:
-        return f"| {label} | " + " | ".join(fn(x) for _, x in cols) + f" | {one} |"
+    row = table_row(cols)
 
     outside = ""
     if base:
@@ -70,9 +70,7 @@ def pp_part() -> list[str]:
         row("trials", lambda x: f"{x['trials']:,}", f"{o['trials']:,}"),
         row(
             "efficiency",
-            lambda x: (
-                f"ε₁ {sci(x['first_stage_efficiency'])} × ε₂ {x['second_stage_efficiency']:.3f}"
-            ),
+            stages,
             f"ε {sci(o['efficiency'])}",
         ),
         row("events", lambda x: f"{x['events']}", f"{o['events']}"),
@@ -116,25 +114,15 @@ def pp_part() -> list[str]:
     ]
 
 
-def cost_same_t(x: dict, t_truth: float) -> float:
-    """Cost per event with the truth calls costed at one time per point ``t_truth``."""
-    parts = x["cost_per_event_parts_s"]
-    return parts["phase_space"] + parts["surrogate"] + t_truth * x["truth_calls"] / x["events"]
-
-
 PP_PLOT = "events-ggyyg-pp-distributions.png"
 
 
 def pp_distributions() -> list[str]:
     """The pp two-stage run's events against an independent closed-form one-stage run."""
-    path = RESULTS / f"{PP_PLOT}.json"
-    if not path.exists():
+    found = chi2_against_one_stage(PP_PLOT, "events-ggyyg-pp-closed-one-stage.json")
+    if found is None:
         return []
-    d = json.loads(path.read_text())
-    ref = json.loads((RESULTS / "events-ggyyg-pp-closed-one-stage.json").read_text())
-    chi2 = ", ".join(
-        f"{name} {h['chi2_per_bin_vs_first']['two-stage']:.2f}" for name, h in d.items()
-    )
+    ref, chi2 = found
     return [
         "The standard distributions of the pp two-stage run's events against an independent "
         "one-stage run on the closed-form truth (`hepemu events --process ggyyg-1l --surrogate "
