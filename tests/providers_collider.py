@@ -81,3 +81,11 @@ class _BNNGluonFusion(RamboMomenta):
 
 
 bnn_gluon_fusion = _BNNGluonFusion()
+
+
+def pp_events_args(folder, n: int, scale: str = "mgg") -> list[str]:
+    """`hepemu events` arguments of a small 13.6 TeV run of ``bnn_gluon_fusion`` with the
+    shipped ggyyg-1l-bnn and the PDF set ``folder`` (add ``--out`` and any other flags)."""
+    args = ["events", "--surrogate", "ggyyg-1l-bnn", "--n", str(n)]
+    args += ["--process", "providers_collider:bnn_gluon_fusion", "--chunk-trials", "5000"]
+    return args + ["--collider", "pp", "--sqrt-s", "13600", "--pdf", str(folder), "--scale", scale]

@@ -188,10 +188,9 @@ def test_reweight_reads_hadron_collider_events(tmp_path):
     weight is the scale-free surrogate at the partonic momenta rescaled to its √s."""
     folder = write_set(tmp_path)
     src, out = tmp_path / "pp.lhe", tmp_path / "rw.lhe"
-    args = ["events", "--surrogate", "ggyyg-1l-bnn", "--n", "20", "--out", str(src)]
-    args += ["--process", "providers_collider:bnn_gluon_fusion", "--chunk-trials", "5000"]
-    args += ["--collider", "pp", "--sqrt-s", "13600", "--pdf", str(folder)]
-    assert run_cli(args) == 0
+    from providers_collider import pp_events_args
+
+    assert run_cli(pp_events_args(folder, 20, scale="mgg") + ["--out", str(src)]) == 0
     assert run_cli(["reweight", str(src), "--model", "ggyyg-1l-bnn", "-o", str(out)]) == 0
 
     events = list(pylhe.LHEFile.fromfile(str(out)).events)

@@ -46,13 +46,12 @@ def test_hepmc3_holds_the_events_of_the_lhe_file(tmp_path):
 
 
 def test_hadron_collider_hepmc3_has_protons_and_pdf_info(tmp_path):
+    from providers_collider import pp_events_args
     from test_collider import write_set
 
     folder = write_set(tmp_path)
     out = tmp_path / "pp.hepmc3"
-    args = ["events", "--surrogate", "ggyyg-1l-bnn", "--n", "10", "--out", str(out)]
-    args += ["--process", "providers_collider:bnn_gluon_fusion", "--chunk-trials", "5000"]
-    args += ["--collider", "pp", "--sqrt-s", "13600", "--pdf", str(folder), "--scale", "fixed:125"]
+    args = pp_events_args(folder, 10, scale="fixed:125") + ["--out", str(out)]
     assert run_cli(args) == 0
     for h in _read(out):
         beams = [p for p in h.particles if p.status == 4]

@@ -9,6 +9,7 @@ import re
 import numpy as np
 import pylhe
 import pytest
+from providers_collider import pp_events_args
 
 from hepemu.cli.main import run_cli
 
@@ -54,10 +55,7 @@ def events(tmp_path_factory):
     root = tmp_path_factory.mktemp("variations")
     folder = write_set(root)
     src = root / "pp.lhe"
-    args = ["events", "--surrogate", "ggyyg-1l-bnn", "--n", "12", "--out", str(src)]
-    args += ["--process", "providers_collider:bnn_gluon_fusion", "--chunk-trials", "5000"]
-    args += ["--collider", "pp", "--sqrt-s", "13600", "--pdf", str(folder), "--scale", "mgg"]
-    assert run_cli(args) == 0
+    assert run_cli(pp_events_args(folder, 12) + ["--out", str(src)]) == 0
     return root, folder, src
 
 
@@ -127,10 +125,7 @@ def test_events_carry_the_variations_when_asked(events, tmp_path):
     """`hepemu events --variations`: the same weights as reweighting the plain run's file."""
     pyhepmc = pytest.importorskip("pyhepmc")
     root, folder, src = events
-    args = ["events", "--surrogate", "ggyyg-1l-bnn", "--n", "12"]
-    args += ["--process", "providers_collider:bnn_gluon_fusion", "--chunk-trials", "5000"]
-    args += ["--collider", "pp", "--sqrt-s", "13600", "--pdf", str(folder), "--scale", "mgg"]
-    args += ["--variations", "scale,pdf", "--pdf-members", "2"]
+    args = pp_events_args(folder, 12) + ["--variations", "scale,pdf", "--pdf-members", "2"]
     lhe, hep = tmp_path / "v.lhe", tmp_path / "v.hepmc3"
     assert run_cli(args + ["--out", str(lhe)]) == 0
     assert run_cli(args + ["--out", str(hep)]) == 0
